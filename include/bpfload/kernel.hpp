@@ -1,0 +1,140 @@
+// The kernel layer: the only code in bpfload that calls bpf(). Everything above it
+// goes through the Kernel interface, so tests can substitute a fake or inject faults.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <linux/bpf.h>
+
+#include "bpfload/fd.hpp"
+#include "bpfload/result.hpp"
+
+namespace bpfload {
+
+/// Arguments of BPF_MAP_CREATE.
+struct MapCreateRequest {
+  uint32_t type = 0;
+  std::string name;   ///< already valid for the kernel (the loader sanitises it)
+  uint32_t key_size = 0;
+  uint32_t value_size = 0;
+  uint32_t max_entries = 0;
+  uint32_t flags = 0;
+  std::optional<uint32_t> numa_node;
+  int inner_map_fd = -1;
+  int btf_fd = -1;
+  uint32_t btf_key_type_id = 0;
+  uint32_t btf_value_type_id = 0;
+};
+
+/// Arguments of BPF_PROG_LOAD. Spans must stay valid for the call.
+struct ProgLoadRequest {
+  uint32_t type = 0;
+  std::string name;
+  std::string license;
+  std::span<const bpf_insn> insns;
+  uint32_t expected_attach_type = 0;
+  uint32_t kern_version = 0;
+  uint32_t prog_flags = 0;
+  int prog_btf_fd = -1;
+  std::span<const bpf_func_info> func_info;
+  std::span<const bpf_line_info> line_info;
+  uint32_t log_level = 0;     ///< BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2 | BPF_LOG_STATS bits
+  std::span<char> log_buf;    ///< empty: no log
+};
+
+/// What BPF_PROG_LOAD returned besides the fd.
+struct ProgLoadOutcome {
+  Fd fd;                    ///< invalid when the load failed
+  int sys_errno = 0;        ///< errno when it failed
+  /// Size the kernel says the whole log needs (Linux 6.4+, including the NUL);
+  /// 0 when the kernel does not report it.
+  uint32_t log_true_size = 0;
+};
+
+/// Subset of struct bpf_map_info bpfload uses.
+struct MapInfo {
+  uint32_t id = 0;
+  uint32_t type = 0;
+  uint32_t key_size = 0;
+  uint32_t value_size = 0;
+  uint32_t max_entries = 0;
+  uint32_t flags = 0;
+  std::string name;
+};
+
+/// Subset of struct bpf_prog_info bpfload uses.
+struct ProgInfo {
+  uint32_t id = 0;
+  uint32_t type = 0;
+  std::string name;
+  uint32_t xlated_size = 0;     ///< bytes
+  uint32_t jited_size = 0;      ///< bytes
+  uint32_t verified_insns = 0;  ///< Linux 5.16+, else 0
+};
+
+/// Result of BPF_PROG_TEST_RUN.
+struct TestRunOutcome {
+  uint32_t retval = 0;
+  uint32_t duration_ns = 0;
+  std::vector<std::byte> data_out;
+};
+
+/// Arguments of BPF_PROG_TEST_RUN.
+struct TestRunRequest {
+  int prog_fd = -1;
+  std::span<const std::byte> data_in;
+  std::span<const std::byte> ctx_in;
+  uint32_t repeat = 1;
+  size_t data_out_capacity = 0;  ///< 0: data_in.size() + 256
+};
+
+/// Every kernel operation bpfload performs. Failures are ErrorKind::Kernel with errno
+/// and the command named ("bpf(MAP_CREATE): Operation not permitted").
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+
+  virtual Result<Fd> map_create(const MapCreateRequest& request) = 0;
+  virtual Status map_update(int map_fd, std::span<const std::byte> key,
+                            std::span<const std::byte> value, uint64_t flags) = 0;
+  virtual Status map_lookup(int map_fd, std::span<const std::byte> key,
+                            std::span<std::byte> value) = 0;
+  virtual Status map_delete(int map_fd, std::span<const std::byte> key) = 0;
+  /// Next key after `key` (first key when empty). Returns false at the end.
+  virtual Result<bool> map_next_key(int map_fd, std::span<const std::byte> key,
+                                    std::span<std::byte> next_key) = 0;
+  virtual Status map_freeze(int map_fd) = 0;
+  virtual Result<MapInfo> map_info(int map_fd) = 0;
+
+  /// Loads a program. A verifier refusal is not a Result error: it comes back as an
+  /// outcome with an invalid fd and errno, so the caller can retry with a bigger log.
+  virtual ProgLoadOutcome prog_load(const ProgLoadRequest& request) = 0;
+  virtual Result<ProgInfo> prog_info(int prog_fd) = 0;
+  virtual Result<TestRunOutcome> prog_test_run(const TestRunRequest& request) = 0;
+
+  /// Loads raw BTF; `log` receives the kernel's BTF log on failure when non-empty.
+  virtual Result<Fd> btf_load(std::span<const std::byte> btf, std::span<char> log) = 0;
+
+  virtual Status obj_pin(int fd, const std::string& path) = 0;
+  virtual Result<Fd> obj_get(const std::string& path) = 0;
+  /// Removes a pin (unlink). Used for rollback; also routed here so tests see it.
+  virtual Status unpin(const std::string& path) = 0;
+};
+
+/// The Kernel that makes real system calls. Thread-safe; lives for the process.
+[[nodiscard]] Kernel& system_kernel();
+
+/// Creates `dir` and its parents (mode 0700) as needed; the paths it created are
+/// appended to `created` so a failed load can remove them. Fails with Kernel (errno).
+[[nodiscard]] Status make_directories(const std::string& dir, std::vector<std::string>& created);
+
+/// Checks that `path` is on a bpf filesystem (statfs magic). Fails with NotFound
+/// when it does not exist and InvalidArgument when it is another filesystem.
+[[nodiscard]] Status check_bpffs(const std::string& path);
+
+}  // namespace bpfload

@@ -1,0 +1,145 @@
+// Loading an ObjectSpec into the kernel: maps, global data, programs, tail calls, pins.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <string>
+#include <vector>
+
+#include "bpfload/fd.hpp"
+#include "bpfload/kernel.hpp"
+#include "bpfload/result.hpp"
+#include "bpfload/spec.hpp"
+
+namespace bpfload {
+
+/// Per-map changes applied at load time, by map name.
+struct MapOverride {
+  std::optional<uint32_t> max_entries;
+  std::optional<uint32_t> flags;
+  std::optional<std::string> inner_map;  ///< name of another map of the object to use as template
+  std::optional<Pinning> pinning;
+  std::optional<std::string> reuse_path; ///< use the map pinned here instead of creating one
+};
+
+/// Verifier log levels (bits of BPF_PROG_LOAD's log_level).
+inline constexpr uint32_t kLogLevel1 = 1;
+inline constexpr uint32_t kLogLevel2 = 2;
+inline constexpr uint32_t kLogStats = 4;
+
+struct LoadOptions {
+  std::string pin_root = "/sys/fs/bpf";  ///< bpffs mount for iproute2/libbpf-style pins
+  /// When set, every map is pinned at <pin_dir>/maps/<name> and every program at
+  /// <pin_dir>/progs/<name>, in addition to pins the object asks for.
+  std::optional<std::string> pin_dir;
+  /// iproute2 PIN_OBJECT_NS directory name (tc uses the object's SHA-1 in hex: see
+  /// object_id_for()). Loading an object with an object-ns map fails with
+  /// InvalidArgument while this is empty.
+  std::string object_id;
+  uint32_t log_level = 0;          ///< kLogLevel1/2 | kLogStats
+  bool keep_going = false;         ///< load what can load instead of all or nothing
+  bool require_bpffs = true;       ///< pin roots must be on bpffs (statfs)
+  bool load_btf = true;            ///< load .BTF into the kernel for maps and programs
+  std::map<std::string, MapOverride> maps;
+  std::optional<uint32_t> kern_version;  ///< overrides the object's `version` section
+  /// Programs to load (by name); empty: all. Prog arrays still reference only these.
+  std::vector<std::string> only_programs;
+  /// Threads verifying programs at once; 0: the number of CPUs, at most 8.
+  unsigned parallelism = 0;
+  Kernel* kernel = nullptr;        ///< nullptr: system_kernel()
+};
+
+/// Statistics the verifier printed at the end of its log (BPF_LOG_STATS or level 1+).
+struct VerifierStats {
+  uint32_t insns_processed = 0;
+  uint32_t insn_limit = 0;
+  uint32_t max_states_per_insn = 0;
+  uint32_t total_states = 0;
+  uint32_t peak_states = 0;
+  uint32_t mark_read = 0;
+  uint64_t verification_time_usec = 0;
+  std::vector<uint32_t> stack_depth;  ///< one per subprogram, as "stack depth 8+16"
+  bool present = false;               ///< the log had a "processed ... insns" line
+};
+
+/// What happened to one map.
+struct MapResult {
+  std::string name;
+  uint32_t type = 0;
+  uint32_t id = 0;           ///< kernel map id
+  std::string pin_path;      ///< empty when not pinned
+  bool reused = false;       ///< an existing pinned map was used
+  bool is_data_section = false;
+};
+
+/// What happened to one program.
+struct ProgramResult {
+  std::string name;
+  std::string section;
+  uint32_t type = 0;
+  bool loaded = false;
+  uint32_t id = 0;
+  std::string pin_path;
+  int sys_errno = 0;
+  std::string error;          ///< empty when loaded
+  std::string verifier_log;
+  bool log_truncated = false; ///< the log hit the kernel's maximum size
+  uint32_t log_true_size = 0; ///< size the kernel reported for the whole log, 0 if unknown
+  unsigned load_attempts = 0; ///< BPF_PROG_LOAD calls made for this program
+  VerifierStats stats;
+  uint32_t insns = 0;         ///< instructions submitted (after linking)
+  uint32_t xlated_size = 0;
+  uint32_t jited_size = 0;
+  uint32_t verified_insns = 0;  ///< from bpf_prog_info (5.16+)
+};
+
+/// The per-map and per-program account of a load, filled on success and on failure.
+struct LoadReport {
+  std::vector<MapResult> maps;
+  std::vector<ProgramResult> programs;
+  bool btf_loaded = false;
+  std::string btf_error;  ///< why BTF was not loaded, when it was not
+};
+
+/// A loaded object: owns every map and program fd. Move-only; closing fds does not
+/// remove pins (pins are meant to outlive the process).
+class LoadedObject {
+ public:
+  LoadedObject() = default;
+  LoadedObject(LoadedObject&&) noexcept = default;
+  LoadedObject& operator=(LoadedObject&&) noexcept = default;
+
+  [[nodiscard]] const LoadReport& report() const noexcept { return report_; }
+  /// Fd of the map (or global-data section) named `name`; -1 when absent.
+  [[nodiscard]] int map_fd(std::string_view name) const;
+  /// Fd of the loaded program named `name`; -1 when absent or not loaded.
+  [[nodiscard]] int program_fd(std::string_view name) const;
+
+ private:
+  friend class ObjectLoader;
+  LoadReport report_;
+  std::map<std::string, Fd, std::less<>> maps_;
+  std::map<std::string, Fd, std::less<>> programs_;
+};
+
+/// Loads `spec`. All or nothing unless options.keep_going: on failure every fd this
+/// call opened is closed and every pin and directory it created is removed, and the
+/// error carries the failing program's verifier log. `report`, when given, is filled
+/// either way. Fails with Kernel (errno kept, hints for EPERM/EINVAL/bpffs), NotFound
+/// (override or reuse path names nothing), InvalidArgument (bad name, mismatched
+/// pinned map: both specs in the message), Unsupported (foreign byte order).
+[[nodiscard]] Result<LoadedObject> load_object(const ObjectSpec& spec, const LoadOptions& options,
+                                               LoadReport* report = nullptr);
+
+/// The iproute2 object id of an object: hex SHA-1 of its bytes, as tc computes it.
+/// Fails with Kernel when the kernel's hash (AF_ALG) is unavailable.
+[[nodiscard]] Result<std::string> object_id_for(std::span<const std::byte> object_bytes);
+
+/// Parses the closing statistics of a verifier log. Never fails: missing lines
+/// leave fields at 0 and `present` false.
+[[nodiscard]] VerifierStats parse_verifier_stats(std::string_view log);
+
+}  // namespace bpfload

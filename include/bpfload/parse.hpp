@@ -1,0 +1,53 @@
+// Reading a BPF ELF object into an ObjectSpec. Pure: no syscalls, no privileges.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <span>
+#include <string>
+
+#include "bpfload/result.hpp"
+#include "bpfload/spec.hpp"
+
+namespace bpfload {
+
+/// Sanity bounds no real object reaches; exceeding one is ErrorKind::LimitExceeded.
+struct ParseLimits {
+  size_t max_object_bytes = size_t{1} << 30;
+  size_t max_sections = 65536;
+  size_t max_symbols = 1u << 20;
+  size_t max_maps = 4096;
+  size_t max_programs = 4096;
+  size_t max_relocations = 1u << 20;
+  size_t max_insns = 1u << 20;  ///< per section; the kernel's own limit is 1M processed
+};
+
+/// Choices the caller can make about how an object is read.
+struct ParseOptions {
+  /// Legacy map layout; Auto detects it from the entry size.
+  MapLayout legacy_layout = MapLayout::Auto;
+  /// Program type overrides: key is a section name or a program name, value a
+  /// program type name as libbpf spells it ("xdp", "sched_cls", "socket_filter", ...).
+  std::map<std::string, std::string> program_types;
+  ParseLimits limits;
+};
+
+/// Parses an object held in memory. The bytes need not outlive the call.
+/// Fails with Malformed (with section, symbol or offset named), Unsupported
+/// (not ELF64 EM_BPF, unknown relocation type), LimitExceeded, or InvalidArgument
+/// (an override names an unknown type or section).
+[[nodiscard]] Result<ObjectSpec> parse_object(std::span<const std::byte> bytes,
+                                              const ParseOptions& options = {});
+
+/// Reads `path` and parses it. Fails as parse_object, or with Io when unreadable.
+[[nodiscard]] Result<ObjectSpec> parse_object_file(const std::string& path,
+                                                   const ParseOptions& options = {});
+
+/// Lower-case name of a layout ("libbpf", "samples", "iproute2", "btf", "auto").
+[[nodiscard]] std::string_view to_string(MapLayout layout) noexcept;
+/// Parses a layout name as given to --map-layout. Fails with InvalidArgument.
+[[nodiscard]] Result<MapLayout> map_layout_from_string(std::string_view name);
+/// Lower-case name of a pinning mode ("none", "object_ns", "global_ns", "by_name").
+[[nodiscard]] std::string_view to_string(Pinning pinning) noexcept;
+
+}  // namespace bpfload

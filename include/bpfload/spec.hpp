@@ -1,0 +1,167 @@
+// ObjectSpec: everything bpfload learns from a BPF ELF object, as plain values.
+// No file descriptors, no kernel state: the same bytes always give an equal spec.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bpfload {
+
+/// Byte order of the object; instruction and map-definition values are decoded from it.
+enum class ByteOrder { Little, Big };
+
+/// How a map definition was encoded in the object.
+enum class MapLayout {
+  Auto,      ///< only as a parse option: detect legacy layouts from the entry size
+  Libbpf,    ///< libbpf < 1.0 struct bpf_map_def (20 bytes; 16-byte early form)
+  Samples,   ///< kernel samples/bpf struct bpf_load_map_def (28 bytes; 24-byte form)
+  Iproute2,  ///< iproute2 struct bpf_elf_map (36 bytes)
+  Btf,       ///< BTF-defined map in `.maps`
+};
+
+/// Where and how a map is pinned. iproute2's and libbpf's numeric values differ;
+/// the parser maps both onto this.
+enum class Pinning {
+  None,
+  ObjectNs,  ///< iproute2 PIN_OBJECT_NS: <root>/tc/<object id>/<name>
+  GlobalNs,  ///< iproute2 PIN_GLOBAL_NS: <root>/tc/globals/<name>
+  ByName,    ///< libbpf LIBBPF_PIN_BY_NAME: <root>/<name>
+};
+
+/// One initial element of a map-in-map or prog array (BTF `values`, iproute2 inner_idx,
+/// tail-call sections): slot `index` holds the map or program named `target`.
+struct MapSlot {
+  enum class Kind { Map, Program };
+  Kind kind = Kind::Program;
+  uint32_t index = 0;
+  std::string target;  ///< map name (Kind::Map) or program name (Kind::Program)
+  bool operator==(const MapSlot&) const = default;
+};
+
+/// A map as the object declares it.
+struct MapSpec {
+  std::string name;             ///< symbol name in the object
+  uint32_t type = 0;            ///< enum bpf_map_type
+  uint32_t key_size = 0;
+  uint32_t value_size = 0;
+  uint32_t max_entries = 0;     ///< 0 is kept: the user sets it at load time
+  uint32_t flags = 0;
+  std::optional<uint32_t> numa_node;  ///< set only when the definition carries one (non-zero)
+  MapLayout layout = MapLayout::Libbpf;
+  std::string section;          ///< "maps", "maps/...", or ".maps"
+  uint64_t offset = 0;          ///< byte offset of the definition in its section
+  uint32_t definition_size = 0; ///< bytes of the legacy definition entry (0 for BTF)
+  Pinning pinning = Pinning::None;
+  uint32_t iproute2_id = 0;     ///< bpf_elf_map.id (0 when none)
+  uint32_t iproute2_inner_id = 0;   ///< bpf_elf_map.inner_id: id of this outer map's inner template
+  int32_t iproute2_inner_idx = -1;  ///< bpf_elf_map.inner_idx: slot of this map in its outer map
+  int32_t samples_inner_map_idx = -1;  ///< bpf_load_map_def.inner_map_idx: index of the inner template
+  /// Inner map template of a map-in-map: a copy of the referenced map's spec
+  /// (legacy) or the inline definition (BTF `__array(values, ...)`).
+  std::shared_ptr<const MapSpec> inner;
+  std::string inner_name;       ///< name of the inner template map when it is a map of the object
+  std::vector<MapSlot> initial_slots;  ///< initial prog-array / map-in-map contents, by index
+  uint32_t btf_key_type_id = 0;    ///< BTF type of the key in ObjectSpec::btf, 0 when unknown
+  uint32_t btf_value_type_id = 0;  ///< BTF type of the value, 0 when unknown
+};
+
+/// One instruction, decoded into host order regardless of the object's byte order.
+struct Instruction {
+  uint8_t code = 0;
+  uint8_t dst = 0;
+  uint8_t src = 0;
+  int16_t off = 0;
+  int32_t imm = 0;
+  bool operator==(const Instruction&) const = default;
+};
+
+/// A relocation the linker must apply, recorded symbolically.
+struct Relocation {
+  enum class Kind {
+    Map,   ///< ld_imm64 of a map's fd; `target` indexes ObjectSpec::maps
+    Data,  ///< ld_imm64 of a global-data address; `target` indexes ObjectSpec::data_sections
+    Call,  ///< bpf-to-bpf call; `target` indexes ObjectSpec::functions
+  };
+  Kind kind = Kind::Map;
+  uint32_t insn = 0;      ///< instruction index within the function
+  uint32_t target = 0;
+  uint64_t offset = 0;    ///< Data: byte offset within the section
+  std::string symbol;     ///< symbol name the relocation referred to, for messages
+  bool operator==(const Relocation&) const = default;
+};
+
+/// .BTF.ext func_info record, insn offset relative to the function start (in instructions).
+struct FuncInfo {
+  uint32_t insn = 0;
+  uint32_t type_id = 0;
+  bool operator==(const FuncInfo&) const = default;
+};
+
+/// .BTF.ext line_info record, insn offset relative to the function start (in instructions).
+struct LineInfo {
+  uint32_t insn = 0;
+  uint32_t file_name_off = 0;
+  uint32_t line_off = 0;
+  uint32_t line_col = 0;  ///< line << 10 | column, as in struct bpf_line_info
+  bool operator==(const LineInfo&) const = default;
+};
+
+/// One function's code: a program's entry or a subprogram.
+struct FunctionSpec {
+  std::string name;
+  std::string section;
+  uint32_t section_insn = 0;  ///< index of the first instruction within the section
+  bool global = false;        ///< STB_GLOBAL (static functions are local)
+  std::vector<Instruction> insns;
+  std::vector<Relocation> relocations;  ///< ordered by insn
+  std::vector<FuncInfo> func_info;      ///< usually one record at insn 0
+  std::vector<LineInfo> line_info;
+};
+
+/// A program: an entry function plus what the kernel needs to know about it.
+struct ProgramSpec {
+  std::string name;
+  std::string section;
+  uint32_t function = 0;        ///< index into ObjectSpec::functions
+  uint32_t type = 0;            ///< enum bpf_prog_type
+  uint32_t expected_attach_type = 0;  ///< enum bpf_attach_type (0 when none)
+  std::string attach_to;        ///< what follows the section prefix ("sys_write", "ingress"...)
+  uint32_t prog_flags = 0;      ///< e.g. BPF_F_SLEEPABLE for ".s" sections
+  bool type_overridden = false; ///< type came from a caller override, not the section table
+};
+
+/// A global-data section (.data, .bss, .rodata, .rodata.*), later a one-entry array map.
+struct DataSectionSpec {
+  std::string name;             ///< section name
+  std::vector<std::byte> bytes; ///< initial contents (zeros for .bss)
+  bool readonly = false;        ///< .rodata*: frozen after loading
+  uint32_t btf_type_id = 0;     ///< the DATASEC's BTF type when present
+};
+
+/// Everything in one object.
+struct ObjectSpec {
+  ByteOrder byte_order = ByteOrder::Little;
+  std::vector<MapSpec> maps;                 ///< legacy maps first (section order), then BTF maps
+  std::vector<FunctionSpec> functions;       ///< every function, in section then offset order
+  std::vector<ProgramSpec> programs;         ///< in section then offset order
+  std::vector<DataSectionSpec> data_sections;
+  std::string license;                       ///< "" when the object has no license section
+  std::optional<uint32_t> kern_version;      ///< from the `version` section
+  std::vector<std::byte> btf;                ///< raw .BTF section, empty when absent
+  bool has_btf_ext = false;                  ///< .BTF.ext was present and decoded
+
+  /// Index of the map named `name`, or nullopt.
+  [[nodiscard]] std::optional<size_t> find_map(std::string_view name) const;
+  /// Index of the program named `name`, or nullopt.
+  [[nodiscard]] std::optional<size_t> find_program(std::string_view name) const;
+};
+
+/// Indices of every function `function` calls, directly or not, in first-call order.
+[[nodiscard]] std::vector<uint32_t> called_functions(const ObjectSpec& spec, uint32_t function);
+
+}  // namespace bpfload

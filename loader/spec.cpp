@@ -1,0 +1,39 @@
+#include "bpfload/spec.hpp"
+
+#include <algorithm>
+
+namespace bpfload {
+
+std::optional<size_t> ObjectSpec::find_map(std::string_view name) const {
+  for (size_t i = 0; i < maps.size(); ++i)
+    if (maps[i].name == name) return i;
+  return std::nullopt;
+}
+
+std::optional<size_t> ObjectSpec::find_program(std::string_view name) const {
+  for (size_t i = 0; i < programs.size(); ++i)
+    if (programs[i].name == name) return i;
+  return std::nullopt;
+}
+
+std::vector<uint32_t> called_functions(const ObjectSpec& spec, uint32_t function) {
+  std::vector<uint32_t> order;
+  std::vector<uint32_t> pending{function};
+  std::vector<bool> seen(spec.functions.size(), false);
+  if (function < seen.size()) seen[function] = true;
+  // Breadth-first so the append order is stable and each callee appears once.
+  for (size_t next = 0; next < pending.size(); ++next) {
+    const uint32_t current = pending[next];
+    if (current >= spec.functions.size()) continue;
+    for (const Relocation& relocation : spec.functions[current].relocations) {
+      if (relocation.kind != Relocation::Kind::Call) continue;
+      if (relocation.target >= seen.size() || seen[relocation.target]) continue;
+      seen[relocation.target] = true;
+      pending.push_back(relocation.target);
+      order.push_back(relocation.target);
+    }
+  }
+  return order;
+}
+
+}  // namespace bpfload
