@@ -1,0 +1,335 @@
+#include "elf_view.hpp"
+
+#include <cassert>
+#include <cstddef>
+#include <cstring>
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <gelf.h>
+#include <libelf.h>
+
+namespace bpfload::elf {
+namespace {
+
+constexpr uint64_t kSymEntrySize = sizeof(Elf64_Sym);
+constexpr uint64_t kRelEntrySize = sizeof(Elf64_Rel);
+
+Error malformed(std::string message) { return make_error(ErrorKind::Malformed, std::move(message)); }
+
+// Integers of the ELF header before libelf is involved: we check the header and the
+// section header table ourselves so libelf never sees offsets we have not bounded.
+uint64_t read_raw(std::span<const std::byte> data, size_t offset, size_t width, bool big_endian) {
+  uint64_t value = 0;
+  for (size_t i = 0; i < width; ++i) {
+    const auto byte = static_cast<uint64_t>(data[offset + i]);
+    value |= big_endian ? byte << (8 * (width - 1 - i)) : byte << (8 * i);
+  }
+  return value;
+}
+
+// RAII for the libelf handle used only while opening.
+struct ElfHandle {
+  Elf* elf = nullptr;
+  ~ElfHandle() {
+    if (elf != nullptr) elf_end(elf);
+  }
+};
+
+struct HeaderFacts {
+  ByteOrder order = ByteOrder::Little;
+  uint64_t shoff = 0;
+  uint64_t shnum = 0;
+  uint64_t shstrndx = 0;
+};
+
+Result<HeaderFacts> check_header(std::span<const std::byte> bytes, const ParseLimits& limits) {
+  if (bytes.empty()) return malformed("empty input: not an ELF object");
+  if (bytes.size() > limits.max_object_bytes)
+    return make_error(ErrorKind::LimitExceeded,
+                      fmt::format("object of {} bytes exceeds the limit of {} bytes", bytes.size(),
+                                  limits.max_object_bytes));
+  if (bytes.size() < EI_NIDENT || std::memcmp(bytes.data(), ELFMAG, SELFMAG) != 0)
+    return malformed(fmt::format("not an ELF object ({} bytes, no ELF magic)", bytes.size()));
+  const auto elf_class = static_cast<uint8_t>(bytes[EI_CLASS]);
+  if (elf_class == ELFCLASS32) return make_error(ErrorKind::Unsupported, "ELFCLASS32 object: BPF objects are ELF64");
+  if (elf_class != ELFCLASS64)
+    return malformed(fmt::format("invalid ELF class 0x{:x}", elf_class));
+  const auto data_encoding = static_cast<uint8_t>(bytes[EI_DATA]);
+  if (data_encoding != ELFDATA2LSB && data_encoding != ELFDATA2MSB)
+    return malformed(fmt::format("invalid ELF data encoding 0x{:x}", data_encoding));
+  if (bytes.size() < sizeof(Elf64_Ehdr))
+    return malformed(fmt::format("truncated ELF header: {} bytes, need {}", bytes.size(), sizeof(Elf64_Ehdr)));
+
+  const bool big = data_encoding == ELFDATA2MSB;
+  HeaderFacts facts;
+  facts.order = big ? ByteOrder::Big : ByteOrder::Little;
+  const auto field = [&](size_t offset, size_t width) { return read_raw(bytes, offset, width, big); };
+  const uint64_t type = field(offsetof(Elf64_Ehdr, e_type), 2);
+  const uint64_t machine = field(offsetof(Elf64_Ehdr, e_machine), 2);
+  if (machine != EM_BPF)
+    return make_error(ErrorKind::Unsupported, fmt::format("e_machine {} is not EM_BPF ({})", machine, EM_BPF));
+  if (type != ET_REL)
+    return make_error(ErrorKind::Unsupported,
+                      fmt::format("e_type {} is not ET_REL: only relocatable objects are loaded", type));
+  facts.shoff = field(offsetof(Elf64_Ehdr, e_shoff), 8);
+  facts.shnum = field(offsetof(Elf64_Ehdr, e_shnum), 2);
+  facts.shstrndx = field(offsetof(Elf64_Ehdr, e_shstrndx), 2);
+  const uint64_t shentsize = field(offsetof(Elf64_Ehdr, e_shentsize), 2);
+  if (facts.shnum == 0 || facts.shoff == 0)
+    return malformed("object has no section headers (e_shnum 0; extended numbering is not supported)");
+  if (facts.shnum > limits.max_sections)
+    return make_error(ErrorKind::LimitExceeded,
+                      fmt::format("{} sections exceed the limit of {}", facts.shnum, limits.max_sections));
+  if (shentsize != sizeof(Elf64_Shdr))
+    return malformed(fmt::format("e_shentsize {} is not {}", shentsize, sizeof(Elf64_Shdr)));
+  // shnum < 2^16 and entsize is 64, so the product cannot overflow.
+  if (!range_fits(facts.shoff, facts.shnum * shentsize, bytes.size()))
+    return malformed(fmt::format("section header table at 0x{:x} ({} entries) extends past the end (0x{:x})",
+                                 facts.shoff, facts.shnum, bytes.size()));
+  if (facts.shstrndx == SHN_UNDEF || facts.shstrndx >= facts.shnum)
+    return malformed(fmt::format("e_shstrndx {} out of range ({} sections)", facts.shstrndx, facts.shnum));
+  return facts;
+}
+
+// Reads a NUL-terminated name at `offset` of a string table, or fails.
+Result<std::string> string_at(std::span<const std::byte> table, uint64_t offset, std::string_view what) {
+  if (offset >= table.size())
+    return malformed(fmt::format("{}: name offset 0x{:x} outside its string table (size 0x{:x})", what, offset,
+                                 table.size()));
+  const auto* begin = reinterpret_cast<const char*>(table.data()) + offset;
+  const size_t room = table.size() - offset;
+  const void* nul = std::memchr(begin, 0, room);
+  if (nul == nullptr)
+    return malformed(fmt::format("{}: name at 0x{:x} is not NUL-terminated within its string table", what, offset));
+  return std::string(begin, static_cast<const char*>(nul));
+}
+
+// Entry-table checks in the documented order: overflow and end of data were done for the
+// section itself; here entsize, then size % entsize.
+Status check_entries(const Section& section, uint64_t entry_size) {
+  if (section.entsize != entry_size)
+    return malformed(fmt::format("section {} '{}': sh_entsize {} is not {}", section.index, section.name,
+                                 section.entsize, entry_size));
+  if (section.size % entry_size != 0)
+    return malformed(fmt::format("section {} '{}': size 0x{:x} is not a multiple of {}", section.index,
+                                 section.name, section.size, entry_size));
+  return {};
+}
+
+// elf_getdata only after the section's own range, entsize and size were checked.
+Result<Elf_Data*> checked_data(Elf* elf, const Section& section) {
+  Elf_Scn* scn = elf_getscn(elf, section.index);
+  Elf_Data* data = scn == nullptr ? nullptr : elf_getdata(scn, nullptr);
+  if (data == nullptr || data->d_buf == nullptr || data->d_size != section.size)
+    return malformed(fmt::format("section {} '{}': libelf cannot read its data: {}", section.index, section.name,
+                                 elf_errmsg(-1) ? elf_errmsg(-1) : "no data"));
+  return data;
+}
+
+}  // namespace
+
+bool Section::executable() const noexcept { return type == SHT_PROGBITS && (flags & SHF_EXECINSTR) != 0; }
+
+struct View::Impl {
+  std::vector<std::byte> bytes;  ///< our copy; every Section::data points in here
+};
+
+View::View(View&&) noexcept = default;
+View& View::operator=(View&&) noexcept = default;
+View::~View() = default;
+
+Result<View> View::open(std::span<const std::byte> input, const ParseLimits& limits) {
+  auto header = check_header(input, limits);
+  if (!header) return std::move(header).error();
+
+  View view;
+  view.impl_ = std::make_unique<Impl>();
+  view.impl_->bytes.assign(input.begin(), input.end());
+  view.byte_order_ = header->order;
+  const std::span<const std::byte> bytes(view.impl_->bytes);
+
+  // libelf gets its own private copy: it may convert data in place.
+  static const unsigned version_ok = elf_version(EV_CURRENT);
+  (void)version_ok;
+  std::vector<char> libelf_copy(reinterpret_cast<const char*>(input.data()),
+                                reinterpret_cast<const char*>(input.data()) + input.size());
+  ElfHandle handle;
+  handle.elf = elf_memory(libelf_copy.data(), libelf_copy.size());
+  if (handle.elf == nullptr || elf_kind(handle.elf) != ELF_K_ELF)
+    return malformed(fmt::format("libelf cannot read the object: {}", elf_errmsg(-1) ? elf_errmsg(-1) : "?"));
+  size_t libelf_shnum = 0;
+  if (elf_getshdrnum(handle.elf, &libelf_shnum) != 0 || libelf_shnum != header->shnum)
+    return malformed(fmt::format("libelf sees {} sections, the header says {}", libelf_shnum, header->shnum));
+
+  // Pass 1: headers and ranges, no data access through libelf.
+  std::vector<uint32_t> name_offsets;
+  for (size_t i = 0; i < header->shnum; ++i) {
+    GElf_Shdr shdr;
+    Elf_Scn* scn = elf_getscn(handle.elf, i);
+    if (scn == nullptr || gelf_getshdr(scn, &shdr) == nullptr)
+      return malformed(fmt::format("section {}: unreadable section header", i));
+    Section section;
+    section.index = i;
+    section.type = shdr.sh_type;
+    section.flags = shdr.sh_flags;
+    section.size = shdr.sh_size;
+    section.link = shdr.sh_link;
+    section.info = shdr.sh_info;
+    section.entsize = shdr.sh_entsize;
+    if (shdr.sh_type != SHT_NULL && shdr.sh_type != SHT_NOBITS) {
+      if (shdr.sh_offset > bytes.size() || shdr.sh_size > bytes.size() - shdr.sh_offset) {
+        const bool overflow = shdr.sh_offset + shdr.sh_size < shdr.sh_offset;
+        return malformed(fmt::format("section {}: sh_offset 0x{:x} + sh_size 0x{:x} {} (object is 0x{:x} bytes)",
+                                     i, shdr.sh_offset, shdr.sh_size, overflow ? "overflows" : "is past the end",
+                                     bytes.size()));
+      }
+      section.data = bytes.subspan(shdr.sh_offset, shdr.sh_size);
+    }
+    name_offsets.push_back(shdr.sh_name);
+    view.sections_.push_back(std::move(section));
+  }
+
+  const Section& shstrtab = view.sections_[header->shstrndx];
+  if (shstrtab.type != SHT_STRTAB)
+    return malformed(fmt::format("section {} (e_shstrndx) is not a string table", shstrtab.index));
+  for (size_t i = 1; i < view.sections_.size(); ++i) {
+    auto name = string_at(shstrtab.data, name_offsets[i], fmt::format("section {}", i));
+    if (!name) return std::move(name).error();
+    view.sections_[i].name = std::move(*name);
+  }
+
+  // Index fields that are section indices for symbol and relocation tables.
+  const Section* symtab = nullptr;
+  for (const Section& section : view.sections_) {
+    if (section.type != SHT_SYMTAB && section.type != SHT_REL) continue;
+    if (section.link == 0 || section.link >= view.sections_.size())
+      return malformed(fmt::format("section {} '{}': sh_link {} out of range ({} sections)", section.index,
+                                   section.name, section.link, view.sections_.size()));
+    if (section.type == SHT_REL && (section.info == 0 || section.info >= view.sections_.size()))
+      return malformed(fmt::format("section {} '{}': sh_info {} out of range ({} sections)", section.index,
+                                   section.name, section.info, view.sections_.size()));
+    if (section.type == SHT_SYMTAB) {
+      if (symtab != nullptr)
+        return malformed(fmt::format("section {} '{}': a second symbol table", section.index, section.name));
+      symtab = &section;
+    }
+  }
+
+  if (symtab != nullptr) {
+    BPFLOAD_TRY(check_entries(*symtab, kSymEntrySize));
+    const Section& strtab = view.sections_[symtab->link];
+    if (strtab.type != SHT_STRTAB)
+      return malformed(fmt::format("section {} '{}': sh_link {} is not a string table", symtab->index,
+                                   symtab->name, symtab->link));
+    const uint64_t count = symtab->size / kSymEntrySize;
+    if (count > limits.max_symbols)
+      return make_error(ErrorKind::LimitExceeded,
+                        fmt::format("{} symbols exceed the limit of {}", count, limits.max_symbols));
+    auto data = checked_data(handle.elf, *symtab);
+    if (!data) return std::move(data).error();
+    for (size_t i = 0; i < count; ++i) {
+      GElf_Sym sym;
+      if (gelf_getsym(*data, static_cast<int>(i), &sym) == nullptr)
+        return malformed(fmt::format("symbol {}: unreadable", i));
+      Symbol symbol;
+      symbol.index = i;
+      symbol.bind = GELF_ST_BIND(sym.st_info);
+      symbol.type = GELF_ST_TYPE(sym.st_info);
+      symbol.section = sym.st_shndx;
+      symbol.value = sym.st_value;
+      symbol.size = sym.st_size;
+      if (sym.st_shndx == SHN_XINDEX)
+        return make_error(ErrorKind::Unsupported, fmt::format("symbol {}: extended section index (SHN_XINDEX)", i));
+      if (sym.st_shndx != SHN_UNDEF && sym.st_shndx < SHN_LORESERVE && sym.st_shndx >= view.sections_.size())
+        return malformed(fmt::format("symbol {}: st_shndx {} out of range ({} sections)", i, sym.st_shndx,
+                                     view.sections_.size()));
+      auto name = string_at(strtab.data, sym.st_name, fmt::format("symbol {} in '{}'", i, symtab->name));
+      if (!name) return std::move(name).error();
+      symbol.name = std::move(*name);
+      // A section symbol has no name of its own: name it after its section for messages.
+      if (symbol.type == STT_SECTION && symbol.name.empty() && symbol.section < view.sections_.size())
+        symbol.name = view.sections_[symbol.section].name;
+      view.symbols_.push_back(std::move(symbol));
+    }
+  }
+
+  size_t total_relocations = 0;
+  for (const Section& section : view.sections_) {
+    if (section.type != SHT_REL) continue;
+    if (symtab == nullptr || section.link != symtab->index)
+      return malformed(fmt::format("section {} '{}': sh_link {} is not the symbol table", section.index,
+                                   section.name, section.link));
+    BPFLOAD_TRY(check_entries(section, kRelEntrySize));
+    const Section& target = view.sections_[section.info];
+    const uint64_t count = section.size / kRelEntrySize;
+    total_relocations += count;
+    if (total_relocations > limits.max_relocations)
+      return make_error(ErrorKind::LimitExceeded, fmt::format("section '{}': relocations exceed the limit of {}",
+                                                              section.name, limits.max_relocations));
+    auto data = checked_data(handle.elf, section);
+    if (!data) return std::move(data).error();
+    Relocations relocations;
+    relocations.rel_section = section.index;
+    relocations.target_section = target.index;
+    relocations.entries.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      GElf_Rel rel;
+      if (gelf_getrel(*data, static_cast<int>(i), &rel) == nullptr)
+        return malformed(fmt::format("section '{}': relocation #{} unreadable", section.name, i));
+      Relocation entry;
+      entry.offset = rel.r_offset;
+      entry.symbol = static_cast<uint32_t>(GELF_R_SYM(rel.r_info));
+      entry.type = static_cast<uint32_t>(GELF_R_TYPE(rel.r_info));
+      if (entry.offset >= target.size)
+        return malformed(fmt::format("section '{}': relocation #{} offset 0x{:x} outside '{}' (size 0x{:x})",
+                                     section.name, i, entry.offset, target.name, target.size));
+      if (entry.symbol >= view.symbols_.size())
+        return malformed(fmt::format("section '{}': relocation #{} at offset 0x{:x}: symbol index {} out of range "
+                                     "({} symbols)",
+                                     section.name, i, entry.offset, entry.symbol, view.symbols_.size()));
+      relocations.entries.push_back(entry);
+    }
+    view.relocations_.push_back(std::move(relocations));
+  }
+  return view;
+}
+
+const Section* View::section(std::string_view name) const noexcept {
+  for (const Section& section : sections_)
+    if (section.name == name) return &section;
+  return nullptr;
+}
+
+std::vector<const Symbol*> View::symbols_in(size_t section_index) const {
+  std::vector<const Symbol*> found;
+  for (const Symbol& symbol : symbols_)
+    if (symbol.section == section_index && section_index != SHN_UNDEF) found.push_back(&symbol);
+  std::stable_sort(found.begin(), found.end(), [](const Symbol* a, const Symbol* b) {
+    return a->value != b->value ? a->value < b->value : a->index < b->index;
+  });
+  return found;
+}
+
+const Relocations* View::relocations_for(size_t section_index) const noexcept {
+  for (const Relocations& relocations : relocations_)
+    if (relocations.target_section == section_index) return &relocations;
+  return nullptr;
+}
+
+uint16_t View::read_u16(std::span<const std::byte> data, size_t offset) const noexcept {
+  assert(range_fits(offset, 2, data.size()));
+  return static_cast<uint16_t>(read_raw(data, offset, 2, byte_order_ == ByteOrder::Big));
+}
+
+uint32_t View::read_u32(std::span<const std::byte> data, size_t offset) const noexcept {
+  assert(range_fits(offset, 4, data.size()));
+  return static_cast<uint32_t>(read_raw(data, offset, 4, byte_order_ == ByteOrder::Big));
+}
+
+uint64_t View::read_u64(std::span<const std::byte> data, size_t offset) const noexcept {
+  assert(range_fits(offset, 8, data.size()));
+  return read_raw(data, offset, 8, byte_order_ == ByteOrder::Big);
+}
+
+}  // namespace bpfload::elf
