@@ -43,6 +43,9 @@ struct LoadOptions {
   bool keep_going = false;         ///< load what can load instead of all or nothing
   bool require_bpffs = true;       ///< pin roots must be on bpffs (statfs)
   bool load_btf = true;            ///< load .BTF into the kernel for maps and programs
+  /// false: create no pin at all and reuse none (pin_dir and the object's own pinning
+  /// requests are ignored, every map is created fresh). Used by verify_object.
+  bool pin = true;
   std::map<std::string, MapOverride> maps;
   std::optional<uint32_t> kern_version;  ///< overrides the object's `version` section
   /// Programs to load (by name); empty: all. Prog arrays still reference only these.

@@ -1,0 +1,2 @@
+// verify: under construction.
+#include "bpfload/verify.hpp"

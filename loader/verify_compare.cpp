@@ -1,0 +1,2 @@
+// verify_compare: under construction.
+#include "bpfload/verify.hpp"

@@ -1,0 +1,2 @@
+// verify_json: under construction.
+#include "bpfload/verify.hpp"

@@ -1,0 +1,2 @@
+// verify_log: under construction.
+#include "bpfload/verify.hpp"

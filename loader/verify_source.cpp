@@ -1,0 +1,2 @@
+// verify_source: under construction.
+#include "bpfload/verify.hpp"
