@@ -1,0 +1,255 @@
+// The Kernel that makes real system calls: libbpf's thin bpf() wrappers for everything
+// except BPF_PROG_LOAD (kernel_prog_load.cpp). Stateless, hence thread-safe.
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+#include <bpf/bpf.h>
+#include <linux/magic.h>
+
+#include <fmt/format.h>
+
+#include "bpfload/kernel.hpp"
+#include "kernel_errors.hpp"
+#include "kernel_prog_load.hpp"
+
+namespace bpfload {
+namespace {
+
+// Linux 5.11 charges BPF memory to the memory cgroup; before it, maps and programs
+// count against RLIMIT_MEMLOCK, whose default (64 KiB) is too small for most objects.
+void raise_memlock_on_old_kernels() {
+  utsname name {};
+  if (::uname(&name) != 0) return;
+  unsigned major = 0;
+  unsigned minor = 0;
+  if (std::sscanf(name.release, "%u.%u", &major, &minor) != 2) return;
+  if (major > 5 || (major == 5 && minor >= 11)) return;
+  const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+  (void)::setrlimit(RLIMIT_MEMLOCK, &unlimited);  // best effort: EPERM hints mention it
+}
+
+std::string fd_subject(int fd) { return fmt::format("on fd {}", fd); }
+
+Status status_of(int ret, KernelCommand command, int fd) {
+  if (ret >= 0) return {};
+  return kernel_error(command, fd_subject(fd), errno);
+}
+
+const void* key_pointer(std::span<const std::byte> key) {
+  return key.empty() ? nullptr : key.data();
+}
+
+class SystemKernel final : public Kernel {
+ public:
+  Result<Fd> map_create(const MapCreateRequest& request) override {
+    bpf_map_create_opts opts {};
+    opts.sz = sizeof(opts);
+    opts.map_flags = request.flags;
+    if (request.numa_node) opts.numa_node = *request.numa_node;
+    if (request.inner_map_fd >= 0) opts.inner_map_fd = static_cast<uint32_t>(request.inner_map_fd);
+    if (request.btf_fd >= 0) {
+      opts.btf_fd = static_cast<uint32_t>(request.btf_fd);
+      opts.btf_key_type_id = request.btf_key_type_id;
+      opts.btf_value_type_id = request.btf_value_type_id;
+    }
+    const char* name = request.name.empty() ? nullptr : request.name.c_str();
+    const int fd = bpf_map_create(static_cast<bpf_map_type>(request.type), name, request.key_size,
+                                  request.value_size, request.max_entries, &opts);
+    if (fd < 0) {
+      return kernel_error(KernelCommand::MapCreate, fmt::format("for map '{}'", request.name), errno);
+    }
+    return Fd(fd);
+  }
+
+  Status map_update(int map_fd, std::span<const std::byte> key, std::span<const std::byte> value,
+                    uint64_t flags) override {
+    return status_of(bpf_map_update_elem(map_fd, key_pointer(key), value.data(), flags),
+                     KernelCommand::MapUpdate, map_fd);
+  }
+
+  Status map_lookup(int map_fd, std::span<const std::byte> key, std::span<std::byte> value) override {
+    return status_of(bpf_map_lookup_elem(map_fd, key_pointer(key), value.data()),
+                     KernelCommand::MapLookup, map_fd);
+  }
+
+  Status map_delete(int map_fd, std::span<const std::byte> key) override {
+    return status_of(bpf_map_delete_elem(map_fd, key_pointer(key)), KernelCommand::MapDelete, map_fd);
+  }
+
+  Result<bool> map_next_key(int map_fd, std::span<const std::byte> key,
+                            std::span<std::byte> next_key) override {
+    if (bpf_map_get_next_key(map_fd, key_pointer(key), next_key.data()) == 0) return true;
+    if (errno == ENOENT) return false;
+    return kernel_error(KernelCommand::MapNextKey, fd_subject(map_fd), errno);
+  }
+
+  Status map_freeze(int map_fd) override {
+    return status_of(bpf_map_freeze(map_fd), KernelCommand::MapFreeze, map_fd);
+  }
+
+  Result<MapInfo> map_info(int map_fd) override {
+    bpf_map_info info {};
+    uint32_t length = sizeof(info);
+    if (bpf_obj_get_info_by_fd(map_fd, &info, &length) != 0) {
+      return kernel_error(KernelCommand::ObjGetInfo, fmt::format("for map fd {}", map_fd), errno);
+    }
+    MapInfo result;
+    result.id = info.id;
+    result.type = info.type;
+    result.key_size = info.key_size;
+    result.value_size = info.value_size;
+    result.max_entries = info.max_entries;
+    result.flags = info.map_flags;
+    result.name.assign(info.name, strnlen(info.name, sizeof(info.name)));
+    return result;
+  }
+
+  ProgLoadOutcome prog_load(const ProgLoadRequest& request) override {
+    return raw_prog_load(request);
+  }
+
+  Result<ProgInfo> prog_info(int prog_fd) override {
+    bpf_prog_info info {};
+    uint32_t length = sizeof(info);
+    if (bpf_obj_get_info_by_fd(prog_fd, &info, &length) != 0) {
+      return kernel_error(KernelCommand::ObjGetInfo, fmt::format("for program fd {}", prog_fd), errno);
+    }
+    ProgInfo result;
+    result.id = info.id;
+    result.type = info.type;
+    result.name.assign(info.name, strnlen(info.name, sizeof(info.name)));
+    result.xlated_size = info.xlated_prog_len;
+    result.jited_size = info.jited_prog_len;
+    result.verified_insns = info.verified_insns;  // left 0 by kernels before 5.16
+    return result;
+  }
+
+  Result<TestRunOutcome> prog_test_run(const TestRunRequest& request) override {
+    TestRunOutcome outcome;
+    size_t capacity = request.data_out_capacity;
+    if (capacity == 0 && !request.data_in.empty()) capacity = request.data_in.size() + 256;
+    outcome.data_out.resize(capacity);
+    bpf_test_run_opts opts {};
+    opts.sz = sizeof(opts);
+    if (!request.data_in.empty()) {
+      opts.data_in = request.data_in.data();
+      opts.data_size_in = static_cast<uint32_t>(request.data_in.size());
+    }
+    if (capacity != 0) {
+      opts.data_out = outcome.data_out.data();
+      opts.data_size_out = static_cast<uint32_t>(capacity);
+    }
+    if (!request.ctx_in.empty()) {
+      opts.ctx_in = request.ctx_in.data();
+      opts.ctx_size_in = static_cast<uint32_t>(request.ctx_in.size());
+    }
+    opts.repeat = request.repeat;
+    if (bpf_prog_test_run_opts(request.prog_fd, &opts) != 0) {
+      return kernel_error(KernelCommand::ProgTestRun, fmt::format("on program fd {}", request.prog_fd),
+                          errno);
+    }
+    outcome.retval = opts.retval;
+    outcome.duration_ns = opts.duration;
+    outcome.data_out.resize(std::min<size_t>(opts.data_size_out, capacity));
+    return outcome;
+  }
+
+  Result<Fd> btf_load(std::span<const std::byte> btf, std::span<char> log) override {
+    // Without a log first: a level-1 BTF log on valid BTF can overflow a small buffer
+    // and turn success into ENOSPC. The log is only wanted to explain a failure.
+    const int fd = bpf_btf_load(btf.data(), btf.size(), nullptr);
+    if (fd >= 0) return Fd(fd);
+    const int err = errno;
+    if (!log.empty()) {
+      log[0] = '\0';
+      bpf_btf_load_opts opts {};
+      opts.sz = sizeof(opts);
+      opts.log_buf = log.data();
+      opts.log_size = static_cast<uint32_t>(std::min<size_t>(log.size(), UINT32_MAX >> 2));
+      opts.log_level = 1;
+      const int retry_fd = bpf_btf_load(btf.data(), btf.size(), &opts);
+      if (retry_fd >= 0) return Fd(retry_fd);  // a transient failure went away
+      log[log.size() - 1] = '\0';
+    }
+    return kernel_error(KernelCommand::BtfLoad, fmt::format("of {} bytes", btf.size()), err);
+  }
+
+  Status obj_pin(int fd, const std::string& path) override {
+    if (bpf_obj_pin(fd, path.c_str()) == 0) return {};
+    const int err = errno;
+    return kernel_error(KernelCommand::ObjPin, fmt::format("of fd {} at '{}'", fd, path), err, path);
+  }
+
+  Result<Fd> obj_get(const std::string& path) override {
+    const int fd = bpf_obj_get(path.c_str());
+    if (fd >= 0) return Fd(fd);
+    const int err = errno;
+    return kernel_error(KernelCommand::ObjGet, fmt::format("of '{}'", path), err, path);
+  }
+
+  Status unpin(const std::string& path) override {
+    if (::unlink(path.c_str()) == 0) return {};
+    return kernel_error(KernelCommand::Unpin, fmt::format("'{}'", path), errno);
+  }
+};
+
+}  // namespace
+
+Kernel& system_kernel() {
+  static std::once_flag memlock_once;
+  std::call_once(memlock_once, raise_memlock_on_old_kernels);
+  static SystemKernel kernel;
+  return kernel;
+}
+
+Status make_directories(const std::string& dir, std::vector<std::string>& created) {
+  if (dir.empty()) return make_error(ErrorKind::InvalidArgument, "make directories: empty path");
+  // Walk every prefix ending before a '/', then the whole path, so parents come first
+  // in `created` and a rollback can remove them in reverse.
+  for (size_t end = 1; end <= dir.size(); ++end) {
+    if (end != dir.size() && dir[end] != '/') continue;
+    const std::string prefix = dir.substr(0, end);
+    if (prefix.back() == '/') continue;
+    if (::mkdir(prefix.c_str(), 0700) == 0) {
+      created.push_back(prefix);
+      continue;
+    }
+    const int err = errno;
+    struct stat st {};
+    if (err == EEXIST && ::stat(prefix.c_str(), &st) == 0) {
+      if (S_ISDIR(st.st_mode)) continue;
+      return make_error(ErrorKind::Kernel,
+                        fmt::format("mkdir '{}': exists and is not a directory", prefix), ENOTDIR);
+    }
+    return make_error(ErrorKind::Kernel, fmt::format("mkdir '{}': {}", prefix, errno_text(err)), err);
+  }
+  return {};
+}
+
+Status check_bpffs(const std::string& path) {
+  struct statfs fs {};
+  if (::statfs(path.c_str(), &fs) != 0) {
+    const int err = errno;
+    if (err == ENOENT) {
+      return make_error(ErrorKind::NotFound, fmt::format("bpffs check: '{}' does not exist", path), err);
+    }
+    return make_error(ErrorKind::Kernel, fmt::format("statfs '{}': {}", path, errno_text(err)), err);
+  }
+  const auto type = static_cast<unsigned long>(fs.f_type);
+  if (type == BPF_FS_MAGIC) return {};
+  return make_error(ErrorKind::InvalidArgument,
+                    fmt::format("'{}' is not on a bpf filesystem (filesystem magic {:#x}); mount one "
+                                "with 'mount -t bpf bpf /sys/fs/bpf'",
+                                path, type));
+}
+
+}  // namespace bpfload
