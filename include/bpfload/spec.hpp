@@ -68,6 +68,7 @@ struct MapSpec {
   std::vector<MapSlot> initial_slots;  ///< initial prog-array / map-in-map contents, by index
   uint32_t btf_key_type_id = 0;    ///< BTF type of the key in ObjectSpec::btf, 0 when unknown
   uint32_t btf_value_type_id = 0;  ///< BTF type of the value, 0 when unknown
+  uint64_t map_extra = 0;          ///< BTF `map_extra` (bloom filter hash count, ...), 0 when none
 };
 
 /// One instruction, decoded into host order regardless of the object's byte order.

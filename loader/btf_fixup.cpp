@@ -1,0 +1,140 @@
+// Makes clang's .BTF loadable: clang cannot know section sizes and variable offsets
+// when it emits DATASECs, leaves them 0, and the kernel refuses that. The ELF object
+// knows both, so they are written into a private copy of the bytes.
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <elf.h>
+
+#include <algorithm>
+#include <memory>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "btf_util.hpp"
+#include "maps_decode.hpp"
+
+namespace bpfload {
+namespace {
+
+constexpr uint16_t kBtfMagic = 0xeb9f;
+constexpr size_t kHeaderMinSize = 24;  // magic .. str_len of struct btf_header
+constexpr size_t kTypeSizeField = 8;   // struct btf_type: name_off, info, size
+constexpr size_t kSecinfoSize = sizeof(struct btf_var_secinfo);
+
+struct BtfDeleter {
+  void operator()(struct btf* btf) const { btf__free(btf); }
+};
+
+Error malformed(const std::string& what) { return make_error(ErrorKind::Malformed, ".BTF: " + what); }
+
+/// Writes `value` at `offset` of `bytes` in the object's byte order.
+void write_u32(std::vector<std::byte>& bytes, size_t offset, uint32_t value, ByteOrder order) {
+  for (size_t i = 0; i < 4; ++i) {
+    const size_t shift = order == ByteOrder::Big ? 8 * (3 - i) : 8 * i;
+    bytes[offset + i] = std::byte((value >> shift) & 0xff);
+  }
+}
+
+/// The symbol for variable `name` in `section_index`: a data symbol of that name,
+/// global or weak first (a static of the same name may sit in another function).
+const elf::Symbol* variable_symbol(const elf::View& view, size_t section_index, std::string_view name) {
+  const elf::Symbol* local = nullptr;
+  for (const elf::Symbol* symbol : view.symbols_in(section_index)) {
+    if (symbol->name != name || symbol->type != STT_OBJECT) continue;
+    if (symbol->bind == STB_GLOBAL || symbol->bind == STB_WEAK) return symbol;
+    if (local == nullptr) local = symbol;
+  }
+  return local;
+}
+
+/// Fixes one DATASEC whose record starts at `record` in `out`.
+Status fix_datasec(const elf::View& view, const struct btf* btf, const struct btf_type* datasec, size_t record,
+                   std::vector<std::byte>& out) {
+  const std::string_view name = btfu::name_at(btf, datasec->name_off);
+  if (name.empty()) return malformed(fmt::format("DATASEC at 0x{:x} has no name", record));
+  // Extern sections have no ELF section; libbpf fills them itself, bpfload does not use them.
+  if (name == ".kconfig" || name == ".ksyms") return {};
+
+  const elf::Section* section = view.section(name);
+  const bool fix_offsets = datasec->size == 0;
+  if (fix_offsets) {
+    if (section == nullptr || section->size == 0)
+      return malformed(fmt::format("DATASEC '{}': no ELF section of that name to take its size from", name));
+    if (section->size > UINT32_MAX)
+      return malformed(fmt::format("DATASEC '{}': section size 0x{:x} does not fit", name, section->size));
+    write_u32(out, record + kTypeSizeField, static_cast<uint32_t>(section->size), view.byte_order());
+  }
+
+  std::vector<struct btf_var_secinfo> infos(btf_var_secinfos(datasec), btf_var_secinfos(datasec) + btf_vlen(datasec));
+  for (struct btf_var_secinfo& info : infos) {
+    const struct btf_type* var = btf__type_by_id(btf, info.type);
+    if (var == nullptr || !btf_is_var(var))
+      return malformed(fmt::format("DATASEC '{}': entry type [{}] is not a variable", name, info.type));
+    if (!fix_offsets || btf_var(var)->linkage == BTF_VAR_GLOBAL_EXTERN) continue;
+    const std::string_view var_name = btfu::name_at(btf, var->name_off);
+    const elf::Symbol* symbol = variable_symbol(view, section->index, var_name);
+    if (symbol == nullptr) {
+      // Like libbpf, a static variable may lack a symbol; its offset stays as emitted.
+      if (btf_var(var)->linkage == BTF_VAR_STATIC) continue;
+      return malformed(fmt::format("DATASEC '{}': variable '{}' has no ELF symbol", name, var_name));
+    }
+    if (symbol->value > UINT32_MAX)
+      return malformed(fmt::format("DATASEC '{}': variable '{}' offset 0x{:x} does not fit", name, var_name,
+                                   symbol->value));
+    info.offset = static_cast<uint32_t>(symbol->value);
+  }
+  // The kernel wants the variables of a section in ascending offset order.
+  std::stable_sort(infos.begin(), infos.end(),
+                   [](const btf_var_secinfo& a, const btf_var_secinfo& b) { return a.offset < b.offset; });
+  size_t at = record + sizeof(struct btf_type);
+  for (const struct btf_var_secinfo& info : infos) {
+    write_u32(out, at, info.type, view.byte_order());
+    write_u32(out, at + 4, info.offset, view.byte_order());
+    write_u32(out, at + 8, info.size, view.byte_order());
+    at += kSecinfoSize;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view, std::span<const std::byte> btf_bytes) {
+  if (btf_bytes.size() < kHeaderMinSize)
+    return malformed(fmt::format("{} bytes are too few for a header", btf_bytes.size()));
+  const uint16_t magic = view.read_u16(btf_bytes, 0);
+  if (magic != kBtfMagic)
+    return malformed(fmt::format("magic 0x{:x} is not 0x{:x} in the object's byte order", magic, kBtfMagic));
+  const uint64_t header_size = view.read_u32(btf_bytes, 4);
+  const uint64_t type_off = view.read_u32(btf_bytes, 8);
+  const uint64_t type_len = view.read_u32(btf_bytes, 12);
+  if (!elf::range_fits(header_size + type_off, type_len, btf_bytes.size()))
+    return malformed(fmt::format("type section (offset 0x{:x}, length 0x{:x}) runs past the end 0x{:x}",
+                                 header_size + type_off, type_len, btf_bytes.size()));
+
+  // libbpf validates the whole thing and gives host-order access to each record;
+  // the records keep their sizes in either byte order, so offsets carry over.
+  std::unique_ptr<struct btf, BtfDeleter> parsed(btf__new(btf_bytes.data(), static_cast<uint32_t>(btf_bytes.size())));
+  if (libbpf_get_error(parsed.get()) != 0) {
+    (void)parsed.release();  // an error pointer, not an object
+    return malformed("libbpf cannot parse it");
+  }
+
+  std::vector<std::byte> out(btf_bytes.begin(), btf_bytes.end());
+  size_t record = header_size + type_off;
+  const uint32_t count = btf__type_cnt(parsed.get());
+  for (uint32_t id = 1; id < count; ++id) {
+    const struct btf_type* type = btf__type_by_id(parsed.get(), id);
+    const uint32_t size = type == nullptr ? 0 : btfu::record_size(type);
+    if (size == 0 || !elf::range_fits(record, size, header_size + type_off + type_len))
+      return malformed(fmt::format("type [{}] at 0x{:x} has an unknown kind or runs past the type section", id, record));
+    if (btf_is_datasec(type)) BPFLOAD_TRY(fix_datasec(view, parsed.get(), type, record, out));
+    record += size;
+  }
+  if (record != header_size + type_off + type_len)
+    return malformed(fmt::format("type records end at 0x{:x}, not at the type section end 0x{:x}", record,
+                                 header_size + type_off + type_len));
+  return out;
+}
+
+}  // namespace bpfload
