@@ -1,0 +1,42 @@
+// .BTF.ext func_info and line_info, decoded by hand (libbpf 1.1 has no public accessor).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bpfload/result.hpp"
+#include "elf_view.hpp"
+
+struct btf;  // libbpf
+
+namespace bpfload {
+
+/// One record of a .BTF.ext info subsection, as stored: insn_off is in bytes from
+/// the start of the ELF section named `section`.
+struct BtfExtFuncInfo {
+  std::string section;
+  uint32_t insn_off = 0;
+  uint32_t type_id = 0;
+};
+
+struct BtfExtLineInfo {
+  std::string section;
+  uint32_t insn_off = 0;
+  uint32_t file_name_off = 0;
+  uint32_t line_off = 0;
+  uint32_t line_col = 0;
+};
+
+struct BtfExt {
+  std::vector<BtfExtFuncInfo> func_info;
+  std::vector<BtfExtLineInfo> line_info;
+};
+
+/// Decodes `section` (.BTF.ext) in the object's byte order; section names are looked
+/// up in `btf`'s strings. Fails with Malformed naming the field and offset (bad magic,
+/// header or subsection past the end, record size too small, unknown section name).
+[[nodiscard]] Result<BtfExt> decode_btf_ext(const elf::View& view, const elf::Section& section,
+                                            const struct btf* btf);
+
+}  // namespace bpfload

@@ -1,0 +1,375 @@
+#include "programs_decode.hpp"
+
+#include <elf.h>
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "bpfload/program_types.hpp"
+
+namespace bpfload {
+namespace {
+
+constexpr uint8_t kLdImm64 = 0x18;  // BPF_LD | BPF_IMM | BPF_DW
+constexpr uint8_t kCall = 0x85;     // BPF_JMP | BPF_CALL
+constexpr uint8_t kPseudoCall = 1;  // BPF_PSEUDO_CALL in src_reg
+constexpr uint64_t kInsnSize = 8;
+constexpr uint32_t kRelNone = 0;     // R_BPF_NONE
+constexpr uint32_t kRel64_64 = 1;    // R_BPF_64_64: ld_imm64
+constexpr uint32_t kRel64_32 = 10;   // R_BPF_64_32: call
+
+Error malformed(std::string message) { return make_error(ErrorKind::Malformed, std::move(message)); }
+Error unsupported(std::string message) { return make_error(ErrorKind::Unsupported, std::move(message)); }
+
+bool is_maps_section(std::string_view name) {
+  return name == "maps" || name.starts_with("maps/") || name == ".maps";
+}
+
+bool is_data_section(std::string_view name) {
+  return name == ".data" || name == ".bss" || name == ".rodata" || name.starts_with(".rodata.");
+}
+
+// One function's place in its section, before its instructions are copied.
+struct Extent {
+  std::string name;
+  uint64_t start = 0;  // bytes
+  uint64_t size = 0;   // bytes
+  bool global = false;
+};
+
+Result<std::vector<Extent>> function_extents(const elf::View& view, const elf::Section& section) {
+  std::vector<const elf::Symbol*> symbols;
+  for (const elf::Symbol* symbol : view.symbols_in(section.index)) {
+    if (symbol->type != STT_FUNC) continue;
+    // Aliases at the same address describe one function: keep the first.
+    if (!symbols.empty() && symbols.back()->value == symbol->value) continue;
+    symbols.push_back(symbol);
+  }
+  std::vector<Extent> extents;
+  for (size_t i = 0; i < symbols.size(); ++i) {
+    const elf::Symbol& symbol = *symbols[i];
+    const uint64_t next = i + 1 < symbols.size() ? symbols[i + 1]->value : section.size;
+    const uint64_t size = symbol.size != 0 ? symbol.size : next - std::min(next, symbol.value);
+    if (symbol.value % kInsnSize != 0 || size == 0 || size % kInsnSize != 0 ||
+        !elf::range_fits(symbol.value, size, section.size))
+      return malformed(fmt::format("section '{}': function '{}' at 0x{:x} size 0x{:x} is not a whole number of "
+                                   "instructions inside the section (size 0x{:x})",
+                                   section.name, symbol.name, symbol.value, size, section.size));
+    extents.push_back({symbol.name, symbol.value, size, symbol.bind != STB_LOCAL});
+  }
+  if (extents.empty() && section.name != ".text" && section.size > 0)
+    extents.push_back({program_name_from_section(section.name), 0, section.size, true});
+  return extents;
+}
+
+// Decoding state of one executable section.
+struct CodeSection {
+  const elf::Section* section = nullptr;
+  std::vector<Instruction> insns;
+  size_t first_function = 0;
+  size_t function_count = 0;
+};
+
+class Decoder {
+ public:
+  Decoder(const elf::View& view, const ObjectSpec& partial, const ParseOptions& options)
+      : view_(view), partial_(partial), options_(options) {}
+
+  Result<DecodedCode> run() {
+    for (const elf::Section& section : view_.sections()) {
+      if (!section.executable()) continue;
+      BPFLOAD_TRY(add_section(section));
+    }
+    for (CodeSection& code : code_) BPFLOAD_TRY(resolve_calls(code));
+    for (CodeSection& code : code_) BPFLOAD_TRY(resolve_relocations(code));
+    for (FunctionSpec& function : out_.functions)
+      std::stable_sort(function.relocations.begin(), function.relocations.end(),
+                       [](const Relocation& a, const Relocation& b) { return a.insn < b.insn; });
+    BPFLOAD_TRY(make_programs());
+    return std::move(out_);
+  }
+
+ private:
+  Status add_section(const elf::Section& section) {
+    if (section.size % kInsnSize != 0)
+      return malformed(fmt::format("section '{}': size 0x{:x} is not a multiple of 8", section.name, section.size));
+    const uint64_t count = section.size / kInsnSize;
+    if (count > options_.limits.max_insns)
+      return make_error(ErrorKind::LimitExceeded, fmt::format("section '{}': {} instructions exceed the limit of {}",
+                                                              section.name, count, options_.limits.max_insns));
+    auto extents = function_extents(view_, section);
+    if (!extents) return std::move(extents).error();
+    CodeSection code;
+    code.section = &section;
+    code.insns.reserve(count);
+    for (uint64_t i = 0; i < count; ++i) code.insns.push_back(decode_instruction(view_, section.data, i * kInsnSize));
+    code.first_function = out_.functions.size();
+    code.function_count = extents->size();
+    for (const Extent& extent : *extents) {
+      FunctionSpec function;
+      function.name = extent.name;
+      function.section = section.name;
+      function.section_insn = static_cast<uint32_t>(extent.start / kInsnSize);
+      function.global = extent.global;
+      const auto begin = code.insns.begin() + static_cast<ptrdiff_t>(extent.start / kInsnSize);
+      function.insns.assign(begin, begin + static_cast<ptrdiff_t>(extent.size / kInsnSize));
+      out_.functions.push_back(std::move(function));
+      called_in_own_section_.push_back(false);
+    }
+    code_.push_back(std::move(code));
+    return {};
+  }
+
+  const CodeSection* code_for(size_t section_index) const {
+    for (const CodeSection& code : code_)
+      if (code.section->index == section_index) return &code;
+    return nullptr;
+  }
+
+  // The function of `code` that starts at section instruction `insn`, or nullopt.
+  static std::optional<size_t> function_starting_at(const CodeSection& code, const std::vector<FunctionSpec>& functions,
+                                                    int64_t insn) {
+    for (size_t f = code.first_function; f < code.first_function + code.function_count; ++f)
+      if (functions[f].section_insn == insn) return f;
+    return std::nullopt;
+  }
+
+  // The function of `code` containing section instruction `insn`, or nullopt.
+  std::optional<size_t> function_containing(const CodeSection& code, uint64_t insn) const {
+    for (size_t f = code.first_function; f < code.first_function + code.function_count; ++f) {
+      const FunctionSpec& function = out_.functions[f];
+      if (insn >= function.section_insn && insn < function.section_insn + function.insns.size()) return f;
+    }
+    return std::nullopt;
+  }
+
+  const elf::Relocation* relocation_at(const elf::Relocations* relocations, uint64_t offset, size_t* number) const {
+    if (relocations == nullptr) return nullptr;
+    for (size_t i = 0; i < relocations->entries.size(); ++i) {
+      if (relocations->entries[i].offset != offset) continue;
+      *number = i;
+      return &relocations->entries[i];
+    }
+    return nullptr;
+  }
+
+  // bpf-to-bpf calls, relocated (into .text or another function) or section-relative.
+  Status resolve_calls(const CodeSection& code) {
+    const elf::Section& section = *code.section;
+    const elf::Relocations* relocations = view_.relocations_for(section.index);
+    for (uint64_t i = 0; i < code.insns.size(); ++i) {
+      const Instruction& insn = code.insns[i];
+      if (insn.code != kCall || insn.src != kPseudoCall) continue;
+      const auto caller = function_containing(code, i);
+      if (!caller) continue;  // code outside every function is never loaded
+      size_t number = 0;
+      const elf::Relocation* relocation = relocation_at(relocations, i * kInsnSize, &number);
+      const CodeSection* target_code = &code;
+      int64_t target_insn = static_cast<int64_t>(i) + insn.imm + 1;
+      std::string symbol_name;
+      if (relocation != nullptr) {
+        const elf::Symbol& symbol = view_.symbols()[relocation->symbol];
+        target_code = code_for(symbol.section);
+        if (target_code == nullptr || (symbol.type != STT_SECTION && symbol.type != STT_FUNC))
+          return malformed(fmt::format("section '{}': relocation #{} at 0x{:x}: call to '{}' which is not code",
+                                       section.name, number, i * kInsnSize, symbol.name));
+        target_insn = static_cast<int64_t>(symbol.value / kInsnSize) + insn.imm + 1;
+        symbol_name = symbol.name;
+      }
+      const auto callee = function_starting_at(*target_code, out_.functions, target_insn);
+      if (!callee)
+        return malformed(fmt::format("section '{}': call at 0x{:x} targets instruction {} of '{}', which starts no "
+                                     "function",
+                                     section.name, i * kInsnSize, target_insn, target_code->section->name));
+      FunctionSpec& function = out_.functions[*caller];
+      Relocation call;
+      call.kind = Relocation::Kind::Call;
+      call.insn = static_cast<uint32_t>(i - function.section_insn);
+      call.target = static_cast<uint32_t>(*callee);
+      call.symbol = symbol_name.empty() ? out_.functions[*callee].name : symbol_name;
+      function.relocations.push_back(std::move(call));
+      if (target_code == &code) called_in_own_section_[*callee] = true;
+    }
+    return {};
+  }
+
+  Status resolve_relocations(const CodeSection& code) {
+    const elf::Section& section = *code.section;
+    const elf::Relocations* relocations = view_.relocations_for(section.index);
+    if (relocations == nullptr) return {};
+    for (size_t number = 0; number < relocations->entries.size(); ++number) {
+      const elf::Relocation& entry = relocations->entries[number];
+      const auto where = [&] {
+        return fmt::format("section '{}': relocation #{} at 0x{:x}", section.name, number, entry.offset);
+      };
+      if (entry.type == kRelNone) continue;
+      if (entry.type != kRel64_64 && entry.type != kRel64_32)
+        return unsupported(fmt::format("{}: relocation type {} is not supported", where(), entry.type));
+      if (entry.offset % kInsnSize != 0)
+        return malformed(fmt::format("{}: offset is not at an instruction boundary", where()));
+      const uint64_t index = entry.offset / kInsnSize;
+      const Instruction& insn = code.insns[index];
+      if (entry.type == kRel64_32) {
+        if (insn.code != kCall || insn.src != kPseudoCall)
+          return malformed(fmt::format("{}: R_BPF_64_32 on an instruction (code 0x{:02x}) that is not a bpf-to-bpf call",
+                                       where(), insn.code));
+        continue;  // resolved with the calls
+      }
+      if (insn.code == kCall && insn.src == kPseudoCall) continue;  // old LLVM used 64_64 for calls
+      if (insn.code != kLdImm64 || index + 1 >= code.insns.size())
+        return malformed(fmt::format("{}: R_BPF_64_64 on an instruction (code 0x{:02x}) that is not a complete "
+                                     "ld_imm64",
+                                     where(), insn.code));
+      const auto owner = function_containing(code, index);
+      if (!owner) return malformed(fmt::format("{}: outside every function of the section", where()));
+      auto relocation = resolve_load(entry, insn, where());
+      if (!relocation) return std::move(relocation).error();
+      relocation->insn = static_cast<uint32_t>(index - out_.functions[*owner].section_insn);
+      if (relocation->insn + 1 >= out_.functions[*owner].insns.size())
+        return malformed(fmt::format("{}: ld_imm64 straddles the end of function '{}'", where(),
+                                     out_.functions[*owner].name));
+      out_.functions[*owner].relocations.push_back(std::move(*relocation));
+    }
+    return {};
+  }
+
+  // An ld_imm64 of a map or of a global-data address.
+  Result<Relocation> resolve_load(const elf::Relocation& entry, const Instruction& insn, const std::string& where) {
+    const elf::Symbol& symbol = view_.symbols()[entry.symbol];
+    if (symbol.section == SHN_UNDEF)
+      return unsupported(fmt::format("{}: extern symbol '{}' (.kconfig/.ksyms) is not supported", where, symbol.name));
+    if (symbol.section >= view_.sections().size())
+      return unsupported(fmt::format("{}: symbol '{}' has special section index 0x{:x}", where, symbol.name,
+                                     symbol.section));
+    const elf::Section& target = view_.sections()[symbol.section];
+    Relocation relocation;
+    relocation.symbol = symbol.name;
+    const bool section_symbol = symbol.type == STT_SECTION;
+    if (is_maps_section(target.name)) {
+      const uint64_t offset = section_symbol ? static_cast<uint32_t>(insn.imm) : symbol.value;
+      for (size_t m = 0; m < partial_.maps.size(); ++m) {
+        const MapSpec& map = partial_.maps[m];
+        if (map.section != target.name) continue;
+        if (map.offset == offset || (!section_symbol && map.name == symbol.name)) {
+          relocation.kind = Relocation::Kind::Map;
+          relocation.target = static_cast<uint32_t>(m);
+          relocation.symbol = map.name;
+          return relocation;
+        }
+      }
+      return malformed(fmt::format("{}: no map at offset 0x{:x} of '{}' (symbol '{}')", where, offset, target.name,
+                                   symbol.name));
+    }
+    if (is_data_section(target.name)) {
+      for (size_t d = 0; d < partial_.data_sections.size(); ++d) {
+        const DataSectionSpec& data = partial_.data_sections[d];
+        if (data.name != target.name) continue;
+        // libbpf: the variable's st_value plus the addend clang left in imm.
+        const uint64_t offset = (section_symbol ? 0 : symbol.value) + static_cast<uint32_t>(insn.imm);
+        if (offset > data.bytes.size())
+          return malformed(fmt::format("{}: offset 0x{:x} past the end of '{}' (size 0x{:x})", where, offset,
+                                       data.name, data.bytes.size()));
+        relocation.kind = Relocation::Kind::Data;
+        relocation.target = static_cast<uint32_t>(d);
+        relocation.offset = offset;
+        return relocation;
+      }
+      return malformed(fmt::format("{}: data section '{}' was not decoded", where, target.name));
+    }
+    if (target.executable())
+      return unsupported(fmt::format("{}: ld_imm64 of function '{}' (callbacks, BPF_PSEUDO_FUNC) is not supported",
+                                     where, symbol.name));
+    return unsupported(fmt::format("{}: ld_imm64 refers to '{}' in section '{}', which is neither maps nor data",
+                                   where, symbol.name, target.name));
+  }
+
+  Status make_programs() {
+    for (const auto& [key, type_name] : options_.program_types) {
+      const bool names_something =
+          std::any_of(out_.functions.begin(), out_.functions.end(),
+                      [&](const FunctionSpec& f) { return f.name == key || f.section == key; });
+      if (!names_something)
+        return make_error(ErrorKind::InvalidArgument,
+                          fmt::format("program type override '{}': no program or section of that name", key));
+    }
+    for (const CodeSection& code : code_) {
+      if (code.section->name == ".text") continue;
+      const std::optional<SectionKind> kind = section_kind(code.section->name);
+      for (size_t f = code.first_function; f < code.first_function + code.function_count; ++f) {
+        const FunctionSpec& function = out_.functions[f];
+        if (!function.global && called_in_own_section_[f]) continue;
+        ProgramSpec program;
+        program.name = function.name;
+        program.section = function.section;
+        program.function = static_cast<uint32_t>(f);
+        if (kind) {
+          program.type = kind->prog_type;
+          program.expected_attach_type = kind->expected_attach_type;
+          program.attach_to = kind->attach_to;
+          program.prog_flags = kind->prog_flags;
+        }
+        BPFLOAD_TRY(apply_override(program));
+        out_.programs.push_back(std::move(program));
+      }
+    }
+    if (out_.programs.size() > options_.limits.max_programs)
+      return make_error(ErrorKind::LimitExceeded, fmt::format("{} programs exceed the limit of {}",
+                                                              out_.programs.size(), options_.limits.max_programs));
+    return {};
+  }
+
+  Status apply_override(ProgramSpec& program) const {
+    auto found = options_.program_types.find(program.name);
+    if (found == options_.program_types.end()) found = options_.program_types.find(program.section);
+    if (found == options_.program_types.end()) return {};
+    auto type = program_type_from_name(found->second);
+    if (!type)
+      return std::move(type).error().with_context(fmt::format("program type override for '{}'", found->first));
+    if (*type != program.type) {
+      // The section's attach type and flags belong to the section's own program type.
+      program.expected_attach_type = 0;
+      program.prog_flags = 0;
+    }
+    program.type = *type;
+    program.type_overridden = true;
+    return {};
+  }
+
+  const elf::View& view_;
+  const ObjectSpec& partial_;
+  const ParseOptions& options_;
+  std::vector<CodeSection> code_;
+  std::vector<bool> called_in_own_section_;  // parallel to out_.functions
+  DecodedCode out_;
+};
+
+}  // namespace
+
+Instruction decode_instruction(const elf::View& view, std::span<const std::byte> code, size_t offset) noexcept {
+  Instruction insn;
+  insn.code = static_cast<uint8_t>(code[offset]);
+  const auto regs = static_cast<uint8_t>(code[offset + 1]);
+  const bool big = view.byte_order() == ByteOrder::Big;
+  insn.dst = big ? regs >> 4 : regs & 0x0f;
+  insn.src = big ? regs & 0x0f : regs >> 4;
+  insn.off = static_cast<int16_t>(view.read_u16(code, offset + 2));
+  insn.imm = static_cast<int32_t>(view.read_u32(code, offset + 4));
+  return insn;
+}
+
+std::string program_name_from_section(std::string_view section) {
+  std::string name(section);
+  for (char& c : name) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!keep) c = '_';
+  }
+  return name;
+}
+
+Result<DecodedCode> decode_programs(const elf::View& view, const ObjectSpec& partial, const ParseOptions& options) {
+  return Decoder(view, partial, options).run();
+}
+
+}  // namespace bpfload
