@@ -105,6 +105,9 @@ struct LoadReport {
   std::vector<ProgramResult> programs;
   bool btf_loaded = false;
   std::string btf_error;  ///< why BTF was not loaded, when it was not
+  /// Things keep_going skipped that are not a program's own failure, e.g. a prog-array
+  /// slot left empty because its program did not load.
+  std::vector<std::string> warnings;
 };
 
 /// A loaded object: owns every map and program fd. Move-only; closing fds does not

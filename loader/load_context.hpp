@@ -1,0 +1,76 @@
+// Internal state of one load_object() call, shared by the load_*.cpp steps.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bpfload/fd.hpp"
+#include "bpfload/kernel.hpp"
+#include "bpfload/loader.hpp"
+#include "bpfload/spec.hpp"
+#include "load_pins.hpp"
+
+namespace bpfload {
+
+/// Everything one load owns while it runs. Fds live here until the load commits them
+/// into a LoadedObject; destroying the context closes whatever was not committed.
+struct LoadContext {
+  LoadContext(const ObjectSpec& object, const LoadOptions& load_options, Kernel& system, LoadReport& out)
+      : spec(object), options(load_options), kernel(system), report(out), journal(system) {}
+
+  const ObjectSpec& spec;
+  const LoadOptions& options;
+  Kernel& kernel;
+  LoadReport& report;
+  PinJournal journal;
+
+  Fd btf_fd;                       ///< invalid when BTF was not loaded
+  std::vector<Fd> map_fds;         ///< parallel to spec.maps
+  std::vector<bool> map_reused;    ///< parallel to spec.maps
+  std::vector<std::string> map_pin_paths;  ///< object-requested pin path per map, "" for none
+  std::vector<std::string> map_found_at;   ///< where a reused map was opened, "" otherwise
+  std::vector<Fd> data_fds;        ///< parallel to spec.data_sections
+  std::vector<std::string> data_names;  ///< kernel names of the data-section maps
+  std::vector<Fd> prog_fds;        ///< parallel to spec.programs
+  std::vector<bool> selected;      ///< parallel to spec.programs: asked for by only_programs
+  /// Index into report.programs of each spec program, nullopt when not selected.
+  std::vector<std::optional<size_t>> program_report;
+
+  /// The override for map `name`, or nullptr.
+  [[nodiscard]] const MapOverride* override_for(std::string_view name) const {
+    const auto it = options.maps.find(std::string(name));
+    return it == options.maps.end() ? nullptr : &it->second;
+  }
+};
+
+/// Kernel object name: only [A-Za-z0-9_.] (others become '_'), cut to BPF_OBJ_NAME_LEN - 1.
+[[nodiscard]] std::string kernel_object_name(std::string_view name);
+
+/// File name of a data section's map under <pin_dir>/maps: the section name without its dot.
+[[nodiscard]] std::string data_section_file_name(std::string_view section);
+
+/// libbpf's spelling of a map / program type, "unknown(N)" when it has none.
+[[nodiscard]] std::string map_type_label(uint32_t type);
+[[nodiscard]] std::string program_type_label(uint32_t type);
+
+/// Loads spec.btf when asked; on failure records why in the report and goes on. Never fails.
+void load_object_btf(LoadContext& context);
+
+/// Creates (or reuses) every map and global-data map. Fails as load_object documents.
+[[nodiscard]] Status load_maps(LoadContext& context);
+
+/// Links and loads every selected program, `parallelism` at a time. Fills the
+/// report; fails (with the first failing program's log) unless keep_going.
+[[nodiscard]] Status load_programs(LoadContext& context);
+
+/// Writes initial prog-array and map-in-map slots. Maps the load reused are written
+/// only when `reused_maps` is true (the final step: nothing can roll them back).
+[[nodiscard]] Status fill_map_slots(LoadContext& context, bool reused_maps);
+
+/// Pins maps (object pinning, pin_dir) and programs (pin_dir) through the journal.
+[[nodiscard]] Status pin_objects(LoadContext& context);
+
+}  // namespace bpfload

@@ -1,0 +1,336 @@
+// Maps: creation (with overrides, inner templates and BTF), reuse of pinned maps,
+// and the one-entry arrays that hold global data.
+#include <linux/bpf.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
+
+#include "load_context.hpp"
+
+namespace bpfload {
+namespace {
+
+/// The definition a map is created with: the object's, after overrides.
+struct MapDefinition {
+  uint32_t type = 0;
+  uint32_t key_size = 0;
+  uint32_t value_size = 0;
+  uint32_t max_entries = 0;
+  uint32_t flags = 0;
+};
+
+std::string describe(const MapDefinition& def) {
+  return fmt::format("type {} key {} value {} max {} flags {:#x}", map_type_label(def.type), def.key_size,
+                     def.value_size, def.max_entries, def.flags);
+}
+
+bool is_map_in_map(uint32_t type) {
+  return type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_HASH_OF_MAPS;
+}
+
+// The kernel sizes perf event arrays by CPU when asked for 0 entries through libbpf;
+// do the same so legacy perf-buffer objects load unchanged.
+uint32_t possible_cpus() {
+  std::ifstream in("/sys/devices/system/cpu/possible");
+  std::string ranges;
+  std::getline(in, ranges);
+  uint32_t highest = 0;
+  size_t pos = 0;
+  while (pos < ranges.size()) {
+    size_t end = ranges.find(',', pos);
+    if (end == std::string::npos) end = ranges.size();
+    const std::string part = ranges.substr(pos, end - pos);
+    unsigned first = 0;
+    unsigned last = 0;
+    const int fields = std::sscanf(part.c_str(), "%u-%u", &first, &last);
+    if (fields >= 1) highest = std::max<uint32_t>(highest, fields == 2 ? last : first);
+    pos = end + 1;
+  }
+  return highest + 1;
+}
+
+MapDefinition definition_of(const MapSpec& spec, const MapOverride* override) {
+  MapDefinition def{spec.type, spec.key_size, spec.value_size, spec.max_entries, spec.flags};
+  if (override != nullptr && override->max_entries) def.max_entries = *override->max_entries;
+  if (override != nullptr && override->flags) def.flags = *override->flags;
+  if (def.max_entries == 0 && def.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) def.max_entries = possible_cpus();
+  return def;
+}
+
+std::string hint_for(int sys_errno, uint32_t type) {
+  if (sys_errno == EPERM)
+    return " (creating BPF maps needs root or CAP_BPF; check also RLIMIT_MEMLOCK on kernels before 5.11)";
+  if (sys_errno == EINVAL)
+    return fmt::format(" (this kernel may not support map type {}, or refuses its sizes or flags)",
+                       map_type_label(type));
+  return {};
+}
+
+Error map_error(const Error& error, const MapDefinition& def) {
+  Error out = error;
+  if (out.message.find("CAP_BPF") == std::string::npos) out.message += hint_for(out.sys_errno, def.type);
+  return out;
+}
+
+/// Creates a map; when the kernel refuses it with BTF type ids, retries once without,
+/// as libbpf does (the kernel may not know a type the compiler emitted).
+Result<Fd> create_with_btf_fallback(Kernel& kernel, MapCreateRequest request) {
+  Result<Fd> created = kernel.map_create(request);
+  if (created.ok() || request.btf_fd < 0 || created.error().sys_errno != EINVAL) return created;
+  request.btf_fd = -1;
+  request.btf_key_type_id = 0;
+  request.btf_value_type_id = 0;
+  return kernel.map_create(request);
+}
+
+MapCreateRequest request_for(const LoadContext& context, const MapSpec& spec, const MapDefinition& def) {
+  MapCreateRequest request;
+  request.type = def.type;
+  request.name = kernel_object_name(spec.name);
+  request.key_size = def.key_size;
+  request.value_size = def.value_size;
+  request.max_entries = def.max_entries;
+  request.flags = def.flags;
+  request.numa_node = spec.numa_node;
+  if (context.btf_fd.valid() && spec.btf_value_type_id != 0) {
+    request.btf_fd = context.btf_fd.get();
+    request.btf_key_type_id = spec.btf_key_type_id;
+    request.btf_value_type_id = spec.btf_value_type_id;
+  }
+  return request;
+}
+
+/// The inner-map template of map `index`: an fd owned elsewhere (a map of the object
+/// already created) or a temporary one in `owned`, closed once the outer map exists.
+Result<int> inner_template(LoadContext& context, size_t index, Fd& owned) {
+  const MapSpec& outer = context.spec.maps[index];
+  const MapOverride* override = context.override_for(outer.name);
+  std::string inner_name = outer.inner_name;
+  const MapSpec* inner = outer.inner.get();
+  if (override != nullptr && override->inner_map) {
+    inner_name = *override->inner_map;
+    const auto found = context.spec.find_map(inner_name);
+    if (!found)
+      return make_error(ErrorKind::NotFound,
+                        fmt::format("map '{}': inner_map override names no map of the object: '{}'",
+                                    outer.name, inner_name));
+    inner = &context.spec.maps[*found];
+  }
+  if (!inner_name.empty()) {
+    const auto found = context.spec.find_map(inner_name);
+    if (found && *found < context.map_fds.size() && context.map_fds[*found].valid())
+      return context.map_fds[*found].get();
+    if (found) inner = &context.spec.maps[*found];
+  }
+  if (inner == nullptr)
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("map '{}' is a {} without an inner map template; name one with an "
+                                  "inner_map override",
+                                  outer.name, map_type_label(outer.type)));
+  const MapOverride* inner_override = inner_name.empty() ? nullptr : context.override_for(inner_name);
+  const MapDefinition def = definition_of(*inner, inner_override);
+  MapCreateRequest request = request_for(context, *inner, def);
+  if (request.name.empty()) request.name = kernel_object_name(outer.name + "_inner");
+  if (is_map_in_map(inner->type)) {
+    // A template that is itself a map-in-map would need its own template: not supported.
+    return make_error(ErrorKind::Unsupported,
+                      fmt::format("map '{}': its inner template '{}' is itself a map-in-map", outer.name,
+                                  inner->name));
+  }
+  Result<Fd> created = create_with_btf_fallback(context.kernel, request);
+  if (!created.ok())
+    return map_error(created.error(), def)
+        .with_context(fmt::format("create inner map template '{}' of map '{}'", inner->name, outer.name));
+  owned = std::move(created).value();
+  return owned.get();
+}
+
+/// Opens the map pinned at `path` and checks it matches `def`.
+Result<Fd> open_reused_map(LoadContext& context, const MapSpec& spec, const MapDefinition& def,
+                           const std::string& path) {
+  Result<Fd> opened = context.kernel.obj_get(path);
+  if (!opened.ok()) return opened.error().with_context(fmt::format("map '{}': open pinned map at {}", spec.name, path));
+  Fd fd = std::move(opened).value();
+  Result<MapInfo> info = context.kernel.map_info(fd.get());
+  if (!info.ok()) return info.error().with_context(fmt::format("map '{}': inspect pinned map at {}", spec.name, path));
+  const MapDefinition pinned{info->type, info->key_size, info->value_size, info->max_entries, info->flags};
+  // BPF_F_NUMA_NODE-style creation-only flags are reported back as given, so compare all.
+  if (pinned.type != def.type || pinned.key_size != def.key_size || pinned.value_size != def.value_size ||
+      pinned.max_entries != def.max_entries || pinned.flags != def.flags) {
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("map '{}': pinned map at {}: {}; object wants: {} (remove the pin or "
+                                  "fix the object to reuse it)",
+                                  spec.name, path, describe(pinned), describe(def)));
+  }
+  return fd;
+}
+
+Status load_one_map(LoadContext& context, size_t index) {
+  const MapSpec& spec = context.spec.maps[index];
+  const MapOverride* override = context.override_for(spec.name);
+  const MapDefinition def = definition_of(spec, override);
+  MapResult& result = context.report.maps[index];
+  result.name = spec.name;
+  result.type = def.type;
+
+  Pinning pinning = override != nullptr && override->pinning ? *override->pinning : spec.pinning;
+  if (!context.options.pin) pinning = Pinning::None;
+  Result<std::optional<std::string>> pin_path = map_pin_path(spec.name, pinning, context.options);
+  if (!pin_path.ok()) return std::move(pin_path).error();
+  if (*pin_path) context.map_pin_paths[index] = **pin_path;
+  result.pin_path = context.map_pin_paths[index];
+
+  std::string reuse_path;
+  if (context.options.pin && override != nullptr && override->reuse_path) {
+    reuse_path = *override->reuse_path;
+    if (!path_exists(reuse_path))
+      return make_error(ErrorKind::NotFound,
+                        fmt::format("map '{}': reuse path {} does not exist", spec.name, reuse_path), ENOENT);
+  } else if (*pin_path && path_exists(**pin_path)) {
+    reuse_path = **pin_path;
+  }
+
+  if (!reuse_path.empty()) {
+    Result<Fd> reused = open_reused_map(context, spec, def, reuse_path);
+    if (!reused.ok()) return std::move(reused).error();
+    context.map_fds[index] = std::move(reused).value();
+    context.map_reused[index] = true;
+    context.map_found_at[index] = reuse_path;
+    result.reused = true;
+    if (result.pin_path.empty()) result.pin_path = reuse_path;
+  } else {
+    MapCreateRequest request = request_for(context, spec, def);
+    Fd template_owned;
+    if (is_map_in_map(def.type)) {
+      Result<int> inner_fd = inner_template(context, index, template_owned);
+      if (!inner_fd.ok()) return std::move(inner_fd).error();
+      request.inner_map_fd = *inner_fd;
+    }
+    Result<Fd> created = create_with_btf_fallback(context.kernel, request);
+    if (!created.ok())
+      return map_error(created.error(), def)
+          .with_context(fmt::format("create map '{}' ({})", spec.name, describe(def)));
+    context.map_fds[index] = std::move(created).value();
+  }
+
+  Result<MapInfo> info = context.kernel.map_info(context.map_fds[index].get());
+  if (!info.ok()) return info.error().with_context(fmt::format("map '{}': read its info", spec.name));
+  result.id = info->id;
+  return {};
+}
+
+std::string unique_data_name(const std::string& section, const std::set<std::string>& taken) {
+  std::string base = kernel_object_name(data_section_file_name(section));
+  if (base.empty()) base = "data";
+  if (!taken.contains(base)) return base;
+  for (unsigned n = 1;; ++n) {
+    const std::string suffix = fmt::format("_{}", n);
+    const std::string candidate = base.substr(0, std::min(base.size(), size_t{15} - suffix.size())) + suffix;
+    if (!taken.contains(candidate)) return candidate;
+  }
+}
+
+bool all_zero(const std::vector<std::byte>& bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](std::byte b) { return b == std::byte{0}; });
+}
+
+Status load_data_section(LoadContext& context, size_t index, std::set<std::string>& taken) {
+  const DataSectionSpec& section = context.spec.data_sections[index];
+  MapResult& result = context.report.maps[context.spec.maps.size() + index];
+  result.name = section.name;
+  result.type = BPF_MAP_TYPE_ARRAY;
+  result.is_data_section = true;
+  context.data_names[index] = unique_data_name(section.name, taken);
+  taken.insert(context.data_names[index]);
+  // An empty section has no storage to point at; nothing can be relocated to it.
+  if (section.bytes.empty()) return {};
+
+  MapCreateRequest request;
+  request.type = BPF_MAP_TYPE_ARRAY;
+  request.name = context.data_names[index];
+  request.key_size = 4;
+  request.value_size = static_cast<uint32_t>(section.bytes.size());
+  request.max_entries = 1;
+  // As libbpf: mmapable so user space can map it; .rodata read-only for programs.
+  request.flags = uint32_t{BPF_F_MMAPABLE} | (section.readonly ? uint32_t{BPF_F_RDONLY_PROG} : 0u);
+  if (context.btf_fd.valid() && section.btf_type_id != 0) {
+    request.btf_fd = context.btf_fd.get();
+    request.btf_value_type_id = section.btf_type_id;
+  }
+  const MapDefinition def{request.type, request.key_size, request.value_size, 1, request.flags};
+  const std::string what = fmt::format("global data section '{}'", section.name);
+  Result<Fd> created = create_with_btf_fallback(context.kernel, request);
+  if (!created.ok()) return map_error(created.error(), def).with_context(fmt::format("create map for {}", what));
+  context.data_fds[index] = std::move(created).value();
+  const int fd = context.data_fds[index].get();
+
+  if (!all_zero(section.bytes)) {
+    const uint32_t zero = 0;
+    Status written = context.kernel.map_update(fd, std::as_bytes(std::span(&zero, 1)), section.bytes, BPF_ANY);
+    if (!written.ok()) return written.error().with_context(fmt::format("{}: write initial value", what));
+  }
+  if (section.readonly) {
+    Status frozen = context.kernel.map_freeze(fd);
+    if (!frozen.ok()) return frozen.error().with_context(fmt::format("{}: freeze", what));
+  }
+  Result<MapInfo> info = context.kernel.map_info(fd);
+  if (!info.ok()) return info.error().with_context(fmt::format("{}: read its info", what));
+  result.id = info->id;
+  return {};
+}
+
+}  // namespace
+
+std::string kernel_object_name(std::string_view name) {
+  std::string out;
+  for (const char c : name) {
+    if (out.size() == BPF_OBJ_NAME_LEN - 1) break;
+    const bool valid = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.';
+    out.push_back(valid ? c : '_');
+  }
+  return out;
+}
+
+std::string map_type_label(uint32_t type) {
+  const char* name = libbpf_bpf_map_type_str(static_cast<bpf_map_type>(type));
+  return name != nullptr ? std::string(name) : fmt::format("unknown({})", type);
+}
+
+std::string program_type_label(uint32_t type) {
+  const char* name = libbpf_bpf_prog_type_str(static_cast<bpf_prog_type>(type));
+  return name != nullptr ? std::string(name) : fmt::format("unknown({})", type);
+}
+
+Status load_maps(LoadContext& context) {
+  const ObjectSpec& spec = context.spec;
+  context.map_fds.resize(spec.maps.size());
+  context.map_reused.assign(spec.maps.size(), false);
+  context.map_pin_paths.assign(spec.maps.size(), {});
+  context.map_found_at.assign(spec.maps.size(), {});
+  context.data_fds.resize(spec.data_sections.size());
+  context.data_names.assign(spec.data_sections.size(), {});
+  context.report.maps.assign(spec.maps.size() + spec.data_sections.size(), MapResult{});
+
+  // Templates that are maps of the object are created before the maps that use them,
+  // so the outer map takes the object's own map as its template.
+  std::vector<size_t> order;
+  for (size_t i = 0; i < spec.maps.size(); ++i)
+    if (!is_map_in_map(spec.maps[i].type)) order.push_back(i);
+  for (size_t i = 0; i < spec.maps.size(); ++i)
+    if (is_map_in_map(spec.maps[i].type)) order.push_back(i);
+  for (const size_t i : order) BPFLOAD_TRY(load_one_map(context, i));
+
+  std::set<std::string> taken;
+  for (size_t i = 0; i < spec.data_sections.size(); ++i) BPFLOAD_TRY(load_data_section(context, i, taken));
+  return {};
+}
+
+}  // namespace bpfload

@@ -1,0 +1,146 @@
+// load_object(): checks what can be checked before touching the kernel, then maps,
+// programs, slots and pins, in that order. All or nothing: a failure rolls back pins and
+// directories through the journal, and the context's destructor closes every fd.
+#include <bit>
+#include <cerrno>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "load_context.hpp"
+
+namespace bpfload {
+
+/// Builds the LoadedObject from a finished load (LoadedObject befriends it).
+class ObjectLoader {
+ public:
+  static LoadedObject assemble(LoadContext& context) {
+    LoadedObject object;
+    const ObjectSpec& spec = context.spec;
+    for (size_t i = 0; i < spec.maps.size(); ++i) object.maps_.emplace(spec.maps[i].name, std::move(context.map_fds[i]));
+    for (size_t i = 0; i < spec.data_sections.size(); ++i) {
+      if (!context.data_fds[i].valid()) continue;
+      object.maps_.emplace(spec.data_sections[i].name, std::move(context.data_fds[i]));
+    }
+    for (size_t i = 0; i < spec.programs.size(); ++i) {
+      if (!context.prog_fds[i].valid()) continue;
+      object.programs_.emplace(spec.programs[i].name, std::move(context.prog_fds[i]));
+    }
+    object.report_ = context.report;
+    return object;
+  }
+};
+
+namespace {
+
+bool host_is_little_endian() { return std::endian::native == std::endian::little; }
+
+Pinning effective_pinning(const LoadContext& context, const MapSpec& map) {
+  if (!context.options.pin) return Pinning::None;
+  const MapOverride* override = context.override_for(map.name);
+  return override != nullptr && override->pinning ? *override->pinning : map.pinning;
+}
+
+Status check_options(LoadContext& context) {
+  const ObjectSpec& spec = context.spec;
+  const LoadOptions& options = context.options;
+  const bool host_little = host_is_little_endian();
+  if ((spec.byte_order == ByteOrder::Little) != host_little)
+    return make_error(ErrorKind::Unsupported,
+                      fmt::format("the object is {}-endian but this host is {}-endian; build it for the "
+                                  "host (clang -target bpf)",
+                                  spec.byte_order == ByteOrder::Little ? "little" : "big",
+                                  host_little ? "little" : "big"));
+
+  for (const auto& [name, override] : options.maps) {
+    if (!spec.find_map(name))
+      return make_error(ErrorKind::NotFound, fmt::format("map override names no map of the object: '{}'", name));
+    if (override.inner_map && !spec.find_map(*override.inner_map))
+      return make_error(ErrorKind::NotFound, fmt::format("map '{}': inner_map override names no map of the "
+                                                         "object: '{}'",
+                                                         name, *override.inner_map));
+  }
+
+  context.selected.assign(spec.programs.size(), options.only_programs.empty());
+  for (const std::string& name : options.only_programs) {
+    const auto found = spec.find_program(name);
+    if (!found) return make_error(ErrorKind::NotFound, fmt::format("no program named '{}' in the object", name));
+    context.selected[*found] = true;
+  }
+  for (size_t i = 0; i < spec.programs.size(); ++i) {
+    const ProgramSpec& program = spec.programs[i];
+    if (!context.selected[i] || program.type != 0) continue;
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("program '{}' in section '{}': unknown program type; override it (--type {}=TYPE)",
+                                  program.name, program.section, program.section));
+  }
+
+  const bool pin_dir = options.pin && options.pin_dir.has_value();
+  bool pins_in_root = false;
+  for (const MapSpec& map : spec.maps) {
+    const MapOverride* override = context.override_for(map.name);
+    const bool sized = map.max_entries != 0 || (override != nullptr && override->max_entries) ||
+                       map.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+    if (!sized)
+      return make_error(ErrorKind::InvalidArgument,
+                        fmt::format("map '{}' has max_entries 0 in the object; give it a size with a "
+                                    "max_entries override (--max-entries {}=N)",
+                                    map.name, map.name));
+    const Pinning pinning = effective_pinning(context, map);
+    if (pinning != Pinning::None) pins_in_root = true;
+    if (pinning != Pinning::None || pin_dir)
+      BPFLOAD_TRY(check_path_name(map.name, fmt::format("map '{}'", map.name)));
+  }
+  if (pin_dir) {
+    for (const DataSectionSpec& section : spec.data_sections)
+      BPFLOAD_TRY(check_path_name(data_section_file_name(section.name),
+                                  fmt::format("data section '{}'", section.name)));
+    for (size_t i = 0; i < spec.programs.size(); ++i)
+      if (context.selected[i])
+        BPFLOAD_TRY(check_path_name(spec.programs[i].name, fmt::format("program '{}'", spec.programs[i].name)));
+  }
+
+  if (options.require_bpffs && pins_in_root) BPFLOAD_TRY(check_pin_root(options.pin_root, "pin root"));
+  if (options.require_bpffs && pin_dir) BPFLOAD_TRY(check_pin_root(*options.pin_dir, "pin directory"));
+  return {};
+}
+
+Result<LoadedObject> run_load(LoadContext& context) {
+  BPFLOAD_TRY(check_options(context));
+  load_object_btf(context);
+  BPFLOAD_TRY(load_maps(context));
+  BPFLOAD_TRY(load_programs(context));
+  BPFLOAD_TRY(fill_map_slots(context, false));
+  BPFLOAD_TRY(pin_objects(context));
+  // Last: a reused map belongs to someone else and cannot be rolled back.
+  BPFLOAD_TRY(fill_map_slots(context, true));
+  context.journal.commit();
+  return ObjectLoader::assemble(context);
+}
+
+}  // namespace
+
+Result<LoadedObject> load_object(const ObjectSpec& spec, const LoadOptions& options, LoadReport* report) {
+  LoadReport local_report;
+  Kernel& kernel = options.kernel != nullptr ? *options.kernel : system_kernel();
+  Result<LoadedObject> loaded = [&]() -> Result<LoadedObject> {
+    LoadContext context(spec, options, kernel, local_report);
+    Result<LoadedObject> result = run_load(context);
+    if (!result.ok()) context.journal.rollback();
+    return result;
+  }();
+  if (report != nullptr) *report = std::move(local_report);
+  return loaded;
+}
+
+int LoadedObject::map_fd(std::string_view name) const {
+  const auto it = maps_.find(name);
+  return it == maps_.end() ? -1 : it->second.get();
+}
+
+int LoadedObject::program_fd(std::string_view name) const {
+  const auto it = programs_.find(name);
+  return it == programs_.end() ? -1 : it->second.get();
+}
+
+}  // namespace bpfload

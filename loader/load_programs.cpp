@@ -1,0 +1,267 @@
+// Programs: link, BPF_PROG_LOAD with a verifier log that is never silently cut, and
+// the numbers the kernel reports afterwards. Once maps exist, programs do not depend on
+// each other, so they are verified in parallel; results stay in spec order.
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "bpfload/link.hpp"
+#include "load_context.hpp"
+
+namespace bpfload {
+namespace {
+
+constexpr size_t kLogStartSize = 64 * 1024;
+constexpr size_t kLogLevel2StartSize = 1024 * 1024;
+constexpr size_t kLogMaxSize = UINT32_MAX >> 2;  // the kernel refuses bigger log buffers
+constexpr unsigned kMaxDefaultThreads = 8;
+
+/// LINUX_VERSION_CODE of the running kernel, as kprobe programs on old kernels need it.
+uint32_t running_kernel_version() {
+  utsname names{};
+  if (uname(&names) != 0) return 0;
+  unsigned major = 0;
+  unsigned minor = 0;
+  unsigned patch = 0;
+  if (std::sscanf(names.release, "%u.%u.%u", &major, &minor, &patch) < 2) return 0;
+  return (major << 16) + (minor << 8) + std::min(patch, 255u);
+}
+
+uint32_t kern_version_for(const LoadContext& context, const ProgramSpec& program) {
+  if (context.options.kern_version) return *context.options.kern_version;
+  if (context.spec.kern_version) return *context.spec.kern_version;
+  if (program.type == BPF_PROG_TYPE_KPROBE) return running_kernel_version();
+  return 0;
+}
+
+bool is_networking(uint32_t type) {
+  switch (type) {
+    case BPF_PROG_TYPE_SCHED_CLS:
+    case BPF_PROG_TYPE_SCHED_ACT:
+    case BPF_PROG_TYPE_XDP:
+    case BPF_PROG_TYPE_CGROUP_SKB:
+    case BPF_PROG_TYPE_CGROUP_SOCK:
+    case BPF_PROG_TYPE_LWT_IN:
+    case BPF_PROG_TYPE_LWT_OUT:
+    case BPF_PROG_TYPE_LWT_XMIT:
+    case BPF_PROG_TYPE_LWT_SEG6LOCAL:
+    case BPF_PROG_TYPE_SOCK_OPS:
+    case BPF_PROG_TYPE_SK_SKB:
+    case BPF_PROG_TYPE_SK_MSG:
+    case BPF_PROG_TYPE_FLOW_DISSECTOR:
+    case BPF_PROG_TYPE_SK_REUSEPORT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string last_log_line(const std::string& log) {
+  size_t end = log.size();
+  while (end > 0) {
+    while (end > 0 && (log[end - 1] == '\n' || log[end - 1] == ' ')) --end;
+    const size_t start = log.rfind('\n', end == 0 ? 0 : end - 1);
+    const size_t from = start == std::string::npos ? 0 : start + 1;
+    std::string line = log.substr(from, end - from);
+    // Skip the closing statistics: the reason is the line before them.
+    if (line.rfind("processed ", 0) != 0 && line.rfind("verification time", 0) != 0 &&
+        line.rfind("stack depth", 0) != 0 && !line.empty())
+      return line;
+    end = from;
+  }
+  return {};
+}
+
+std::string load_failure_text(const ProgramSpec& program, int sys_errno, const std::string& log,
+                              bool log_truncated) {
+  std::string text = fmt::format("bpf(PROG_LOAD): {}", std::strerror(sys_errno));
+  if (sys_errno == EPERM) {
+    std::string caps = "root or CAP_BPF";
+    if (is_networking(program.type)) caps += " + CAP_NET_ADMIN";
+    else if (program.type == BPF_PROG_TYPE_KPROBE || program.type == BPF_PROG_TYPE_TRACEPOINT ||
+             program.type == BPF_PROG_TYPE_PERF_EVENT || program.type == BPF_PROG_TYPE_RAW_TRACEPOINT ||
+             program.type == BPF_PROG_TYPE_TRACING)
+      caps += " + CAP_PERFMON";
+    return text + fmt::format(" (loading a {} program needs {})", program_type_label(program.type), caps);
+  }
+  if (log_truncated) text += " (the verifier log exceeded the kernel's 1 GiB maximum)";
+  const std::string reason = last_log_line(log);
+  if (!reason.empty()) return text + fmt::format("; verifier: {}", reason);
+  if (sys_errno == EINVAL)
+    text += fmt::format(" (this kernel may not support program type {} with attach type {}, or a flag "
+                        "or BTF record of the program)",
+                        program_type_label(program.type), program.expected_attach_type);
+  if (sys_errno == E2BIG) text += " (the program has too many instructions)";
+  return text;
+}
+
+size_t start_log_size(uint32_t level) {
+  if (level == 0) return 0;
+  return (level & kLogLevel2) != 0 ? kLogLevel2StartSize : kLogStartSize;
+}
+
+/// Loads one program: link, then BPF_PROG_LOAD with the log rules, then prog_info.
+void load_one_program(const LoadContext& context, const MapHandles& handles, size_t index,
+                      ProgramResult& result, Fd& fd, ErrorKind& kind) {
+  const ProgramSpec& program = context.spec.programs[index];
+  result.name = program.name;
+  result.section = program.section;
+  result.type = program.type;
+
+  Result<LinkedProgram> linked = link_program(context.spec, index, handles);
+  if (!linked.ok()) {
+    result.error = fmt::format("link: {}", linked.error().message);
+    result.sys_errno = linked.error().sys_errno;
+    kind = linked.error().kind;
+    return;
+  }
+  result.insns = static_cast<uint32_t>(linked->insns.size());
+
+  ProgLoadRequest request;
+  request.type = program.type;
+  request.name = kernel_object_name(program.name);
+  request.license = context.spec.license;
+  request.insns = linked->insns;
+  request.expected_attach_type = program.expected_attach_type;
+  request.kern_version = kern_version_for(context, program);
+  request.prog_flags = program.prog_flags;
+  if (context.btf_fd.valid() && !linked->func_info.empty()) {
+    request.prog_btf_fd = context.btf_fd.get();
+    request.func_info = linked->func_info;
+    request.line_info = linked->line_info;
+  }
+
+  uint32_t level = context.options.log_level;
+  size_t log_size = start_log_size(level);
+  bool retried_for_log = false;
+  std::vector<char> log;
+  ProgLoadOutcome outcome;
+  for (;;) {
+    try {
+      log.assign(log_size, '\0');
+    } catch (const std::bad_alloc&) {
+      // Cannot hold a bigger log: keep what the last attempt printed, marked as cut.
+      result.log_truncated = true;
+      break;
+    }
+    request.log_level = log_size == 0 ? 0 : level;
+    request.log_buf = std::span<char>(log.data(), log.size());
+    outcome = context.kernel.prog_load(request);
+    ++result.load_attempts;
+    if (outcome.log_true_size != 0) result.log_true_size = outcome.log_true_size;
+    if (log_size != 0) result.verifier_log.assign(log.data(), strnlen(log.data(), log.size()));
+    if (outcome.fd.valid()) break;
+    if (outcome.sys_errno == ENOSPC && log_size != 0) {
+      if (log_size >= kLogMaxSize) {
+        result.log_truncated = true;
+        break;
+      }
+      const size_t grown = outcome.log_true_size > log_size ? outcome.log_true_size : log_size * 8;
+      log_size = std::min(grown, kLogMaxSize);
+      continue;
+    }
+    if (log_size == 0 && !retried_for_log) {
+      // Asked for no log, but a failure without its log is useless: ask again for one.
+      retried_for_log = true;
+      level = kLogLevel1;
+      log_size = kLogStartSize;
+      continue;
+    }
+    break;
+  }
+  result.stats = parse_verifier_stats(result.verifier_log);
+  if (!outcome.fd.valid()) {
+    result.sys_errno = outcome.sys_errno;
+    result.error = load_failure_text(program, outcome.sys_errno, result.verifier_log, result.log_truncated);
+    return;
+  }
+
+  Result<ProgInfo> info = context.kernel.prog_info(outcome.fd.get());
+  if (!info.ok()) {
+    result.sys_errno = info.error().sys_errno;
+    result.error = fmt::format("read program info: {}", info.error().message);
+    return;
+  }
+  result.id = info->id;
+  result.xlated_size = info->xlated_size;
+  result.jited_size = info->jited_size;
+  result.verified_insns = info->verified_insns;
+  result.loaded = true;
+  fd = std::move(outcome.fd);
+}
+
+unsigned thread_count(const LoadOptions& options, size_t jobs) {
+  unsigned threads = options.parallelism;
+  if (threads == 0) threads = std::min(std::max(std::thread::hardware_concurrency(), 1u), kMaxDefaultThreads);
+  return static_cast<unsigned>(std::min<size_t>(threads, jobs));
+}
+
+/// Runs `jobs` over `threads` workers; a worker that cannot be started leaves its share
+/// to the others (the calling thread always takes part).
+template <typename Job>
+void run_parallel(size_t jobs, unsigned threads, const Job& job) {
+  std::atomic<size_t> next{0};
+  const auto worker = [&]() {
+    for (size_t i = next.fetch_add(1); i < jobs; i = next.fetch_add(1)) job(i);
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) {
+    try {
+      pool.emplace_back(worker);
+    } catch (const std::exception&) {
+      break;
+    }
+  }
+  worker();
+  for (std::thread& thread : pool) thread.join();
+}
+
+}  // namespace
+
+Status load_programs(LoadContext& context) {
+  const ObjectSpec& spec = context.spec;
+  MapHandles handles;
+  for (const Fd& fd : context.map_fds) handles.maps.push_back(fd.get());
+  for (const Fd& fd : context.data_fds) handles.data_sections.push_back(fd.get());
+
+  std::vector<size_t> chosen;
+  for (size_t i = 0; i < spec.programs.size(); ++i)
+    if (context.selected[i]) chosen.push_back(i);
+  context.prog_fds.resize(spec.programs.size());
+  context.program_report.assign(spec.programs.size(), std::nullopt);
+  context.report.programs.assign(chosen.size(), ProgramResult{});
+  for (size_t slot = 0; slot < chosen.size(); ++slot) context.program_report[chosen[slot]] = slot;
+
+  std::vector<ErrorKind> kinds(chosen.size(), ErrorKind::Kernel);
+  run_parallel(chosen.size(), thread_count(context.options, chosen.size()), [&](size_t slot) {
+    const size_t index = chosen[slot];
+    load_one_program(context, handles, index, context.report.programs[slot], context.prog_fds[index],
+                     kinds[slot]);
+  });
+
+  if (context.options.keep_going) return {};
+  for (size_t slot = 0; slot < chosen.size(); ++slot) {
+    const ProgramResult& result = context.report.programs[slot];
+    if (result.loaded) continue;
+    Error error = make_error(ErrorKind::Kernel,
+                             fmt::format("load program '{}' in section '{}': {}", result.name, result.section,
+                                         result.error),
+                             result.sys_errno);
+    error.kind = kinds[slot];
+    error.verifier_log = result.verifier_log;
+    return error;
+  }
+  return {};
+}
+
+}  // namespace bpfload
