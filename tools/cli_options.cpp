@@ -1,0 +1,82 @@
+#include "cli_options.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include <fmt/format.h>
+
+namespace bpfload::cli {
+
+CLI::Option* one_value_each(CLI::Option* option) {
+  return option->allow_extra_args(false);
+}
+
+void add_object_options(CLI::App& command, ObjectOptions& options) {
+  command
+      .add_option("--map-layout", options.map_layout,
+                  "legacy map definition layout: auto, libbpf, samples or iproute2")
+      ->capture_default_str();
+  one_value_each(command.add_option(
+      "--type", options.type_overrides,
+      "program type for a section or program, as SECTION=TYPE (libbpf type names); repeatable"));
+}
+
+Result<std::pair<std::string, std::string>> split_assignment(std::string_view text,
+                                                           std::string_view option) {
+  const size_t equals = text.find('=');
+  if (equals == std::string_view::npos || equals == 0 || equals + 1 == text.size())
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("{} expects NAME=VALUE, got '{}'", option, text));
+  return std::pair{std::string(text.substr(0, equals)), std::string(text.substr(equals + 1))};
+}
+
+Result<ParseOptions> make_parse_options(const ObjectOptions& options) {
+  ParseOptions parse;
+  auto layout = map_layout_from_string(options.map_layout);
+  if (!layout) return layout.error().with_context("--map-layout");
+  parse.legacy_layout = *layout;
+  for (const std::string& text : options.type_overrides) {
+    auto assignment = split_assignment(text, "--type");
+    if (!assignment) return std::move(assignment).error();
+    parse.program_types[assignment->first] = assignment->second;
+  }
+  return parse;
+}
+
+Result<uint64_t> parse_unsigned(std::string_view text, uint64_t max, std::string_view what) {
+  int base = 10;
+  std::string_view digits = text;
+  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+    base = 16;
+    digits.remove_prefix(2);
+  }
+  uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("{}: '{}' is not an unsigned integer", what, text));
+  if (value > max)
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("{}: {} is larger than {}", what, text, max));
+  return value;
+}
+
+Result<std::vector<std::byte>> read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int saved = errno;
+    return make_error(ErrorKind::Io, fmt::format("cannot read {}: {}", path, std::strerror(saved)),
+                      saved);
+  }
+  std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad())
+    return make_error(ErrorKind::Io, fmt::format("cannot read {}", path));
+  std::vector<std::byte> bytes(chars.size());
+  std::memcpy(bytes.data(), chars.data(), chars.size());
+  return bytes;
+}
+
+}  // namespace bpfload::cli

@@ -1,0 +1,48 @@
+// Option values shared by the verbs that read an object, and parsers for option text.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "bpfload/parse.hpp"
+#include "bpfload/result.hpp"
+
+namespace bpfload::cli {
+
+/// How to read the object: the options inspect, load and verify share.
+struct ObjectOptions {
+  std::string path;
+  std::string map_layout = "auto";        ///< --map-layout
+  std::vector<std::string> type_overrides;  ///< --type SECTION=TYPE, repeatable
+};
+
+/// Adds --map-layout and --type to `command` (the OBJ positional is added by the verb).
+void add_object_options(CLI::App& command, ObjectOptions& options);
+
+/// ParseOptions from the option text. Fails with InvalidArgument naming the bad value.
+[[nodiscard]] Result<ParseOptions> make_parse_options(const ObjectOptions& options);
+
+/// Splits "NAME=VALUE" given to `option`. Fails with InvalidArgument when there is no
+/// '=' or either side is empty.
+[[nodiscard]] Result<std::pair<std::string, std::string>> split_assignment(std::string_view text,
+                                                                         std::string_view option);
+
+/// Parses an unsigned integer (decimal or 0x hex) no larger than `max`, for `what`.
+/// Fails with InvalidArgument.
+[[nodiscard]] Result<uint64_t> parse_unsigned(std::string_view text, uint64_t max,
+                                              std::string_view what);
+
+/// Reads a whole file. Fails with Io naming the path and errno.
+[[nodiscard]] Result<std::vector<std::byte>> read_whole_file(const std::string& path);
+
+/// Makes repeatable options take exactly one value per occurrence, so
+/// `--type a=b OBJ` does not swallow OBJ.
+CLI::Option* one_value_each(CLI::Option* option);
+
+}  // namespace bpfload::cli

@@ -1,0 +1,53 @@
+// Output plumbing shared by every verb: exit codes, the one error path, JSON printing, colour.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "bpfload/result.hpp"
+
+namespace bpfload::cli {
+
+using Json = nlohmann::ordered_json;
+
+/// Process exit codes, the same for every verb.
+inline constexpr int kExitOk = 0;
+/// The kernel refused something: a program failed to load or verify, a map operation failed.
+inline constexpr int kExitRefused = 1;
+/// Bad usage, or an object that cannot be read or parsed.
+inline constexpr int kExitUsage = 2;
+
+/// Exit code for a library error: Kernel (and LimitExceeded from the kernel's
+/// limits) means the kernel refused (1); everything else is the user's input (2).
+[[nodiscard]] int exit_code_for(const Error& error) noexcept;
+
+/// `{"kind": ..., "message": ..., "errno": ...}` for an error; errno is null when 0.
+[[nodiscard]] Json error_json(std::string_view kind, std::string_view message, int sys_errno);
+[[nodiscard]] Json error_json(const Error& error);
+
+/// Prints "bpfload: <message>" on stderr.
+void print_error_line(std::string_view message);
+
+/// The one error path: prints "bpfload: <message>" on stderr and, when `json`, the
+/// document {"error": {...}} on stdout. Returns `exit_code` for the caller to return.
+int report_error(std::string_view kind, std::string_view message, int sys_errno, bool json,
+                 int exit_code);
+/// As above for a library error; the exit code comes from exit_code_for().
+int report_error(const Error& error, bool json);
+
+/// The one JSON writer: pretty-printed, with a trailing newline, on stdout.
+void print_json(const Json& document);
+
+/// When to colour plain output.
+enum class ColorMode { Auto, Always, Never };
+
+/// Whether to colour output written to `stream` under `mode` (Auto: only a terminal).
+[[nodiscard]] bool use_color(ColorMode mode, FILE* stream);
+
+/// ANSI-coloured `text` when `enabled`, else `text` unchanged. `code` is an SGR code ("31").
+[[nodiscard]] std::string colored(std::string_view text, std::string_view code, bool enabled);
+
+}  // namespace bpfload::cli

@@ -1,0 +1,260 @@
+// `bpfload inspect OBJ`: what an object declares, without touching the kernel.
+#include <map>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "bpfload/parse.hpp"
+#include "bpfload/program_types.hpp"
+#include "bpfload/spec.hpp"
+#include "cli_options.hpp"
+#include "cli_output.hpp"
+#include "verbs.hpp"
+
+namespace bpfload::cli {
+namespace {
+
+struct InspectOptions {
+  ObjectOptions object;
+  bool json = false;
+};
+
+std::string_view relocation_kind_name(Relocation::Kind kind) {
+  switch (kind) {
+    case Relocation::Kind::Map: return "map";
+    case Relocation::Kind::Data: return "data";
+    case Relocation::Kind::Call: return "call";
+  }
+  return "unknown";
+}
+
+Json slot_json(const MapSlot& slot) {
+  return Json{{"index", slot.index},
+              {"kind", slot.kind == MapSlot::Kind::Map ? "map" : "program"},
+              {"target", slot.target}};
+}
+
+// The inner template's name, or "(inline)" for a BTF definition with no map of its own.
+Json inner_map_json(const MapSpec& map) {
+  if (!map.inner_name.empty()) return map.inner_name;
+  if (map.inner) return map.inner->name.empty() ? std::string("(inline)") : map.inner->name;
+  return nullptr;
+}
+
+Json map_json(const MapSpec& map) {
+  Json slots = Json::array();
+  for (const MapSlot& slot : map.initial_slots) slots.push_back(slot_json(slot));
+  Json inner_definition = nullptr;
+  if (map.inner) {
+    inner_definition = Json{{"type", map_type_name(map.inner->type)},
+                            {"type_id", map.inner->type},
+                            {"key_size", map.inner->key_size},
+                            {"value_size", map.inner->value_size},
+                            {"max_entries", map.inner->max_entries},
+                            {"flags", map.inner->flags}};
+  }
+  return Json{{"name", map.name},
+              {"type", map_type_name(map.type)},
+              {"type_id", map.type},
+              {"key_size", map.key_size},
+              {"value_size", map.value_size},
+              {"max_entries", map.max_entries},
+              {"flags", map.flags},
+              {"numa_node", map.numa_node ? Json(*map.numa_node) : Json(nullptr)},
+              {"layout", to_string(map.layout)},
+              {"section", map.section},
+              {"offset", map.offset},
+              {"pinning", to_string(map.pinning)},
+              {"inner_map", inner_map_json(map)},
+              {"inner_map_definition", inner_definition},
+              {"iproute2_id", map.iproute2_id},
+              {"initial_slots", slots}};
+}
+
+// Relocations of the entry function and every subprogram it calls: together they are
+// what the linker resolves for this program.
+Json relocations_json(const ObjectSpec& spec, const std::vector<uint32_t>& functions) {
+  Json list = Json::array();
+  for (uint32_t index : functions) {
+    const FunctionSpec& function = spec.functions[index];
+    for (const Relocation& relocation : function.relocations) {
+      list.push_back(Json{{"kind", relocation_kind_name(relocation.kind)},
+                          {"function", function.name},
+                          {"insn", relocation.insn},
+                          {"symbol", relocation.symbol},
+                          {"offset", relocation.offset}});
+    }
+  }
+  return list;
+}
+
+Json relocation_counts_json(const Json& relocations) {
+  std::map<std::string, unsigned> counts{{"map", 0}, {"data", 0}, {"call", 0}};
+  for (const Json& relocation : relocations) ++counts[relocation["kind"].get<std::string>()];
+  return Json{{"map", counts["map"]}, {"data", counts["data"]}, {"call", counts["call"]}};
+}
+
+// The entry function first, then what it calls.
+std::vector<uint32_t> program_functions(const ObjectSpec& spec, const ProgramSpec& program) {
+  std::vector<uint32_t> functions{program.function};
+  for (uint32_t called : called_functions(spec, program.function)) {
+    if (called != program.function) functions.push_back(called);
+  }
+  return functions;
+}
+
+Json program_json(const ObjectSpec& spec, const ProgramSpec& program) {
+  const std::vector<uint32_t> functions = program_functions(spec, program);
+  Json subprograms = Json::array();
+  size_t linked_insns = 0;
+  for (uint32_t index : functions) {
+    linked_insns += spec.functions[index].insns.size();
+    if (index != program.function) subprograms.push_back(spec.functions[index].name);
+  }
+  Json relocations = relocations_json(spec, functions);
+  const bool has_attach_type = program.expected_attach_type != 0;
+  return Json{
+      {"name", program.name},
+      {"section", program.section},
+      {"type", program_type_name(program.type)},
+      {"type_id", program.type},
+      {"type_overridden", program.type_overridden},
+      {"attach_type",
+       has_attach_type ? Json(attach_type_name(program.expected_attach_type)) : Json(nullptr)},
+      {"attach_type_id", program.expected_attach_type},
+      {"attach_to", program.attach_to},
+      {"prog_flags", program.prog_flags},
+      {"insns", spec.functions[program.function].insns.size()},
+      {"linked_insns", linked_insns},
+      {"relocation_counts", relocation_counts_json(relocations)},
+      {"relocations", relocations},
+      {"subprograms", subprograms}};
+}
+
+Json inspect_json(const std::string& path, const ObjectSpec& spec) {
+  Json maps = Json::array();
+  for (const MapSpec& map : spec.maps) maps.push_back(map_json(map));
+  Json programs = Json::array();
+  for (const ProgramSpec& program : spec.programs) programs.push_back(program_json(spec, program));
+  Json data = Json::array();
+  for (const DataSectionSpec& section : spec.data_sections) {
+    data.push_back(Json{{"name", section.name},
+                        {"size", section.bytes.size()},
+                        {"readonly", section.readonly}});
+  }
+  return Json{{"file", path},
+              {"byte_order", spec.byte_order == ByteOrder::Big ? "big" : "little"},
+              {"license", spec.license.empty() ? Json(nullptr) : Json(spec.license)},
+              {"kern_version", spec.kern_version ? Json(*spec.kern_version) : Json(nullptr)},
+              {"btf", !spec.btf.empty()},
+              {"btf_size", spec.btf.size()},
+              {"btf_ext", spec.has_btf_ext},
+              {"maps", maps},
+              {"programs", programs},
+              {"data_sections", data}};
+}
+
+std::string slots_text(const Json& slots) {
+  std::string text;
+  for (const Json& slot : slots) {
+    if (!text.empty()) text += ", ";
+    text += fmt::format("[{}]={}", slot["index"].get<uint32_t>(), slot["target"].get<std::string>());
+  }
+  return text;
+}
+
+// The plain-text writer renders the same document the JSON writer prints, so the two
+// can never disagree.
+void print_inspect_text(const Json& doc) {
+  const Json& license = doc["license"];
+  const Json& version = doc["kern_version"];
+  fmt::print("{}: {} endian, license {}, kernel version {}, BTF {}{}\n",
+             doc["file"].get<std::string>(), doc["byte_order"].get<std::string>(),
+             license.is_null() ? "(none)" : fmt::format("\"{}\"", license.get<std::string>()),
+             version.is_null() ? "(none)" : fmt::format("{:#x}", version.get<uint32_t>()),
+             doc["btf"].get<bool>() ? fmt::format("{} bytes", doc["btf_size"].get<size_t>()) : "no",
+             doc["btf_ext"].get<bool>() ? " (+ .BTF.ext)" : "");
+
+  fmt::print("\nmaps ({}):\n", doc["maps"].size());
+  for (const Json& map : doc["maps"]) {
+    fmt::print("  {}: {} key {} value {} max_entries {} flags {:#x} layout {} pinning {}\n",
+               map["name"].get<std::string>(), map["type"].get<std::string>(),
+               map["key_size"].get<uint32_t>(), map["value_size"].get<uint32_t>(),
+               map["max_entries"].get<uint32_t>(), map["flags"].get<uint32_t>(),
+               map["layout"].get<std::string>(), map["pinning"].get<std::string>());
+    if (!map["numa_node"].is_null()) fmt::print("      numa_node {}\n", map["numa_node"].get<uint32_t>());
+    if (!map["inner_map"].is_null()) fmt::print("      inner map {}\n", map["inner_map"].get<std::string>());
+    if (map["iproute2_id"].get<uint32_t>() != 0)
+      fmt::print("      iproute2 id {}\n", map["iproute2_id"].get<uint32_t>());
+    if (!map["initial_slots"].empty())
+      fmt::print("      initial slots {}\n", slots_text(map["initial_slots"]));
+  }
+
+  fmt::print("\nprograms ({}):\n", doc["programs"].size());
+  for (const Json& program : doc["programs"]) {
+    const Json& counts = program["relocation_counts"];
+    fmt::print("  {}: section \"{}\" type {}{}{} insns {} (linked {})\n",
+               program["name"].get<std::string>(), program["section"].get<std::string>(),
+               program["type"].get<std::string>(),
+               program["type_overridden"].get<bool>() ? " (overridden)" : "",
+               program["attach_type"].is_null()
+                   ? std::string()
+                   : fmt::format(" attach {}", program["attach_type"].get<std::string>()),
+               program["insns"].get<size_t>(), program["linked_insns"].get<size_t>());
+    if (!program["attach_to"].get<std::string>().empty())
+      fmt::print("      attach to {}\n", program["attach_to"].get<std::string>());
+    fmt::print("      relocations: {} map, {} data, {} call\n", counts["map"].get<unsigned>(),
+               counts["data"].get<unsigned>(), counts["call"].get<unsigned>());
+    for (const Json& relocation : program["relocations"]) {
+      fmt::print("        {}+{} {} {}\n", relocation["function"].get<std::string>(),
+                 relocation["insn"].get<uint32_t>(), relocation["kind"].get<std::string>(),
+                 relocation["symbol"].get<std::string>());
+    }
+    if (!program["subprograms"].empty()) {
+      std::string names;
+      for (const Json& name : program["subprograms"]) {
+        names += names.empty() ? "" : ", ";
+        names += name.get<std::string>();
+      }
+      fmt::print("      calls {}\n", names);
+    }
+  }
+
+  fmt::print("\ndata sections ({}):\n", doc["data_sections"].size());
+  for (const Json& section : doc["data_sections"]) {
+    fmt::print("  {}: {} bytes{}\n", section["name"].get<std::string>(),
+               section["size"].get<size_t>(), section["readonly"].get<bool>() ? " (read-only)" : "");
+  }
+}
+
+int run_inspect(const InspectOptions& options) {
+  auto parse_options = make_parse_options(options.object);
+  if (!parse_options) return report_error(parse_options.error(), options.json);
+  auto spec = parse_object_file(options.object.path, *parse_options);
+  // Nothing here talks to the kernel: every failure is the object's or the user's.
+  if (!spec) {
+    const Error& error = spec.error();
+    return report_error(to_string(error.kind), error.message, error.sys_errno, options.json,
+                        kExitUsage);
+  }
+  const Json doc = inspect_json(options.object.path, *spec);
+  if (options.json) {
+    print_json(doc);
+  } else {
+    print_inspect_text(doc);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+VerbRunner setup_inspect(CLI::App& command) {
+  auto options = std::make_shared<InspectOptions>();
+  command.add_option("OBJ", options->object.path, "BPF ELF object file")->required();
+  add_object_options(command, options->object);
+  command.add_flag("--json", options->json, "print one JSON document (see docs/cli.md)");
+  return [options] { return run_inspect(*options); };
+}
+
+}  // namespace bpfload::cli

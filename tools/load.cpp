@@ -1,0 +1,249 @@
+// `bpfload load OBJ`: parse, load and optionally pin an object, and report what happened.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "bpfload/loader.hpp"
+#include "bpfload/parse.hpp"
+#include "bpfload/program_types.hpp"
+#include "cli_options.hpp"
+#include "cli_output.hpp"
+#include "verbs.hpp"
+
+namespace bpfload::cli {
+namespace {
+
+struct LoadVerbOptions {
+  ObjectOptions object;
+  std::string pin_dir;
+  std::string pin_root = "/sys/fs/bpf";
+  uint32_t log_level = 0;
+  bool keep_going = false;
+  std::vector<std::string> max_entries;  ///< MAP=N
+  std::vector<std::string> reuse_maps;   ///< MAP=PATH
+  std::string object_id;
+  bool json = false;
+};
+
+Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const ObjectSpec& spec,
+                                      std::span<const std::byte> bytes) {
+  LoadOptions load;
+  load.pin_root = options.pin_root;
+  if (!options.pin_dir.empty()) load.pin_dir = options.pin_dir;
+  load.log_level = options.log_level;
+  load.keep_going = options.keep_going;
+  for (const std::string& text : options.max_entries) {
+    auto assignment = split_assignment(text, "--max-entries");
+    if (!assignment) return std::move(assignment).error();
+    if (!spec.find_map(assignment->first))
+      return make_error(ErrorKind::NotFound,
+                        fmt::format("--max-entries: the object has no map '{}'", assignment->first));
+    auto value = parse_unsigned(assignment->second, UINT32_MAX, "--max-entries");
+    if (!value) return std::move(value).error();
+    load.maps[assignment->first].max_entries = static_cast<uint32_t>(*value);
+  }
+  for (const std::string& text : options.reuse_maps) {
+    auto assignment = split_assignment(text, "--reuse-map");
+    if (!assignment) return std::move(assignment).error();
+    if (!spec.find_map(assignment->first))
+      return make_error(ErrorKind::NotFound,
+                        fmt::format("--reuse-map: the object has no map '{}'", assignment->first));
+    load.maps[assignment->first].reuse_path = assignment->second;
+  }
+  load.object_id = options.object_id;
+  bool needs_object_id = false;
+  for (const MapSpec& map : spec.maps) needs_object_id |= map.pinning == Pinning::ObjectNs;
+  // tc names the PIN_OBJECT_NS directory after the object's SHA-1; do the same by default
+  // so maps land where tc would put them.
+  if (load.object_id.empty() && needs_object_id) {
+    auto id = object_id_for(bytes);
+    if (!id) return id.error().with_context("computing the object id (give --object-id)");
+    load.object_id = *id;
+  }
+  return load;
+}
+
+Json optional_path(const std::string& path) {
+  return path.empty() ? Json(nullptr) : Json(path);
+}
+
+Json map_result_json(const MapResult& map) {
+  return Json{{"name", map.name},
+              {"type", map_type_name(map.type)},
+              {"type_id", map.type},
+              {"id", map.id},
+              {"pinned", optional_path(map.pin_path)},
+              {"reused", map.reused},
+              {"data_section", map.is_data_section}};
+}
+
+uint32_t insns_processed(const ProgramResult& program) {
+  return program.stats.present ? program.stats.insns_processed : program.verified_insns;
+}
+
+Json program_result_json(const ProgramResult& program) {
+  Json error = nullptr;
+  if (!program.loaded) {
+    error = error_json("kernel", program.error.empty() ? "not loaded" : program.error,
+                       program.sys_errno);
+  }
+  return Json{{"name", program.name},
+              {"section", program.section},
+              {"type", program_type_name(program.type)},
+              {"type_id", program.type},
+              {"loaded", program.loaded},
+              {"id", program.id},
+              {"pinned", optional_path(program.pin_path)},
+              {"insns", program.insns},
+              {"insns_processed", insns_processed(program)},
+              {"xlated_size", program.xlated_size},
+              {"jited_size", program.jited_size},
+              {"load_attempts", program.load_attempts},
+              {"verifier_log", program.verifier_log},
+              {"log_truncated", program.log_truncated},
+              {"log_true_size", program.log_true_size},
+              {"error", error}};
+}
+
+Json load_json(const std::string& path, const LoadOptions& load, const LoadReport& report,
+               const Error* error) {
+  Json maps = Json::array();
+  for (const MapResult& map : report.maps) maps.push_back(map_result_json(map));
+  Json programs = Json::array();
+  for (const ProgramResult& program : report.programs) programs.push_back(program_result_json(program));
+  return Json{{"file", path},
+              {"object_id", load.object_id.empty() ? Json(nullptr) : Json(load.object_id)},
+              {"pin_dir", load.pin_dir ? Json(*load.pin_dir) : Json(nullptr)},
+              {"btf_loaded", report.btf_loaded},
+              {"btf_error", report.btf_error.empty() ? Json(nullptr) : Json(report.btf_error)},
+              {"maps", maps},
+              {"programs", programs},
+              {"error", error == nullptr ? Json(nullptr) : error_json(*error)}};
+}
+
+void print_log(const std::string& log, bool truncated, uint32_t true_size) {
+  fmt::print("    verifier log:\n");
+  size_t start = 0;
+  while (start < log.size()) {
+    size_t end = log.find('\n', start);
+    if (end == std::string::npos) end = log.size();
+    fmt::print("      {}\n", std::string_view(log).substr(start, end - start));
+    start = end + 1;
+  }
+  if (truncated) {
+    fmt::print("      [verifier log truncated: the kernel's log is larger than its maximum buffer{}]\n",
+               true_size != 0 ? fmt::format(" ({} bytes)", true_size) : std::string());
+  }
+}
+
+void print_load_text(const LoadReport& report, const LoadOptions& load, const Error* error,
+                     bool show_logs) {
+  fmt::print("maps ({}):\n", report.maps.size());
+  for (const MapResult& map : report.maps) {
+    std::string pin = map.pin_path.empty()
+                          ? std::string("not pinned")
+                          : fmt::format("{} {}", map.reused ? "reused" : "pinned", map.pin_path);
+    fmt::print("  {}: {}{} id {} {}\n", map.name, map_type_name(map.type),
+               map.is_data_section ? " (global data)" : "", map.id, pin);
+  }
+  fmt::print("programs ({}):\n", report.programs.size());
+  for (const ProgramResult& program : report.programs) {
+    if (program.loaded) {
+      fmt::print("  {} (section \"{}\"): {} loaded id {} {} insns {} processed {}\n", program.name,
+                 program.section, program_type_name(program.type), program.id,
+                 program.pin_path.empty() ? std::string("not pinned")
+                                          : fmt::format("pinned {}", program.pin_path),
+                 program.insns, insns_processed(program));
+    } else {
+      fmt::print("  {} (section \"{}\"): {} FAILED: {}\n", program.name, program.section,
+                 program_type_name(program.type), program.error.empty() ? "not loaded" : program.error);
+    }
+    if ((show_logs || !program.loaded) && !program.verifier_log.empty())
+      print_log(program.verifier_log, program.log_truncated, program.log_true_size);
+  }
+  if (!report.btf_loaded && !report.btf_error.empty())
+    fmt::print("BTF not loaded: {}\n", report.btf_error);
+  if (error != nullptr) {
+    bool log_shown = false;
+    for (const ProgramResult& program : report.programs) log_shown |= !program.verifier_log.empty();
+    if (!log_shown && !error->verifier_log.empty()) print_log(error->verifier_log, false, 0);
+    return;
+  }
+  if (load.pin_dir) return;
+  bool any_pin = false;
+  for (const MapResult& map : report.maps) any_pin |= !map.pin_path.empty();
+  for (const ProgramResult& program : report.programs) any_pin |= !program.pin_path.empty();
+  fmt::print("{}", any_pin ? "note: only the pins listed above remain; everything else is released when "
+                       "bpfload exits (use --pin-dir to keep it)\n"
+                     : "note: nothing was pinned, so the kernel releases everything when bpfload "
+                       "exits (use --pin-dir to keep it)\n");
+}
+
+int run_load(const LoadVerbOptions& options) {
+  auto parse_options = make_parse_options(options.object);
+  if (!parse_options) return report_error(parse_options.error(), options.json);
+  auto bytes = read_whole_file(options.object.path);
+  if (!bytes) return report_error(bytes.error(), options.json);
+  auto spec = parse_object(*bytes, *parse_options);
+  if (!spec) {
+    const Error error = spec.error().with_context(options.object.path);
+    return report_error(to_string(error.kind), error.message, error.sys_errno, options.json,
+                        kExitUsage);
+  }
+  auto load = make_load_options(options, *spec, *bytes);
+  if (!load) return report_error(load.error(), options.json);
+
+  LoadReport report;
+  auto loaded = load_object(*spec, *load, &report);
+  const Error* error = loaded ? nullptr : &loaded.error();
+  if (options.json) {
+    print_json(load_json(options.object.path, *load, report, error));
+  } else {
+    print_load_text(report, *load, error, options.log_level != 0);
+  }
+  if (error != nullptr) {
+    print_error_line(error->message);
+    return exit_code_for(*error);
+  }
+  for (const ProgramResult& program : report.programs) {
+    if (!program.loaded) {
+      print_error_line(fmt::format("program '{}' was not loaded: {}", program.name, program.error));
+      return kExitRefused;
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+VerbRunner setup_load(CLI::App& command) {
+  auto options = std::make_shared<LoadVerbOptions>();
+  command.add_option("OBJ", options->object.path, "BPF ELF object file")->required();
+  add_object_options(command, options->object);
+  command.add_option("--pin-dir", options->pin_dir,
+                     "pin every map at DIR/maps/NAME and every program at DIR/progs/NAME, so "
+                     "they outlive the command");
+  command.add_option("--pin-root", options->pin_root,
+                     "bpffs directory for pins the object asks for (iproute2 tc/globals, libbpf "
+                     "by-name)")
+      ->capture_default_str();
+  command.add_option("--log-level", options->log_level,
+                     "verifier log level: bits 1 (level 1), 2 (level 2), 4 (statistics); 0..7")
+      ->check(CLI::Range(0, 7));
+  command.add_flag("--keep-going", options->keep_going,
+                   "load the programs that can load instead of all or nothing");
+  one_value_each(command.add_option("--max-entries", options->max_entries,
+                                    "set a map's max_entries, as MAP=N; repeatable"));
+  one_value_each(command.add_option("--reuse-map", options->reuse_maps,
+                                    "use the map pinned at PATH instead of creating MAP, as "
+                                    "MAP=PATH; repeatable"));
+  command.add_option("--object-id", options->object_id,
+                     "directory name for iproute2 PIN_OBJECT_NS maps (default: the SHA-1 of the "
+                     "object, as tc uses)");
+  command.add_flag("--json", options->json, "print one JSON document (see docs/cli.md)");
+  return [options] { return run_load(*options); };
+}
+
+}  // namespace bpfload::cli

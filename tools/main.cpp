@@ -1,0 +1,87 @@
+// bpfload: inspect, load and verify BPF ELF objects, and work with pinned maps.
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli_output.hpp"
+#include "verbs.hpp"
+
+#ifndef BPFLOAD_VERSION
+#define BPFLOAD_VERSION "unknown"
+#endif
+
+namespace bpfload::cli {
+namespace {
+
+constexpr std::array kVerbs = {
+    Verb{"inspect", "show the maps, programs and data of an object (no privileges needed)",
+         setup_inspect},
+    Verb{"load", "load an object into the kernel, optionally pinning everything", setup_load},
+    Verb{"map", "create a pinned map, or dump, look up, update and delete its entries",
+         setup_map},
+    Verb{"verify", "run the verifier on an object's programs and report statistics and failures",
+         setup_verify},
+};
+
+// A usage error happens before the verb's options exist, so --json is looked for by hand.
+bool wants_json(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--json") return true;
+  }
+  return false;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"bpfload: load legacy and modern BPF ELF objects", "bpfload"};
+  app.set_version_flag("--version", std::string("bpfload ") + BPFLOAD_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  std::vector<std::pair<CLI::App*, VerbRunner>> commands;
+  for (const Verb& verb : kVerbs) {
+    CLI::App* command = app.add_subcommand(std::string(verb.name), std::string(verb.help));
+    commands.emplace_back(command, verb.setup(*command));
+  }
+
+  std::string help_topic;
+  CLI::App* help = app.add_subcommand("help", "show help for bpfload or one verb");
+  help->add_option("VERB", help_topic, "the verb to explain");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    if (error.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(error);
+    return report_error("usage", fmt::format("{} (see bpfload help)", error.what()), 0,
+                        wants_json(argc, argv), kExitUsage);
+  }
+
+  if (help->parsed()) {
+    if (help_topic.empty()) {
+      fmt::print("{}", app.help());
+      return kExitOk;
+    }
+    for (auto& [command, runner] : commands) {
+      if (command->get_name() == help_topic) {
+        fmt::print("{}", command->help());
+        return kExitOk;
+      }
+    }
+    return report_error("usage", fmt::format("no verb named '{}' (see bpfload help)", help_topic),
+                        0, false, kExitUsage);
+  }
+  for (auto& [command, runner] : commands) {
+    if (command->parsed()) return runner();
+  }
+  return report_error("usage", "no verb given (see bpfload help)", 0, false, kExitUsage);
+}
+
+}  // namespace
+}  // namespace bpfload::cli
+
+int main(int argc, char** argv) {
+  return bpfload::cli::run(argc, argv);
+}

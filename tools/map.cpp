@@ -1,0 +1,399 @@
+// `bpfload map create|dump|lookup|update|delete PATH`: pinned maps from the shell.
+#include <cerrno>
+#include <charconv>
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <linux/bpf.h>
+
+#include <fmt/format.h>
+
+#include "bpfload/kernel.hpp"
+#include "bpfload/program_types.hpp"
+#include "cli_options.hpp"
+#include "cli_output.hpp"
+#include "map_bytes.hpp"
+#include "verbs.hpp"
+
+namespace bpfload::cli {
+namespace {
+
+enum class MapAction { Create, Dump, Lookup, Update, Delete };
+
+struct MapVerbOptions {
+  MapAction action = MapAction::Dump;
+  std::string path;
+  // create
+  std::string type;
+  uint32_t key_size = 0;
+  uint32_t value_size = 0;
+  uint32_t max_entries = 0;
+  std::string flags = "0";
+  std::string name;
+  // lookup, update, delete
+  std::string key;
+  std::string value;
+  uint64_t update_flags = BPF_ANY;
+  bool json = false;
+};
+
+/// An opened pinned map and what the kernel says about it.
+struct OpenMap {
+  Fd fd;
+  MapInfo info;
+  unsigned cpus = 1;  ///< value copies per lookup: the possible CPUs for per-CPU maps, else 1
+  size_t value_stride = 0;  ///< bytes per copy (per-CPU values are 8-byte aligned)
+};
+
+bool is_per_cpu(uint32_t type) {
+  return type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+         type == BPF_MAP_TYPE_LRU_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
+}
+
+// The kernel sizes per-CPU values by the possible CPUs, e.g. "0-3" or "0,2-5".
+Result<unsigned> possible_cpus() {
+  std::ifstream in("/sys/devices/system/cpu/possible");
+  std::string text;
+  if (!in || !std::getline(in, text))
+    return make_error(ErrorKind::Io, "cannot read /sys/devices/system/cpu/possible");
+  unsigned highest = 0;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view range = std::string_view(text).substr(start, end - start);
+    const size_t dash = range.find('-');
+    const std::string_view last = dash == std::string_view::npos ? range : range.substr(dash + 1);
+    unsigned cpu = 0;
+    if (std::from_chars(last.data(), last.data() + last.size(), cpu).ec != std::errc())
+      return make_error(ErrorKind::Io, fmt::format("cannot parse possible CPUs '{}'", text));
+    highest = std::max(highest, cpu);
+    start = end + 1;
+  }
+  return highest + 1;
+}
+
+Result<OpenMap> open_map(Kernel& kernel, const std::string& path) {
+  auto fd = kernel.obj_get(path);
+  if (!fd) return fd.error().with_context(fmt::format("open pinned map {}", path));
+  auto info = kernel.map_info(fd->get());
+  if (!info) {
+    Error error = info.error().with_context(fmt::format("{} is not a map", path));
+    error.kind = ErrorKind::InvalidArgument;
+    return error;
+  }
+  OpenMap map{std::move(*fd), *info, 1, info->value_size};
+  if (is_per_cpu(info->type)) {
+    auto cpus = possible_cpus();
+    if (!cpus) return std::move(cpus).error();
+    map.cpus = *cpus;
+    map.value_stride = (info->value_size + 7) / 8 * 8;
+  }
+  return map;
+}
+
+Json bytes_json(std::span<const std::byte> bytes) {
+  Json list = Json::array();
+  for (std::byte byte : bytes) list.push_back(static_cast<unsigned>(byte));
+  return list;
+}
+
+std::string bytes_text(std::span<const std::byte> bytes) {
+  std::string text = hex_bytes(bytes);
+  if (auto negative = negative_integer_of(bytes)) {
+    return fmt::format("{} ({} = {})", text, *integer_of(bytes), *negative);
+  }
+  if (auto value = integer_of(bytes)) return fmt::format("{} ({})", text, *value);
+  return text;
+}
+
+void add_bytes(Json& object, std::string_view field, std::span<const std::byte> bytes) {
+  object[std::string(field)] = bytes_json(bytes);
+  auto value = integer_of(bytes);
+  object[std::string(field) + "_int"] = value ? Json(*value) : Json(nullptr);
+}
+
+Json entry_json(const OpenMap& map, std::span<const std::byte> key, std::span<const std::byte> value) {
+  Json entry;
+  add_bytes(entry, "key", key);
+  if (map.cpus == 1 && !is_per_cpu(map.info.type)) {
+    add_bytes(entry, "value", value);
+    return entry;
+  }
+  Json values = Json::array();
+  for (unsigned cpu = 0; cpu < map.cpus; ++cpu) {
+    Json per_cpu{{"cpu", cpu}};
+    add_bytes(per_cpu, "value", value.subspan(cpu * map.value_stride, map.info.value_size));
+    values.push_back(per_cpu);
+  }
+  entry["values"] = values;
+  return entry;
+}
+
+void print_entry_text(const Json& entry, const OpenMap& map, std::span<const std::byte> key,
+                      std::span<const std::byte> value) {
+  (void)entry;
+  fmt::print("key: {}\n", bytes_text(key));
+  if (!is_per_cpu(map.info.type)) {
+    fmt::print("value: {}\n", bytes_text(value));
+    return;
+  }
+  for (unsigned cpu = 0; cpu < map.cpus; ++cpu)
+    fmt::print("value (cpu {}): {}\n", cpu, bytes_text(value.subspan(cpu * map.value_stride, map.info.value_size)));
+}
+
+Json map_header_json(const std::string& path, const MapInfo& info) {
+  return Json{{"path", path},
+              {"name", info.name},
+              {"type", map_type_name(info.type)},
+              {"type_id", info.type},
+              {"id", info.id},
+              {"key_size", info.key_size},
+              {"value_size", info.value_size},
+              {"max_entries", info.max_entries},
+              {"flags", info.flags}};
+}
+
+Status require_keys(const OpenMap& map) {
+  if (map.info.key_size != 0) return {};
+  return make_error(ErrorKind::InvalidArgument,
+                    fmt::format("{} maps have no keys; bpfload map does not handle them",
+                                map_type_name(map.info.type)));
+}
+
+// Kernel-side failures of map operations are refusals (1); the rest is usage (2).
+int fail(const Error& error, bool json) {
+  return report_error(error, json);
+}
+
+// Failing to open the pin is like failing to read an object file: the user's input.
+int fail_open(const Error& error, bool json) {
+  return report_error(to_string(error.kind), error.message, error.sys_errno, json, kExitUsage);
+}
+
+std::string kernel_map_name(const MapVerbOptions& options) {
+  std::string source = options.name;
+  if (source.empty()) {
+    const size_t slash = options.path.find_last_of('/');
+    source = slash == std::string::npos ? options.path : options.path.substr(slash + 1);
+  }
+  std::string name;
+  for (char c : source) {
+    if (name.size() == BPF_OBJ_NAME_LEN - 1) break;
+    const bool allowed = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
+    name += allowed ? c : '_';
+  }
+  return name;
+}
+
+int run_create(const MapVerbOptions& options) {
+  Kernel& kernel = system_kernel();
+  auto type = map_type_from_name(options.type);
+  if (!type) return report_error(type.error().with_context("--type"), options.json);
+  if (*type == BPF_MAP_TYPE_ARRAY_OF_MAPS || *type == BPF_MAP_TYPE_HASH_OF_MAPS)
+    return report_error("invalid_argument",
+                        fmt::format("{} maps need an inner map template; create them by loading an object",
+                                    options.type),
+                        0, options.json, kExitUsage);
+  auto flags = parse_unsigned(options.flags, UINT32_MAX, "--flags");
+  if (!flags) return report_error(flags.error(), options.json);
+  if (!options.name.empty() && options.name.size() >= BPF_OBJ_NAME_LEN)
+    return report_error("invalid_argument",
+                        fmt::format("--name '{}' is longer than {} characters", options.name, BPF_OBJ_NAME_LEN - 1),
+                        0, options.json, kExitUsage);
+  MapCreateRequest request;
+  request.type = *type;
+  request.name = kernel_map_name(options);
+  request.key_size = options.key_size;
+  request.value_size = options.value_size;
+  request.max_entries = options.max_entries;
+  request.flags = static_cast<uint32_t>(*flags);
+  auto fd = kernel.map_create(request);
+  if (!fd) return fail(fd.error().with_context(fmt::format("create {} map '{}'", options.type, request.name)), options.json);
+  if (auto pinned = kernel.obj_pin(fd->get(), options.path); !pinned)
+    return fail(pinned.error().with_context(fmt::format("pin map at {}", options.path)), options.json);
+  auto info = kernel.map_info(fd->get());
+  if (!info) return fail(info.error(), options.json);
+  if (options.json) {
+    print_json(map_header_json(options.path, *info));
+  } else {
+    fmt::print("created {} map '{}' id {} (key {} value {} max_entries {} flags {:#x}), pinned at {}\n",
+               map_type_name(info->type), info->name, info->id, info->key_size, info->value_size,
+               info->max_entries, info->flags, options.path);
+  }
+  return kExitOk;
+}
+
+int run_dump(const MapVerbOptions& options) {
+  Kernel& kernel = system_kernel();
+  auto map = open_map(kernel, options.path);
+  if (!map) return fail_open(map.error(), options.json);
+  if (auto keys = require_keys(*map); !keys) return report_error(keys.error(), options.json);
+
+  std::vector<std::byte> key;
+  std::vector<std::byte> next(map->info.key_size);
+  std::vector<std::byte> value(map->value_stride * map->cpus);
+  Json entries = Json::array();
+  size_t count = 0;
+  for (;;) {
+    auto more = kernel.map_next_key(map->fd.get(), key, next);
+    if (!more) return fail(more.error().with_context(fmt::format("dump {}", options.path)), options.json);
+    if (!*more) break;
+    key = next;
+    auto found = kernel.map_lookup(map->fd.get(), key, value);
+    // Entries deleted while we walk, and empty prog-array / map-in-map slots, read as ENOENT.
+    if (!found && found.error().sys_errno == ENOENT) continue;
+    if (!found) return fail(found.error().with_context(fmt::format("dump {}", options.path)), options.json);
+    ++count;
+    const Json entry = entry_json(*map, key, value);
+    if (options.json) {
+      entries.push_back(entry);
+    } else {
+      print_entry_text(entry, *map, key, value);
+    }
+  }
+  if (options.json) {
+    Json doc = map_header_json(options.path, map->info);
+    doc["entries"] = entries;
+    print_json(doc);
+  } else {
+    fmt::print("{} entr{}\n", count, count == 1 ? "y" : "ies");
+  }
+  return kExitOk;
+}
+
+int run_lookup(const MapVerbOptions& options) {
+  Kernel& kernel = system_kernel();
+  auto map = open_map(kernel, options.path);
+  if (!map) return fail_open(map.error(), options.json);
+  if (auto keys = require_keys(*map); !keys) return report_error(keys.error(), options.json);
+  auto key = encode_map_bytes(options.key, map->info.key_size, "key");
+  if (!key) return report_error(key.error(), options.json);
+  std::vector<std::byte> value(map->value_stride * map->cpus);
+  auto found = kernel.map_lookup(map->fd.get(), *key, value);
+  if (!found)
+    return fail(found.error().with_context(fmt::format("lookup key {} in {}", hex_bytes(*key), options.path)),
+                options.json);
+  const Json entry = entry_json(*map, *key, value);
+  if (options.json) {
+    print_json(entry);
+  } else {
+    print_entry_text(entry, *map, *key, value);
+  }
+  return kExitOk;
+}
+
+int run_update(const MapVerbOptions& options) {
+  Kernel& kernel = system_kernel();
+  auto map = open_map(kernel, options.path);
+  if (!map) return fail_open(map.error(), options.json);
+  if (auto keys = require_keys(*map); !keys) return report_error(keys.error(), options.json);
+  auto key = encode_map_bytes(options.key, map->info.key_size, "key");
+  if (!key) return report_error(key.error(), options.json);
+  auto one_value = encode_map_bytes(options.value, map->info.value_size, "value");
+  if (!one_value) return report_error(one_value.error(), options.json);
+  // A per-CPU map takes one value per CPU; the user's value goes to every CPU.
+  std::vector<std::byte> value(map->value_stride * map->cpus);
+  for (unsigned cpu = 0; cpu < map->cpus; ++cpu)
+    std::memcpy(value.data() + cpu * map->value_stride, one_value->data(), one_value->size());
+  auto updated = kernel.map_update(map->fd.get(), *key, value, options.update_flags);
+  if (!updated)
+    return fail(updated.error().with_context(fmt::format("update key {} in {}", hex_bytes(*key), options.path)),
+                options.json);
+  if (options.json) {
+    Json doc{{"updated", true}};
+    add_bytes(doc, "key", *key);
+    add_bytes(doc, "value", *one_value);
+    print_json(doc);
+  } else {
+    fmt::print("updated key {} to {}\n", bytes_text(*key), bytes_text(*one_value));
+  }
+  return kExitOk;
+}
+
+int run_delete(const MapVerbOptions& options) {
+  Kernel& kernel = system_kernel();
+  auto map = open_map(kernel, options.path);
+  if (!map) return fail_open(map.error(), options.json);
+  if (auto keys = require_keys(*map); !keys) return report_error(keys.error(), options.json);
+  auto key = encode_map_bytes(options.key, map->info.key_size, "key");
+  if (!key) return report_error(key.error(), options.json);
+  auto deleted = kernel.map_delete(map->fd.get(), *key);
+  if (!deleted)
+    return fail(deleted.error().with_context(fmt::format("delete key {} in {}", hex_bytes(*key), options.path)),
+                options.json);
+  if (options.json) {
+    Json doc{{"deleted", true}};
+    add_bytes(doc, "key", *key);
+    print_json(doc);
+  } else {
+    fmt::print("deleted key {}\n", bytes_text(*key));
+  }
+  return kExitOk;
+}
+
+int run_map(const MapVerbOptions& options) {
+  switch (options.action) {
+    case MapAction::Create: return run_create(options);
+    case MapAction::Dump: return run_dump(options);
+    case MapAction::Lookup: return run_lookup(options);
+    case MapAction::Update: return run_update(options);
+    case MapAction::Delete: return run_delete(options);
+  }
+  return kExitUsage;
+}
+
+CLI::App* add_action(CLI::App& command, std::shared_ptr<MapVerbOptions> options, MapAction action,
+                     const char* name, const char* help) {
+  CLI::App* sub = command.add_subcommand(name, help);
+  sub->add_option("PATH", options->path, "the map's pin path on bpffs")->required();
+  sub->add_flag("--json", options->json, "print JSON (see docs/cli.md)");
+  sub->callback([options, action] { options->action = action; });
+  return sub;
+}
+
+}  // namespace
+
+VerbRunner setup_map(CLI::App& command) {
+  auto options = std::make_shared<MapVerbOptions>();
+  command.require_subcommand(1);
+
+  CLI::App* create = add_action(command, options, MapAction::Create, "create", "create a map and pin it at PATH");
+  create->add_option("--type", options->type, "map type as libbpf names it: array, hash, percpu_array, ...")
+      ->required();
+  create->add_option("--key-size", options->key_size, "key size in bytes")->required();
+  create->add_option("--value-size", options->value_size, "value size in bytes")->required();
+  create->add_option("--max-entries", options->max_entries, "maximum number of entries")->required();
+  create->add_option("--flags", options->flags, "map_flags, decimal or 0x hex (e.g. 0x1 = BPF_F_NO_PREALLOC)")
+      ->capture_default_str();
+  create->add_option("--name", options->name, "kernel name of the map (default: PATH's last component)");
+
+  add_action(command, options, MapAction::Dump, "dump", "print every entry (a value per CPU for per-CPU maps)");
+
+  const char* key_help = "key: an integer (1234, -5, 0x4d2), hex:01000000, or \"01 00 00 00\"";
+  CLI::App* lookup = add_action(command, options, MapAction::Lookup, "lookup", "print the value of one key");
+  lookup->add_option("--key", options->key, key_help)->required();
+
+  CLI::App* update = add_action(command, options, MapAction::Update, "update", "set the value of one key");
+  update->add_option("--key", options->key, key_help)->required();
+  update->add_option("--value", options->value, "value, in the same forms as --key")->required();
+  auto* any = update->add_flag_callback("--any", [options] { options->update_flags = BPF_ANY; },
+                                        "create or replace (default)");
+  auto* noexist = update->add_flag_callback("--noexist", [options] { options->update_flags = BPF_NOEXIST; },
+                                            "only create: fail if the key exists");
+  auto* exist = update->add_flag_callback("--exist", [options] { options->update_flags = BPF_EXIST; },
+                                          "only replace: fail if the key does not exist");
+  any->excludes(noexist)->excludes(exist);
+  noexist->excludes(exist);
+
+  CLI::App* remove = add_action(command, options, MapAction::Delete, "delete", "delete one key");
+  remove->add_option("--key", options->key, key_help)->required();
+
+  return [options] { return run_map(*options); };
+}
+
+}  // namespace bpfload::cli
