@@ -14,6 +14,8 @@
 #include <gtest/gtest.h>
 
 #include "bpfload/kernel.hpp"
+#include "bpfload/link.hpp"
+#include "bpfload/parse.hpp"
 #include "kernel_guard.hpp"
 #include "test_util.hpp"
 
@@ -353,6 +355,70 @@ TEST(SystemKernel, BtfLoadMinimalBlob) {
   EXPECT_EQ(refused.error().sys_errno, EINVAL);
   EXPECT_NE(refused.error().message.find("bpf(BTF_LOAD)"), std::string::npos);
   EXPECT_GT(std::strlen(log.data()), 0u);
+}
+
+// The linker's output, BTF func/line info included, is what the kernel accepts: a
+// program with two .text subprograms loads and computes the expected values.
+TEST(SystemKernel, LinkedSubprogramsLoadAndRun) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  Kernel& kernel = system_kernel();
+  auto spec = parse_object_file(test::bpf_object("subprog_text.o"));
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  const auto program = spec->find_program("call_text");
+  ASSERT_TRUE(program.has_value());
+
+  std::vector<char> btf_log(64 * 1024);
+  auto btf = kernel.btf_load(spec->btf, btf_log);
+  ASSERT_TRUE(btf.ok()) << btf.error().message << "\n" << btf_log.data();
+
+  std::vector<Fd> maps;
+  MapHandles handles;
+  for (const MapSpec& map : spec->maps) {
+    MapCreateRequest request;
+    request.type = map.type;
+    request.name = map.name;
+    request.key_size = map.key_size;
+    request.value_size = map.value_size;
+    request.max_entries = map.max_entries;
+    auto fd = kernel.map_create(request);
+    ASSERT_TRUE(fd.ok()) << fd.error().message;
+    handles.maps.push_back(fd->get());
+    maps.push_back(std::move(fd).value());
+  }
+  auto linked = link_program(*spec, *program, handles);
+  ASSERT_TRUE(linked.ok()) << linked.error().message;
+  ASSERT_EQ(linked->func_info.size(), 3u);
+  ASSERT_FALSE(linked->line_info.empty());
+
+  std::vector<char> log(1 << 20);
+  ProgLoadRequest request;
+  request.type = spec->programs[*program].type;
+  request.name = "call_text";
+  request.license = spec->license;
+  request.insns = linked->insns;
+  request.prog_btf_fd = btf->get();
+  request.func_info = linked->func_info;
+  request.line_info = linked->line_info;
+  request.log_level = 1;
+  request.log_buf = log;
+  ProgLoadOutcome loaded = kernel.prog_load(request);
+  ASSERT_TRUE(loaded.fd.valid()) << "errno " << loaded.sys_errno << "\n" << log.data();
+
+  std::array<std::byte, 64> packet{};
+  TestRunRequest run;
+  run.prog_fd = loaded.fd.get();
+  run.data_in = packet;
+  ASSERT_TRUE(kernel.prog_test_run(run).ok());
+  const auto results = spec->find_map("text_results");
+  ASSERT_TRUE(results.has_value());
+  uint32_t tripled = 0;
+  uint32_t added = 0;
+  const uint32_t key0 = 0;
+  const uint32_t key1 = 1;
+  ASSERT_TRUE(kernel.map_lookup(maps[*results].get(), bytes_of(key0), writable_bytes_of(tripled)).ok());
+  ASSERT_TRUE(kernel.map_lookup(maps[*results].get(), bytes_of(key1), writable_bytes_of(added)).ok());
+  EXPECT_EQ(tripled, 14u * 3);  // skb->len 64 <= 1000: seed 14
+  EXPECT_EQ(added, 114u);
 }
 
 TEST(SystemKernel, NoFdLeaks) {
