@@ -1,2 +1,97 @@
-// verify: under construction.
+// verify_object: load every selected program once, with logs, keep_going and no pins,
+// and turn each outcome into a developer report.
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include <fmt/format.h>
+
 #include "bpfload/verify.hpp"
+
+namespace bpfload {
+namespace {
+
+/// iproute2 object-ns maps make the loader insist on an object id; with pinning off the
+/// id names nothing, so any value lets such objects verify.
+constexpr const char* kVerifyObjectId = "bpfload-verify";
+
+LoadOptions load_options_for(const VerifyOptions& options) {
+  LoadOptions load = options.load;
+  load.keep_going = true;
+  load.pin = false;
+  load.pin_dir.reset();
+  load.only_programs = options.programs;
+  load.log_level = options.log_level;
+  if (options.source_costs) load.log_level |= kLogLevel2;
+  if (load.object_id.empty()) load.object_id = kVerifyObjectId;
+  return load;
+}
+
+/// Fills failed_insn, failed_source and kernel_message of a rejected program.
+void explain_rejection(VerifyReport& report, const SourceLineTable* table) {
+  LogFailure failure = analyze_failure_log(report.result.verifier_log);
+  report.failed_insn = failure.insn;
+  report.kernel_message = failure.message.empty() ? report.result.error : failure.message;
+  if (!failure.insn) return;
+  // BTF line info names the exact record (with its column); the kernel's annotation
+  // is the fallback for objects whose line info did not reach the kernel.
+  if (table != nullptr) {
+    if (const SourceLine* line = table->find(*failure.insn)) {
+      report.failed_source = *line;
+      return;
+    }
+  }
+  report.failed_source = failure.annotation;
+}
+
+VerifyReport report_for(const ObjectSpec& spec, size_t program, ProgramResult result,
+                        bool with_costs) {
+  VerifyReport report;
+  report.result = std::move(result);
+  if (!report.result.stats.present) report.result.stats = parse_verifier_stats(report.result.verifier_log);
+
+  bool needs_lines = !report.result.loaded || with_costs;
+  std::optional<SourceLineTable> table;
+  if (needs_lines) {
+    // A program that fails to link never reached the verifier; its report stands without lines.
+    if (auto built = source_line_table(spec, program); built.ok()) table = std::move(built).value();
+  }
+  if (!report.result.loaded) explain_rejection(report, table ? &*table : nullptr);
+  if (with_costs) report.costs = source_costs(report.result.verifier_log, table ? *table : SourceLineTable{});
+  return report;
+}
+
+}  // namespace
+
+Result<std::vector<VerifyReport>> verify_object(const ObjectSpec& spec, const VerifyOptions& options) {
+  for (const std::string& name : options.programs) {
+    if (!spec.find_program(name))
+      return make_error(ErrorKind::NotFound, fmt::format("verify: no program named '{}' in the object", name));
+  }
+
+  LoadReport load_report;
+  {
+    // Scoped so every map and program fd is closed before the reports are built.
+    auto loaded = load_object(spec, load_options_for(options), &load_report);
+    // With keep_going a rejected program is not an error; an error before any program
+    // reached the verifier (maps, BTF for maps, bad options) is.
+    bool any_verified = std::any_of(load_report.programs.begin(), load_report.programs.end(),
+                                    [](const ProgramResult& r) { return r.load_attempts > 0; });
+    if (!loaded.ok() && !any_verified) return std::move(loaded).error().with_context("verify");
+  }
+
+  std::vector<VerifyReport> reports;
+  for (size_t i = 0; i < spec.programs.size(); ++i) {
+    const std::string& name = spec.programs[i].name;
+    if (!options.programs.empty() &&
+        std::find(options.programs.begin(), options.programs.end(), name) == options.programs.end())
+      continue;
+    auto result = std::find_if(load_report.programs.begin(), load_report.programs.end(),
+                               [&](const ProgramResult& r) { return r.name == name; });
+    if (result == load_report.programs.end()) continue;  // the loader never got to it
+    reports.push_back(report_for(spec, i, std::move(*result), options.source_costs));
+  }
+  return reports;
+}
+
+}  // namespace bpfload

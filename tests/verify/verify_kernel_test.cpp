@@ -1,0 +1,235 @@
+// verify_object against the running kernel: rejected programs explained down to the
+// source line, statistics that agree with the log, whole logs, source costs, no leftovers.
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "bpfload/parse.hpp"
+#include "bpfload/verify.hpp"
+#include "kernel_guard.hpp"
+#include "test_util.hpp"
+
+namespace bpfload {
+namespace {
+
+ObjectSpec parse(const std::string& file) {
+  auto spec = parse_object_file(test::bpf_object(file));
+  EXPECT_TRUE(spec.ok()) << file << ": " << (spec.ok() ? "" : spec.error().message);
+  return spec.ok() ? std::move(spec).value() : ObjectSpec{};
+}
+
+/// 1-based number of the first line of bpf_progs/<file> containing `marker`, 0 if none.
+uint32_t source_line_containing(const std::string& file, const std::string& marker) {
+  std::ifstream in(std::string(BPFLOAD_SOURCE_BPF_PROGS_DIR) + "/" + file);
+  std::string line;
+  for (uint32_t number = 1; std::getline(in, line); ++number)
+    if (line.find(marker) != std::string::npos) return number;
+  return 0;
+}
+
+size_t count_insn_lines(const std::string& log) {
+  std::regex insn_line(R"((^|\n)\d+: \([0-9a-f]{2}\))");
+  return static_cast<size_t>(
+      std::distance(std::sregex_iterator(log.begin(), log.end(), insn_line), std::sregex_iterator()));
+}
+
+std::set<std::string> entries_below(const std::string& dir) {
+  std::set<std::string> paths;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+    paths.insert(it->path().string());
+  return paths;
+}
+
+TEST(VerifyKernel, RejectedProgramNamesInstructionSourceLineAndMessage) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  ObjectSpec spec = parse("reject_oob.o");
+  auto reports = verify_object(spec, {});
+  ASSERT_TRUE(reports.ok()) << reports.error().message;
+  ASSERT_EQ(reports->size(), 1u);
+  const VerifyReport& report = reports->front();
+  EXPECT_EQ(report.result.name, "read_unchecked");
+  EXPECT_FALSE(report.result.loaded);
+  EXPECT_EQ(report.result.sys_errno, EACCES);
+
+  // The failing instruction is the last instruction line of the log, read independently.
+  std::smatch match;
+  std::string log = report.result.verifier_log;
+  std::regex insn_line(R"((^|\n)(\d+): \([0-9a-f]{2}\))");
+  std::optional<uint32_t> last_insn;
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), insn_line); it != std::sregex_iterator(); ++it)
+    last_insn = static_cast<uint32_t>(std::stoul((*it)[2]));
+  ASSERT_TRUE(last_insn.has_value()) << log;
+  ASSERT_TRUE(report.failed_insn.has_value());
+  EXPECT_EQ(*report.failed_insn, *last_insn);
+
+  uint32_t rejected_line = source_line_containing("reject_oob.c", "/* REJECTED HERE */");
+  ASSERT_NE(rejected_line, 0u);
+  ASSERT_TRUE(report.failed_source.has_value());
+  EXPECT_EQ(std::filesystem::path(report.failed_source->file).filename(), "reject_oob.c");
+  EXPECT_EQ(report.failed_source->line, rejected_line);
+  EXPECT_NE(report.failed_source->text.find("REJECTED HERE"), std::string::npos);
+  EXPECT_NE(report.kernel_message.find("invalid access to packet"), std::string::npos) << report.kernel_message;
+
+  // The kernel annotates with the same line only when the loader passed BTF line info.
+  EXPECT_NE(log.find("@ reject_oob.c:" + std::to_string(rejected_line)), std::string::npos)
+      << "no kernel source annotation: line info did not reach the kernel\n" << log;
+}
+
+TEST(VerifyKernel, SourceLineForMatchesFailure) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  ObjectSpec spec = parse("reject_oob.o");
+  auto reports = verify_object(spec, {});
+  ASSERT_TRUE(reports.ok());
+  ASSERT_TRUE(reports->front().failed_insn.has_value());
+  auto line = source_line_for(spec, 0, *reports->front().failed_insn);
+  ASSERT_TRUE(line.has_value());
+  EXPECT_EQ(line->line, source_line_containing("reject_oob.c", "/* REJECTED HERE */"));
+  EXPECT_FALSE(source_line_for(spec, 7, 0).has_value());
+}
+
+TEST(VerifyKernel, AcceptedStatisticsAgreeWithTheLogsClosingLine) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  std::regex processed(
+      R"(processed (\d+) insns \(limit (\d+)\) max_states_per_insn (\d+) total_states (\d+) peak_states (\d+) mark_read (\d+))");
+  std::regex time(R"(verification time (\d+) usec)");
+  for (const char* file : {"verify_large.o", "legacy_libbpf.o", "subprog_text.o", "global_data.o", "btf_maps.o"}) {
+    SCOPED_TRACE(file);
+    ObjectSpec spec = parse(file);
+    auto reports = verify_object(spec, {});
+    ASSERT_TRUE(reports.ok()) << reports.error().message;
+    ASSERT_EQ(reports->size(), spec.programs.size());
+    for (const VerifyReport& report : *reports) {
+      SCOPED_TRACE(report.result.name);
+      const ProgramResult& r = report.result;
+      EXPECT_TRUE(r.loaded) << r.error << "\n" << r.verifier_log;
+      std::smatch m;
+      ASSERT_TRUE(std::regex_search(r.verifier_log, m, processed)) << r.verifier_log;
+      ASSERT_TRUE(r.stats.present);
+      EXPECT_EQ(r.stats.insns_processed, std::stoul(m[1]));
+      EXPECT_EQ(r.stats.insn_limit, std::stoul(m[2]));
+      EXPECT_EQ(r.stats.max_states_per_insn, std::stoul(m[3]));
+      EXPECT_EQ(r.stats.total_states, std::stoul(m[4]));
+      EXPECT_EQ(r.stats.peak_states, std::stoul(m[5]));
+      ASSERT_TRUE(std::regex_search(r.verifier_log, m, time));
+      EXPECT_EQ(r.stats.verification_time_usec, std::stoull(m[1]));
+      EXPECT_GT(r.stats.insns_processed, 0u);
+      EXPECT_FALSE(r.stats.stack_depth.empty());
+      // bpf_prog_info's verified_insns is the verifier's own processed count.
+      EXPECT_EQ(r.verified_insns, r.stats.insns_processed);
+      EXPECT_GT(r.insns, 0u);
+      EXPECT_GT(r.xlated_size, 0u);
+      EXPECT_EQ(r.xlated_size % 8u, 0u) << "xlated_size is in bytes of 8-byte instructions";
+      EXPECT_GT(r.jited_size, 0u);
+      EXPECT_FALSE(report.failed_insn.has_value());
+      EXPECT_TRUE(report.kernel_message.empty());
+    }
+  }
+}
+
+TEST(VerifyKernel, Level2LogOfALargeProgramComesBackWhole) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  ObjectSpec spec = parse("verify_large.o");
+  VerifyOptions options;
+  options.log_level = kLogLevel2 | kLogStats;
+  auto reports = verify_object(spec, options);
+  ASSERT_TRUE(reports.ok()) << reports.error().message;
+  ASSERT_EQ(reports->size(), 1u);
+  const ProgramResult& r = reports->front().result;
+  ASSERT_TRUE(r.loaded) << r.error;
+  EXPECT_FALSE(r.log_truncated);
+  ASSERT_GT(r.log_true_size, 0u) << "Linux 6.4+ reports the size the log needs";
+  EXPECT_EQ(r.log_true_size - 1, r.verifier_log.size());
+  // Big enough that no sane first buffer holds it, so the loader had to grow.
+  EXPECT_GT(r.verifier_log.size(), size_t{1} << 20);
+  EXPECT_GE(r.load_attempts, 2u);
+  EXPECT_EQ(r.verifier_log.rfind("func#0 @0", 0), 0u) << "log lost its beginning";
+  EXPECT_NE(r.verifier_log.find("processed "), std::string::npos) << "log lost its end";
+  EXPECT_TRUE(r.stats.present);
+}
+
+TEST(VerifyKernel, SourceCostsCoverEveryInstructionLine) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  ObjectSpec spec = parse("verify_large.o");
+  VerifyOptions options;
+  options.source_costs = true;  // level 2 is raised automatically
+  auto reports = verify_object(spec, options);
+  ASSERT_TRUE(reports.ok()) << reports.error().message;
+  const VerifyReport& report = reports->front();
+  ASSERT_FALSE(report.costs.empty());
+  uint32_t insns = 0;
+  uint32_t states = 0;
+  for (const SourceCost& cost : report.costs) {
+    insns += cost.insns;
+    states += cost.states;
+  }
+  EXPECT_EQ(insns, count_insn_lines(report.result.verifier_log));
+  EXPECT_GT(states, 0u);
+  for (size_t i = 1; i < report.costs.size(); ++i) EXPECT_GE(report.costs[i - 1].insns, report.costs[i].insns);
+  // The loop body is where the verifier spends its time.
+  const SourceLine& top = report.costs.front().source;
+  EXPECT_EQ(std::filesystem::path(top.file).filename(), "verify_large.c");
+  uint32_t loop_first = source_line_containing("verify_large.c", "for (i = 0; i < ROUNDS; i++)");
+  EXPECT_GE(top.line, loop_first);
+  EXPECT_LE(top.line, loop_first + 5);
+}
+
+TEST(VerifyKernel, SelectedProgramsOnlyAndUnknownNameIsNotFound) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  ObjectSpec spec = parse("subprog_text.o");
+  ASSERT_FALSE(spec.programs.empty());
+  VerifyOptions options;
+  options.programs = {spec.programs.back().name};
+  auto reports = verify_object(spec, options);
+  ASSERT_TRUE(reports.ok()) << reports.error().message;
+  ASSERT_EQ(reports->size(), 1u);
+  EXPECT_EQ(reports->front().result.name, spec.programs.back().name);
+
+  options.programs = {"no_such_program"};
+  auto missing = verify_object(spec, options);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, ErrorKind::NotFound);
+  EXPECT_NE(missing.error().message.find("no_such_program"), std::string::npos);
+}
+
+TEST(VerifyKernel, KeepsNoFdsAndMakesNoPins) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  // legacy_iproute2 asks for global-namespace pins; verification must not make them.
+  for (const char* file : {"legacy_iproute2.o", "reject_oob.o", "btf_maps.o"}) {
+    SCOPED_TRACE(file);
+    ObjectSpec spec = parse(file);
+    std::set<std::string> pins_before = entries_below("/sys/fs/bpf");
+    size_t fds_before = test::open_fd_count();
+    VerifyOptions options;
+    options.load.pin_dir = "/sys/fs/bpf/bpfload-verify-must-not-exist";
+    auto reports = verify_object(spec, options);
+    ASSERT_TRUE(reports.ok()) << reports.error().message;
+    EXPECT_EQ(test::open_fd_count(), fds_before);
+    EXPECT_EQ(entries_below("/sys/fs/bpf"), pins_before);
+  }
+}
+
+TEST(VerifyKernel, LegacyObjectsCarryLineInfoIntoTheKernel) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  if (test::run_command("command -v bpftool").exit_code != 0) GTEST_SKIP() << "bpftool not installed";
+  ObjectSpec spec = parse("legacy_libbpf.o");
+  LoadOptions options;
+  options.pin = false;
+  auto loaded = load_object(spec, options);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  ASSERT_FALSE(loaded->report().programs.empty());
+  uint32_t id = loaded->report().programs.front().id;
+  ASSERT_NE(id, 0u);
+  auto dump = test::run_command("bpftool prog dump xlated id " + std::to_string(id) + " linum");
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  // bpftool prints "; <text> [file:<path> line_num:N line_col:C]" per line-info record.
+  EXPECT_NE(dump.out.find("legacy_libbpf.c line_num:"), std::string::npos) << dump.out;
+}
+
+}  // namespace
+}  // namespace bpfload
