@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstring>
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 #include <gelf.h>
@@ -162,13 +163,30 @@ Result<View> View::open(std::span<const std::byte> input, const ParseLimits& lim
   if (elf_getshdrnum(handle.elf, &libelf_shnum) != 0 || libelf_shnum != header->shnum)
     return malformed(fmt::format("libelf sees {} sections, the header says {}", libelf_shnum, header->shnum));
 
-  // Pass 1: headers and ranges, no data access through libelf.
-  std::vector<uint32_t> name_offsets;
+  // Pass 1: headers only, no data access through libelf.
+  std::vector<GElf_Shdr> headers(header->shnum);
   for (size_t i = 0; i < header->shnum; ++i) {
-    GElf_Shdr shdr;
     Elf_Scn* scn = elf_getscn(handle.elf, i);
-    if (scn == nullptr || gelf_getshdr(scn, &shdr) == nullptr)
+    if (scn == nullptr || gelf_getshdr(scn, &headers[i]) == nullptr)
       return malformed(fmt::format("section {}: unreadable section header", i));
+  }
+  const auto range_error = [&](size_t i, std::string_view name) -> std::optional<Error> {
+    const GElf_Shdr& shdr = headers[i];
+    if (shdr.sh_type == SHT_NULL || shdr.sh_type == SHT_NOBITS) return std::nullopt;
+    if (range_fits(shdr.sh_offset, shdr.sh_size, bytes.size())) return std::nullopt;
+    const bool overflow = shdr.sh_offset + shdr.sh_size < shdr.sh_offset;
+    return malformed(fmt::format("section {} '{}': sh_offset 0x{:x} + sh_size 0x{:x} {} (object is 0x{:x} bytes)", i,
+                                 name, shdr.sh_offset, shdr.sh_size, overflow ? "overflows" : "is past the end",
+                                 bytes.size()));
+  };
+  // The section-name table first, so every later message can name its section.
+  const GElf_Shdr& names_header = headers[header->shstrndx];
+  if (names_header.sh_type != SHT_STRTAB)
+    return malformed(fmt::format("section {} (e_shstrndx) is not a string table", header->shstrndx));
+  if (auto error = range_error(header->shstrndx, "(the section-name table)")) return *error;
+  const auto names = bytes.subspan(names_header.sh_offset, names_header.sh_size);
+  for (size_t i = 0; i < header->shnum; ++i) {
+    const GElf_Shdr& shdr = headers[i];
     Section section;
     section.index = i;
     section.type = shdr.sh_type;
@@ -177,26 +195,14 @@ Result<View> View::open(std::span<const std::byte> input, const ParseLimits& lim
     section.link = shdr.sh_link;
     section.info = shdr.sh_info;
     section.entsize = shdr.sh_entsize;
-    if (shdr.sh_type != SHT_NULL && shdr.sh_type != SHT_NOBITS) {
-      if (shdr.sh_offset > bytes.size() || shdr.sh_size > bytes.size() - shdr.sh_offset) {
-        const bool overflow = shdr.sh_offset + shdr.sh_size < shdr.sh_offset;
-        return malformed(fmt::format("section {}: sh_offset 0x{:x} + sh_size 0x{:x} {} (object is 0x{:x} bytes)",
-                                     i, shdr.sh_offset, shdr.sh_size, overflow ? "overflows" : "is past the end",
-                                     bytes.size()));
-      }
-      section.data = bytes.subspan(shdr.sh_offset, shdr.sh_size);
+    if (i != 0) {
+      auto name = string_at(names, shdr.sh_name, fmt::format("section {}", i));
+      if (!name) return std::move(name).error();
+      section.name = std::move(*name);
     }
-    name_offsets.push_back(shdr.sh_name);
+    if (auto error = range_error(i, section.name)) return *error;
+    if (shdr.sh_type != SHT_NULL && shdr.sh_type != SHT_NOBITS) section.data = bytes.subspan(shdr.sh_offset, shdr.sh_size);
     view.sections_.push_back(std::move(section));
-  }
-
-  const Section& shstrtab = view.sections_[header->shstrndx];
-  if (shstrtab.type != SHT_STRTAB)
-    return malformed(fmt::format("section {} (e_shstrndx) is not a string table", shstrtab.index));
-  for (size_t i = 1; i < view.sections_.size(); ++i) {
-    auto name = string_at(shstrtab.data, name_offsets[i], fmt::format("section {}", i));
-    if (!name) return std::move(name).error();
-    view.sections_[i].name = std::move(*name);
   }
 
   // Index fields that are section indices for symbol and relocation tables.
