@@ -145,27 +145,22 @@ class Decoder {
     return std::nullopt;
   }
 
-  const elf::Relocation* relocation_at(const elf::Relocations* relocations, uint64_t offset, size_t* number) const {
-    if (relocations == nullptr) return nullptr;
-    for (size_t i = 0; i < relocations->entries.size(); ++i) {
-      if (relocations->entries[i].offset != offset) continue;
-      *number = i;
-      return &relocations->entries[i];
-    }
-    return nullptr;
-  }
-
   // bpf-to-bpf calls, relocated (into .text or another function) or section-relative.
   Status resolve_calls(const CodeSection& code) {
     const elf::Section& section = *code.section;
     const elf::Relocations* relocations = view_.relocations_for(section.index);
+    // Offset -> relocation number, so each call finds its relocation in log time.
+    std::map<uint64_t, size_t> by_offset;
+    if (relocations != nullptr)
+      for (size_t n = 0; n < relocations->entries.size(); ++n) by_offset.emplace(relocations->entries[n].offset, n);
     for (uint64_t i = 0; i < code.insns.size(); ++i) {
       const Instruction& insn = code.insns[i];
       if (insn.code != kCall || insn.src != kPseudoCall) continue;
       const auto caller = function_containing(code, i);
       if (!caller) continue;  // code outside every function is never loaded
-      size_t number = 0;
-      const elf::Relocation* relocation = relocation_at(relocations, i * kInsnSize, &number);
+      const auto found = by_offset.find(i * kInsnSize);
+      const size_t number = found == by_offset.end() ? 0 : found->second;
+      const elf::Relocation* relocation = found == by_offset.end() ? nullptr : &relocations->entries[number];
       const CodeSection* target_code = &code;
       int64_t target_insn = static_cast<int64_t>(i) + insn.imm + 1;
       std::string symbol_name;
