@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <bpf/btf.h>
@@ -16,6 +17,7 @@
 #include "bpfload/kernel.hpp"
 #include "bpfload/link.hpp"
 #include "bpfload/parse.hpp"
+#include "kernel_errors.hpp"
 #include "kernel_guard.hpp"
 #include "test_util.hpp"
 
@@ -419,6 +421,45 @@ TEST(SystemKernel, LinkedSubprogramsLoadAndRun) {
   ASSERT_TRUE(kernel.map_lookup(maps[*results].get(), bytes_of(key1), writable_bytes_of(added)).ok());
   EXPECT_EQ(tripled, 14u * 3);  // skb->len 64 <= 1000: seed 14
   EXPECT_EQ(added, 114u);
+}
+
+TEST(SystemKernel, ConcurrentLoadsAndRuns) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  std::vector<std::thread> threads;
+  std::array<int, 4> correct{};
+  for (size_t t = 0; t < correct.size(); ++t) {
+    threads.emplace_back([t, &correct] {
+      for (int i = 0; i < 8; ++i) {
+        const std::vector<bpf_insn> insns = return_program(static_cast<int32_t>(t * 100 + i));
+        ProgLoadOutcome loaded = system_kernel().prog_load(socket_filter(insns));
+        if (!loaded.fd.valid()) continue;
+        std::array<std::byte, 64> packet{};
+        TestRunRequest run;
+        run.prog_fd = loaded.fd.get();
+        run.data_in = packet;
+        auto outcome = system_kernel().prog_test_run(run);
+        if (outcome.ok() && outcome->retval == t * 100 + i) ++correct[t];
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(correct, (std::array<int, 4>{8, 8, 8, 8}));
+}
+
+TEST(KernelErrors, MessageNamesCommandSubjectErrnoAndHint) {
+  const Error error = kernel_error(KernelCommand::MapCreate, "for map 'counters'", EPERM);
+  EXPECT_EQ(error.kind, ErrorKind::Kernel);
+  EXPECT_EQ(error.sys_errno, EPERM);
+  EXPECT_EQ(error.message.rfind("bpf(MAP_CREATE) for map 'counters': Operation not permitted (needs root or CAP_BPF", 0),
+            0u)
+      << error.message;
+  EXPECT_NE(error.message.find("RLIMIT_MEMLOCK"), std::string::npos);
+  EXPECT_NE(errno_hint(KernelCommand::ProgLoad, EPERM).find("CAP_BPF"), std::string::npos);
+  EXPECT_NE(errno_hint(KernelCommand::ObjPin, ENOENT, "/sys/fs/bpf/nodir/x").find("'/sys/fs/bpf/nodir'"),
+            std::string::npos);
+  EXPECT_NE(errno_hint(KernelCommand::MapUpdate, E2BIG).find("full"), std::string::npos);
+  EXPECT_TRUE(errno_hint(KernelCommand::MapCreate, EBUSY).empty());
+  EXPECT_NE(errno_text(524).find("ENOTSUPP"), std::string::npos);
 }
 
 TEST(SystemKernel, NoFdLeaks) {
