@@ -49,7 +49,8 @@ struct LoadContext {
 /// Kernel object name: only [A-Za-z0-9_.] (others become '_'), cut to BPF_OBJ_NAME_LEN - 1.
 [[nodiscard]] std::string kernel_object_name(std::string_view name);
 
-/// File name of a data section's map under <pin_dir>/maps: the section name without its dot.
+/// File name of a data section's map under <pin_dir>/maps: the section name without its
+/// leading dot, other dots as '_' (bpffs refuses them): ".rodata.str1.1" -> "rodata_str1_1".
 [[nodiscard]] std::string data_section_file_name(std::string_view section);
 
 /// libbpf's spelling of a map / program type, "unknown(N)" when it has none.

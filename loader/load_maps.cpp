@@ -65,18 +65,12 @@ MapDefinition definition_of(const MapSpec& spec, const MapOverride* override) {
   return def;
 }
 
-std::string hint_for(int sys_errno, uint32_t type) {
-  if (sys_errno == EPERM)
-    return " (creating BPF maps needs root or CAP_BPF; check also RLIMIT_MEMLOCK on kernels before 5.11)";
-  if (sys_errno == EINVAL)
-    return fmt::format(" (this kernel may not support map type {}, or refuses its sizes or flags)",
-                       map_type_label(type));
-  return {};
-}
-
+// The kernel layer's message carries the errno hint; the context adds the map's
+// definition, which names the type when this kernel lacks it.
 Error map_error(const Error& error, const MapDefinition& def) {
   Error out = error;
-  if (out.message.find("CAP_BPF") == std::string::npos) out.message += hint_for(out.sys_errno, def.type);
+  if (out.sys_errno == EINVAL && out.message.find(map_type_label(def.type)) == std::string::npos)
+    out.message += fmt::format(" (is map type {} supported by this kernel?)", map_type_label(def.type));
   return out;
 }
 

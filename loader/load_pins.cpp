@@ -68,6 +68,7 @@ Status check_path_name(std::string_view name, std::string_view what) {
   if (name.empty()) return refuse("it is empty");
   if (name == "." || name == "..") return refuse(fmt::format("'{}' is a directory reference", name));
   if (name.find('/') != std::string_view::npos) return refuse("it contains '/'");
+  if (name.find('.') != std::string_view::npos) return refuse("bpffs refuses '.' in pinned names");
   if (name.find('\0') != std::string_view::npos) return refuse("it contains a NUL byte");
   if (name.size() > 255) return refuse(fmt::format("it is {} bytes long (at most 255)", name.size()));
   return {};
@@ -152,7 +153,10 @@ Status pin_objects(LoadContext& context) {
 
 std::string data_section_file_name(std::string_view section) {
   if (!section.empty() && section.front() == '.') section.remove_prefix(1);
-  return std::string(section);
+  std::string name(section);
+  // bpffs refuses '.' in the names of pinned objects.
+  std::replace(name.begin(), name.end(), '.', '_');
+  return name;
 }
 
 }  // namespace bpfload

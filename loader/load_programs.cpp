@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "bpfload/link.hpp"
+#include "kernel_errors.hpp"
 #include "load_context.hpp"
 
 namespace bpfload {
@@ -84,7 +85,7 @@ std::string last_log_line(const std::string& log) {
 
 std::string load_failure_text(const ProgramSpec& program, int sys_errno, const std::string& log,
                               bool log_truncated) {
-  std::string text = fmt::format("bpf(PROG_LOAD): {}", std::strerror(sys_errno));
+  std::string text = fmt::format("bpf(PROG_LOAD): {}", errno_text(sys_errno));
   if (sys_errno == EPERM) {
     std::string caps = "root or CAP_BPF";
     if (is_networking(program.type)) caps += " + CAP_NET_ADMIN";

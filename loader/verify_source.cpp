@@ -73,6 +73,21 @@ Result<SourceLineTable> source_line_table(const ObjectSpec& spec, size_t program
   std::stable_sort(records.begin(), records.end(),
                    [](const bpf_line_info& a, const bpf_line_info& b) { return a.insn_off < b.insn_off; });
 
+  // clang marks compiler-made instructions with line 0 ("no source line"); they belong
+  // to the statement before them, as a debugger would show it.
+  const std::vector<uint32_t>& owner = linked->insn_function;
+  bool owners_known = owner.size() == linked->insns.size();
+  auto same_function = [&](uint32_t a, uint32_t b) {
+    return !owners_known || (a < owner.size() && b < owner.size() && owner[a] == owner[b]);
+  };
+  std::vector<bpf_line_info> meaningful;
+  for (const bpf_line_info& record : records) {
+    bool no_line = (record.line_col >> 10) == 0;
+    if (no_line && !meaningful.empty() && same_function(meaningful.back().insn_off, record.insn_off)) continue;
+    meaningful.push_back(record);
+  }
+  records = std::move(meaningful);
+
   // Each record covers its instruction up to the next record.
   std::map<std::tuple<uint32_t, uint32_t, uint32_t>, int32_t> seen;
   table.insn_to_line.assign(linked->insns.size(), -1);
@@ -92,8 +107,6 @@ Result<SourceLineTable> source_line_table(const ObjectSpec& spec, size_t program
     size_t end = i + 1 < records.size() ? std::min<size_t>(records[i + 1].insn_off, linked->insns.size())
                                         : linked->insns.size();
     // Nor past its function: a subprogram without a record of its own stays unknown.
-    const std::vector<uint32_t>& owner = linked->insn_function;
-    bool owners_known = owner.size() == linked->insns.size();
     for (size_t insn = record.insn_off; insn < end; ++insn) {
       if (owners_known && owner[insn] != owner[record.insn_off]) break;
       table.insn_to_line[insn] = it->second;

@@ -140,8 +140,9 @@ class LoadedObject {
 [[nodiscard]] Result<LoadedObject> load_object(const ObjectSpec& spec, const LoadOptions& options,
                                                LoadReport* report = nullptr);
 
-/// The iproute2 object id of an object: hex SHA-1 of its bytes, as tc computes it.
-/// Fails with Kernel when the kernel's hash (AF_ALG) is unavailable.
+/// The iproute2 object id of an object: hex SHA-1 of its bytes, as tc computes it
+/// (through the kernel's AF_ALG hash; computed in-process when the kernel has no AF_ALG).
+/// Fails with Kernel when AF_ALG exists but the hash fails.
 [[nodiscard]] Result<std::string> object_id_for(std::span<const std::byte> object_bytes);
 
 /// Parses the closing statistics of a verifier log. Never fails: missing lines

@@ -1,0 +1,300 @@
+// Every test object loads, and its programs do what bpf_progs/README.md says when run.
+#include <bpf/libbpf.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "kernel_guard.hpp"
+#include "load_test_support.hpp"
+#include "test_util.hpp"
+
+namespace bpfload::test {
+namespace {
+
+bool kernel_has_symbol(const std::string& name) {
+  std::ifstream symbols("/proc/kallsyms");
+  std::string line;
+  while (std::getline(symbols, line)) {
+    const size_t space = line.rfind(' ');
+    if (space != std::string::npos && line.compare(space + 1, std::string::npos, name) == 0) return true;
+  }
+  return false;
+}
+
+Result<LoadedObject> load_file(const std::string& file, const LoadOptions& options, LoadReport* report = nullptr) {
+  const ObjectSpec spec = parse_test_object(file);
+  return load_object(spec, options, report);
+}
+
+TEST(LoadObjects, EveryObjectLoadsAndReleasesItsFds) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  size_t loaded_objects = 0;
+  for (const std::string& path : all_bpf_objects()) {
+    const std::string file = std::filesystem::path(path).filename().string();
+    if (file.rfind("reject_", 0) == 0 || file.find(".bpfeb.") != std::string::npos) continue;
+    if (file == "kprobe_version.o" && !kernel_has_symbol("do_sys_openat2")) continue;
+    SCOPED_TRACE(file);
+    TempBpffsDir pins;
+    LoadOptions options = test_options(pins.path());
+    if (file == "legacy_max_entries_zero.o") options.maps["sized_at_load"].max_entries = 8;
+    const ObjectSpec spec = parse_test_object(file);
+    const size_t baseline = open_fd_count();
+    {
+      LoadReport report;
+      Result<LoadedObject> loaded = load_object(spec, options, &report);
+      ASSERT_TRUE(loaded.ok()) << error_text(loaded);
+      ASSERT_EQ(report.programs.size(), spec.programs.size());
+      for (const ProgramResult& program : loaded->report().programs) {
+        EXPECT_TRUE(program.loaded) << program.name << ": " << program.error;
+        EXPECT_NE(program.id, 0u) << program.name;
+        EXPECT_GT(program.xlated_size, 0u) << program.name;
+        EXPECT_GE(loaded->program_fd(program.name), 0) << program.name;
+      }
+      EXPECT_EQ(report.maps.size(), spec.maps.size() + spec.data_sections.size());
+      for (const MapSpec& map : spec.maps) EXPECT_GE(loaded->map_fd(map.name), 0) << map.name;
+      EXPECT_GT(open_fd_count(), baseline);
+    }
+    EXPECT_EQ(open_fd_count(), baseline) << "fds leaked after the LoadedObject was destroyed";
+    ++loaded_objects;
+  }
+  EXPECT_GE(loaded_objects, 5u);
+}
+
+TEST(LoadObjects, LegacyLibbpfCountsPacketsPerProtocol) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir pins;
+  Result<LoadedObject> loaded = load_file("legacy_libbpf.o", test_options(pins.path()));
+  ASSERT_TRUE(loaded.ok()) << error_text(loaded);
+  const int prog = loaded->program_fd("count_packets");
+  EXPECT_EQ(run_program(prog, zero_packet()), 0u);
+  EXPECT_EQ(run_program(prog, zero_packet()), 0u);
+  EXPECT_EQ(run_program(prog, ipv4_udp_packet()), 0u);
+  EXPECT_EQ(read_map<uint64_t>(loaded->map_fd("total_array"), 0), 3u);
+  EXPECT_EQ(read_map<uint64_t>(loaded->map_fd("proto_hash"), 1024), 2u);
+  EXPECT_EQ(read_map<uint64_t>(loaded->map_fd("proto_hash"), 8), 1u);
+  Result<MapInfo> info = system_kernel().map_info(loaded->map_fd("proto_hash"));
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->flags, uint32_t{BPF_F_NO_PREALLOC});
+  EXPECT_EQ(info->name, "proto_hash");
+}
+
+TEST(LoadObjects, EarlyAndTwentyFourByteLayoutsRun) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir pins;
+  Result<LoadedObject> early = load_file("legacy_libbpf_early.o", test_options(pins.path()));
+  ASSERT_TRUE(early.ok()) << error_text(early);
+  run_program(early->program_fd("early_count"), zero_packet());
+  EXPECT_EQ(read_map<uint64_t>(early->map_fd("early_counter"), 0), 1u);
+
+  Result<LoadedObject> s24 = load_file("legacy_samples_24.o", test_options(pins.path()));
+  ASSERT_TRUE(s24.ok()) << error_text(s24);
+  run_program(s24->program_fd("s24_count"), zero_packet());
+  EXPECT_EQ(read_map<uint64_t>(s24->map_fd("s24_array"), 0), 1u);
+  // skb->len after the kernel's test run pulled the 14-byte Ethernet header (eth_type_trans).
+  EXPECT_EQ(read_map<uint64_t>(s24->map_fd("s24_array"), 1), 64u - 14u);
+}
+
+TEST(LoadObjects, SamplesMapInMapLookupFindsAnInsertedInnerMap) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir pins;
+  Result<LoadedObject> loaded = load_file("legacy_samples.o", test_options(pins.path()));
+  ASSERT_TRUE(loaded.ok()) << error_text(loaded);
+  const int prog = loaded->program_fd("xdp_inner_count");
+  EXPECT_EQ(run_program(prog, zero_packet()), 2u);  // XDP_PASS
+  EXPECT_EQ(read_map<uint64_t>(loaded->map_fd("miss_counter"), 0), 1u);
+
+  const int inner = loaded->map_fd("inner_template");
+  ASSERT_TRUE(write_map<uint32_t>(loaded->map_fd("outer_maps"), 0, static_cast<uint32_t>(inner)).ok());
+  EXPECT_EQ(run_program(prog, zero_packet()), 2u);
+  EXPECT_EQ(run_program(prog, zero_packet()), 2u);
+  EXPECT_EQ(read_map<uint64_t>(inner, 0), 2u);
+  EXPECT_EQ(read_map<uint64_t>(loaded->map_fd("miss_counter"), 0), 1u);
+}
+
+TEST(LoadObjects, Iproute2TailCallAndInnerIdxSlot) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir pins;
+  LoadReport report;
+  Result<LoadedObject> loaded = load_file("legacy_iproute2.o", test_options(pins.path()), &report);
+  ASSERT_TRUE(loaded.ok()) << error_text(loaded);
+  EXPECT_EQ(run_program(loaded->program_fd("cls_entry"), ipv4_udp_packet()), 0u);
+  const int marks = loaded->map_fd("tc_marks");
+  EXPECT_EQ(read_map<uint32_t>(marks, 0), 0x11111111u);
+  EXPECT_EQ(read_map<uint32_t>(marks, 1), 0x22222222u) << "the tail call to cls_tail (section 1/0) did not run";
+  EXPECT_EQ(read_map<uint32_t>(marks, 2), 0u);
+  EXPECT_EQ(read_map<uint32_t>(loaded->map_fd("map_inner"), 0), 0x33333333u);
+  EXPECT_TRUE(std::filesystem::exists(pins.path() + "/tc/globals/iproute2_globals_map"));
+  EXPECT_TRUE(std::filesystem::exists(pins.path() + "/tc/0123456789abcdef/iproute2_obj_hash"));
+}
+
+TEST(LoadObjects, BtfMapsValuesSlotsAndPinByName) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir pins;
+  LoadReport report;
+  Result<LoadedObject> loaded = load_file("btf_maps.o", test_options(pins.path()), &report);
+  ASSERT_TRUE(loaded.ok()) << error_text(loaded);
+  EXPECT_TRUE(report.btf_loaded) << report.btf_error;
+  EXPECT_EQ(run_program(loaded->program_fd("entry_prog"), zero_packet()), 0u);
+  const int marks = loaded->map_fd("marks");
+  EXPECT_EQ(read_map<uint32_t>(marks, 0), 0xa0a0a0a0u);
+  EXPECT_EQ(read_map<uint32_t>(marks, 1), 0xb0b0b0b0u) << "the BTF values tail call did not run";
+  EXPECT_EQ(read_map<uint32_t>(marks, 2), 0u);
+  EXPECT_EQ(read_map<uint32_t>(loaded->map_fd("inner_slot0"), 1), 0xc0c0c0c0u);
+  EXPECT_EQ(read_map<uint64_t>(loaded->map_fd("sized_array"), 0), 1u);
+  EXPECT_TRUE(std::filesystem::exists(pins.path() + "/btf_pinned_counter"));
+}
+
+TEST(LoadObjects, BtfMapsLoadWithoutBtfToo) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir pins;
+  LoadOptions options = test_options(pins.path());
+  options.load_btf = false;
+  LoadReport report;
+  Result<LoadedObject> loaded = load_file("btf_maps.o", options, &report);
+  ASSERT_TRUE(loaded.ok()) << error_text(loaded);
+  EXPECT_FALSE(report.btf_loaded);
+  EXPECT_FALSE(report.btf_error.empty());
+  EXPECT_EQ(run_program(loaded->program_fd("entry_prog"), zero_packet()), 0u);
+  EXPECT_EQ(read_map<uint32_t>(loaded->map_fd("marks"), 1), 0xb0b0b0b0u);
+}
+
+TEST(LoadObjects, SamplesNumberedSectionsFillTheProgArray) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir pins;
+  Result<LoadedObject> loaded = load_file("samples_tail_calls.o", test_options(pins.path()));
+  ASSERT_TRUE(loaded.ok()) << error_text(loaded);
+  run_program(loaded->program_fd("dispatch"), zero_packet());
+  const int marks = loaded->map_fd("tail_marks");
+  EXPECT_EQ(read_map<uint32_t>(marks, 0), 0x1u);
+  EXPECT_EQ(read_map<uint32_t>(marks, 2), 0x101u) << "the tail call to socket/1 did not run";
+  EXPECT_EQ(read_map<uint32_t>(marks, 1), 0u);
+  EXPECT_EQ(read_map<uint32_t>(marks, 3), 0u);
+}
+
+TEST(LoadObjects, GlobalDataIsWrittenAndRodataIsFrozen) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir pins;
+  LoadReport report;
+  Result<LoadedObject> loaded = load_file("global_data.o", test_options(pins.path()), &report);
+  ASSERT_TRUE(loaded.ok()) << error_text(loaded);
+  size_t data_maps = 0;
+  for (const MapResult& map : report.maps) data_maps += map.is_data_section ? 1 : 0;
+  EXPECT_EQ(data_maps, 4u);
+
+  const int prog = loaded->program_fd("global_data_prog");
+  run_program(prog, zero_packet());
+  struct Bss {
+    uint32_t runs;
+    uint32_t product;
+    uint64_t wide_copy;
+    uint32_t str_byte;
+  } __attribute__((packed));
+  const Bss after_one = read_map<Bss>(loaded->map_fd(".bss"), 0);
+  EXPECT_EQ(after_one.runs, 1u);
+  EXPECT_EQ(after_one.product, 0x3000u);
+  EXPECT_EQ(after_one.wide_copy, 0x0102030405060708ull);
+  EXPECT_EQ(after_one.str_byte, 0x6cu);
+  EXPECT_EQ(read_map<uint32_t>(loaded->map_fd(".data"), 0), 0x1001u);
+  run_program(prog, zero_packet());
+  const Bss after_two = read_map<Bss>(loaded->map_fd(".bss"), 0);
+  EXPECT_EQ(after_two.runs, 2u);
+  EXPECT_EQ(after_two.product, 0x3003u);
+
+  const int rodata = loaded->map_fd(".rodata");
+  EXPECT_EQ(read_map<uint32_t>(rodata, 0), 3u);
+  EXPECT_FALSE(write_map<uint32_t>(rodata, 0, 5u).ok()) << ".rodata must be frozen";
+  Result<MapInfo> info = system_kernel().map_info(rodata);
+  ASSERT_TRUE(info.ok());
+  EXPECT_TRUE(info->flags & BPF_F_RDONLY_PROG);
+  EXPECT_EQ(info->name, "rodata");
+}
+
+TEST(LoadObjects, MixedSubprogramsAndMultiProgramSections) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir pins;
+  const LoadOptions options = test_options(pins.path());
+  Result<LoadedObject> mixed = load_file("mixed_maps.o", options);
+  ASSERT_TRUE(mixed.ok()) << error_text(mixed);
+  run_program(mixed->program_fd("mixed_count"), zero_packet());
+  EXPECT_EQ(read_map<uint64_t>(mixed->map_fd("legacy_counter"), 0), 1u);
+  EXPECT_EQ(read_map<uint64_t>(mixed->map_fd("btf_counter"), 0), 10u);
+
+  Result<LoadedObject> section = load_file("subprog_section.o", options);
+  ASSERT_TRUE(section.ok()) << error_text(section);
+  run_program(section->program_fd("call_in_section"), zero_packet());
+  EXPECT_EQ(read_map<uint32_t>(section->map_fd("result_map"), 0), 47u);
+
+  Result<LoadedObject> text = load_file("subprog_text.o", options);
+  ASSERT_TRUE(text.ok()) << error_text(text);
+  run_program(text->program_fd("call_text"), zero_packet());
+  EXPECT_EQ(read_map<uint32_t>(text->map_fd("text_results"), 0), 42u);
+  EXPECT_EQ(read_map<uint32_t>(text->map_fd("text_results"), 1), 114u);
+
+  Result<LoadedObject> multi = load_file("multi_prog_section.o", options);
+  ASSERT_TRUE(multi.ok()) << error_text(multi);
+  const char* programs[] = {"prog_first", "prog_second", "prog_third", "orphan_static"};
+  const uint32_t slots[] = {0, 1, 2, 3};
+  const uint32_t values[] = {101, 102, 103, 104};
+  for (size_t i = 0; i < 4; ++i) {
+    run_program(multi->program_fd(programs[i]), zero_packet());
+    EXPECT_EQ(read_map<uint32_t>(multi->map_fd("multi_marks"), slots[i]), values[i]) << programs[i];
+  }
+}
+
+TEST(LoadObjects, MaxEntriesOverrideSizesTheMap) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir pins;
+  LoadOptions options = test_options(pins.path());
+  Result<LoadedObject> refused = load_file("legacy_max_entries_zero.o", options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::InvalidArgument);
+  EXPECT_NE(refused.error().message.find("sized_at_load"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("max_entries"), std::string::npos) << refused.error().message;
+
+  options.maps["sized_at_load"].max_entries = 8;
+  Result<LoadedObject> loaded = load_file("legacy_max_entries_zero.o", options);
+  ASSERT_TRUE(loaded.ok()) << error_text(loaded);
+  Result<MapInfo> info = system_kernel().map_info(loaded->map_fd("sized_at_load"));
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->max_entries, 8u);
+  run_program(loaded->program_fd("use_sized_map"), zero_packet());
+  EXPECT_EQ(read_map<uint64_t>(loaded->map_fd("sized_at_load"), 0), 1u);
+}
+
+TEST(LoadObjects, SampleXdpCountsIpv4ProtocolPerCpu) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir pins;
+  Result<LoadedObject> loaded = load_file("sample_xdp_legacy.o", test_options(pins.path()));
+  ASSERT_TRUE(loaded.ok()) << error_text(loaded);
+  EXPECT_EQ(run_program(loaded->program_fd("xdp_proto_count"), ipv4_udp_packet()), 2u);
+  EXPECT_EQ(run_program(loaded->program_fd("xdp_proto_count"), zero_packet()), 2u);
+  const int cpus = libbpf_num_possible_cpus();
+  ASSERT_GT(cpus, 0);
+  std::vector<uint64_t> values(static_cast<size_t>(cpus));
+  const uint32_t key = 17;
+  ASSERT_TRUE(system_kernel()
+                  .map_lookup(loaded->map_fd("rxcnt"), std::as_bytes(std::span(&key, 1)),
+                              std::as_writable_bytes(std::span(values)))
+                  .ok());
+  uint64_t total = 0;
+  for (const uint64_t value : values) total += value;
+  EXPECT_EQ(total, 1u);
+}
+
+TEST(LoadObjects, KprobeGetsAKernelVersion) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  if (!kernel_has_symbol("do_sys_openat2")) GTEST_SKIP() << "no do_sys_openat2 in this kernel";
+  TempBpffsDir pins;
+  LoadReport report;
+  Result<LoadedObject> loaded = load_file("kprobe_version.o", test_options(pins.path()), &report);
+  ASSERT_TRUE(loaded.ok()) << error_text(loaded);
+  ASSERT_EQ(report.programs.size(), 1u);
+  EXPECT_EQ(report.programs[0].type, uint32_t{BPF_PROG_TYPE_KPROBE});
+  EXPECT_GE(loaded->program_fd("probe_open"), 0);
+}
+
+}  // namespace
+}  // namespace bpfload::test
