@@ -149,11 +149,15 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
   ProgLoadOutcome outcome;
   for (;;) {
     try {
+      if (log_size == 0) std::vector<char>().swap(log);  // give a huge cut log's buffer back
       log.assign(log_size, '\0');
     } catch (const std::bad_alloc&) {
-      // Cannot hold a bigger log: keep what the last attempt printed, marked as cut.
+      // Cannot hold a bigger log: keep what the last attempt printed, marked as cut,
+      // and load once more without a log so the verdict is the verifier's, not ENOSPC.
       result.log_truncated = true;
-      break;
+      log_size = 0;
+      retried_for_log = true;
+      continue;
     }
     request.log_level = log_size == 0 ? 0 : level;
     request.log_buf = std::span<char>(log.data(), log.size());
@@ -164,8 +168,12 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
     if (outcome.fd.valid()) break;
     if (outcome.sys_errno == ENOSPC && log_size != 0) {
       if (log_size >= kLogMaxSize) {
+        // The log cannot grow further: keep the cut log (marked) and load once more
+        // without one, so a program the verifier accepts still loads.
         result.log_truncated = true;
-        break;
+        log_size = 0;
+        retried_for_log = true;
+        continue;
       }
       const size_t grown = outcome.log_true_size > log_size ? outcome.log_true_size : log_size * 8;
       log_size = std::min(grown, kLogMaxSize);

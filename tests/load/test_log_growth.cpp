@@ -1,0 +1,121 @@
+// The log-size rules of program loading, against a kernel that reports ENOSPC on cue
+// (real loads cannot produce a log bigger than the kernel's 1 GiB maximum).
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "kernel_guard.hpp"
+#include "load_test_support.hpp"
+#include "test_util.hpp"
+
+namespace bpfload::test {
+namespace {
+
+/// The system kernel, except that the first prog_load calls answer from a script:
+/// ENOSPC with a given log_true_size (0: not reported) after writing a partial log.
+class ScriptedLogKernel final : public Kernel {
+ public:
+  struct Step {
+    uint32_t log_true_size = 0;
+  };
+  explicit ScriptedLogKernel(std::deque<Step> script) : script_(std::move(script)) {}
+
+  std::vector<size_t> log_sizes;    ///< buffer size of every prog_load
+  std::vector<uint32_t> log_levels; ///< log level of every prog_load
+
+  ProgLoadOutcome prog_load(const ProgLoadRequest& request) override {
+    std::lock_guard lock(mutex_);
+    log_sizes.push_back(request.log_buf.size());
+    log_levels.push_back(request.log_level);
+    if (script_.empty() || request.log_buf.empty()) return system_kernel().prog_load(request);
+    const Step step = script_.front();
+    script_.pop_front();
+    const char partial[] = "0: (b7) r0 = 0\n";
+    std::memcpy(request.log_buf.data(), partial, std::min(sizeof(partial), request.log_buf.size()));
+    ProgLoadOutcome outcome;
+    outcome.sys_errno = ENOSPC;
+    outcome.log_true_size = step.log_true_size;
+    return outcome;
+  }
+
+  Result<Fd> map_create(const MapCreateRequest& r) override { return system_kernel().map_create(r); }
+  Status map_update(int fd, std::span<const std::byte> k, std::span<const std::byte> v, uint64_t f) override {
+    return system_kernel().map_update(fd, k, v, f);
+  }
+  Status map_lookup(int fd, std::span<const std::byte> k, std::span<std::byte> v) override {
+    return system_kernel().map_lookup(fd, k, v);
+  }
+  Status map_delete(int fd, std::span<const std::byte> k) override { return system_kernel().map_delete(fd, k); }
+  Result<bool> map_next_key(int fd, std::span<const std::byte> k, std::span<std::byte> n) override {
+    return system_kernel().map_next_key(fd, k, n);
+  }
+  Status map_freeze(int fd) override { return system_kernel().map_freeze(fd); }
+  Result<MapInfo> map_info(int fd) override { return system_kernel().map_info(fd); }
+  Result<ProgInfo> prog_info(int fd) override { return system_kernel().prog_info(fd); }
+  Result<TestRunOutcome> prog_test_run(const TestRunRequest& r) override { return system_kernel().prog_test_run(r); }
+  Result<Fd> btf_load(std::span<const std::byte> btf, std::span<char> log) override {
+    return system_kernel().btf_load(btf, log);
+  }
+  Status obj_pin(int fd, const std::string& path) override { return system_kernel().obj_pin(fd, path); }
+  Result<Fd> obj_get(const std::string& path) override { return system_kernel().obj_get(path); }
+  Status unpin(const std::string& path) override { return system_kernel().unpin(path); }
+
+ private:
+  std::mutex mutex_;
+  std::deque<Step> script_;
+};
+
+ProgramResult load_with(ScriptedLogKernel& kernel, uint32_t log_level) {
+  TempBpffsDir pins;
+  LoadOptions options = test_options(pins.path());
+  options.kernel = &kernel;
+  options.log_level = log_level;
+  LoadReport report;
+  Result<LoadedObject> loaded = load_object(parse_test_object("legacy_libbpf.o"), options, &report);
+  EXPECT_TRUE(loaded.ok()) << error_text(loaded);
+  EXPECT_EQ(report.programs.size(), 1u);
+  return report.programs.empty() ? ProgramResult{} : report.programs[0];
+}
+
+TEST(LogGrowth, GrowsToTheSizeTheKernelReports) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  ScriptedLogKernel kernel(std::deque<ScriptedLogKernel::Step>{{200000}});
+  const ProgramResult program = load_with(kernel, kLogLevel1);
+  EXPECT_EQ(kernel.log_sizes, (std::vector<size_t>{64 * 1024, 200000}));
+  EXPECT_EQ(program.load_attempts, 2u);
+  // The last (real) load reports its own need, which at level 1 exceeds the kept log.
+  EXPECT_NE(program.log_true_size, 200000u);
+  EXPECT_GE(program.log_true_size, program.verifier_log.size() + 1);
+  EXPECT_FALSE(program.log_truncated);
+  EXPECT_TRUE(program.stats.present) << "the final log should be the real, complete one";
+}
+
+TEST(LogGrowth, GrowsEightfoldWhenTheKernelDoesNotSay) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  ScriptedLogKernel kernel(std::deque<ScriptedLogKernel::Step>{{0}, {0}});
+  const ProgramResult program = load_with(kernel, kLogLevel2);
+  EXPECT_EQ(kernel.log_sizes, (std::vector<size_t>{1u << 20, 8u << 20, 64u << 20}));
+  EXPECT_EQ(program.load_attempts, 3u);
+  EXPECT_TRUE(program.loaded);
+}
+
+TEST(LogGrowth, LevelZeroFailureIsRetriedWithALog) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir pins;
+  ScriptedLogKernel kernel(std::deque<ScriptedLogKernel::Step>{});
+  LoadOptions options = test_options(pins.path());
+  options.kernel = &kernel;
+  LoadReport report;
+  Result<LoadedObject> loaded = load_object(parse_test_object("reject_oob.o"), options, &report);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(kernel.log_levels, (std::vector<uint32_t>{0, kLogLevel1}));
+  EXPECT_EQ(kernel.log_sizes, (std::vector<size_t>{0, 64 * 1024}));
+  EXPECT_FALSE(loaded.error().verifier_log.empty());
+}
+
+}  // namespace
+}  // namespace bpfload::test
