@@ -45,6 +45,12 @@ void print_json(const Json& document) {
   std::fflush(stdout);
 }
 
+void print_json(const nlohmann::json& document) {
+  const std::string text = document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  fmt::print("{}\n", text);
+  std::fflush(stdout);
+}
+
 bool use_color(ColorMode mode, FILE* stream) {
   switch (mode) {
     case ColorMode::Always: return true;

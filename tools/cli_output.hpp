@@ -40,6 +40,8 @@ int report_error(const Error& error, bool json);
 
 /// The one JSON writer: pretty-printed, with a trailing newline, on stdout.
 void print_json(const Json& document);
+/// The same for documents the library builds (unordered keys).
+void print_json(const nlohmann::json& document);
 
 /// When to colour plain output.
 enum class ColorMode { Auto, Always, Never };

@@ -61,6 +61,7 @@ Json map_json(const MapSpec& map) {
               {"value_size", map.value_size},
               {"max_entries", map.max_entries},
               {"flags", map.flags},
+              {"map_extra", map.map_extra},
               {"numa_node", map.numa_node ? Json(*map.numa_node) : Json(nullptr)},
               {"layout", to_string(map.layout)},
               {"section", map.section},

@@ -120,6 +120,7 @@ Json load_json(const std::string& path, const LoadOptions& load, const LoadRepor
               {"btf_error", report.btf_error.empty() ? Json(nullptr) : Json(report.btf_error)},
               {"maps", maps},
               {"programs", programs},
+              {"warnings", report.warnings},
               {"error", error == nullptr ? Json(nullptr) : error_json(*error)}};
 }
 
@@ -163,6 +164,7 @@ void print_load_text(const LoadReport& report, const LoadOptions& load, const Er
     if ((show_logs || !program.loaded) && !program.verifier_log.empty())
       print_log(program.verifier_log, program.log_truncated, program.log_true_size);
   }
+  for (const std::string& warning : report.warnings) fmt::print("warning: {}\n", warning);
   if (!report.btf_loaded && !report.btf_error.empty())
     fmt::print("BTF not loaded: {}\n", report.btf_error);
   if (error != nullptr) {

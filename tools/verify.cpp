@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "bpfload/parse.hpp"
 #include "bpfload/program_types.hpp"
@@ -57,11 +58,8 @@ std::string stack_depth_text(const std::vector<uint32_t>& depths) {
   return text.empty() ? "-" : text;
 }
 
-Json source_json(const SourceLine& source) {
-  return Json{{"file", source.file}, {"line", source.line}, {"column", source.column}, {"text", source.text}};
-}
-
 std::string source_text(const SourceLine& source) {
+  if (source.file.empty()) return "(unknown)";
   return fmt::format("{}:{}", source.file, source.line);
 }
 
@@ -69,43 +67,16 @@ uint32_t insns_processed(const ProgramResult& result) {
   return result.stats.present ? result.stats.insns_processed : result.verified_insns;
 }
 
-Json report_json(const VerifyReport& report, bool with_costs) {
-  const ProgramResult& result = report.result;
-  const VerifierStats& stats = result.stats;
-  Json costs = Json::array();
-  for (const SourceCost& cost : report.costs) {
-    Json entry = source_json(cost.source);
-    entry["insns"] = cost.insns;
-    entry["states"] = cost.states;
-    costs.push_back(entry);
+// The library owns the report schema (so --compare can read it back); the full log is
+// added for rejected programs, whose log is the point of the report.
+nlohmann::json verify_json(const std::string& path, uint32_t log_level,
+                           const std::vector<VerifyReport>& reports) {
+  nlohmann::json doc = reports_to_json(reports);
+  for (size_t i = 0; i < reports.size(); ++i) {
+    if (!reports[i].result.loaded) doc["programs"][i] = report_to_json(reports[i], true);
   }
-  Json doc{{"name", result.name},
-           {"section", result.section},
-           {"type", program_type_name(result.type)},
-           {"type_id", result.type},
-           {"verdict", result.loaded ? "accepted" : "rejected"},
-           {"errno", result.sys_errno == 0 ? Json(nullptr) : Json(result.sys_errno)},
-           {"error", result.error.empty() ? Json(nullptr) : Json(result.error)},
-           {"insns_processed", insns_processed(result)},
-           {"insn_limit", stats.insn_limit},
-           {"total_states", stats.total_states},
-           {"peak_states", stats.peak_states},
-           {"max_states_per_insn", stats.max_states_per_insn},
-           {"mark_read", stats.mark_read},
-           {"verification_time_usec", stats.verification_time_usec},
-           {"stack_depth", stats.stack_depth},
-           {"stats_present", stats.present},
-           {"insns", result.insns},
-           {"xlated_insns", result.xlated_size / 8},
-           {"xlated_size", result.xlated_size},
-           {"jited_size", result.jited_size},
-           {"kernel_message", report.kernel_message.empty() ? Json(nullptr) : Json(report.kernel_message)},
-           {"failed_insn", report.failed_insn ? Json(*report.failed_insn) : Json(nullptr)},
-           {"failed_source", report.failed_source ? source_json(*report.failed_source) : Json(nullptr)},
-           {"log_truncated", result.log_truncated},
-           {"log_tail", result.loaded ? Json::array() : Json(log_tail(result.verifier_log))},
-           {"verifier_log", result.loaded ? Json(nullptr) : Json(result.verifier_log)}};
-  if (with_costs) doc["source_costs"] = costs;
+  doc["file"] = path;
+  doc["log_level"] = log_level;
   return doc;
 }
 
@@ -132,8 +103,9 @@ void print_rejection(const VerifyReport& report, bool color) {
   fmt::print("\n{}: {}{}\n", colored(result.name, "1", color), colored("rejected", "31", color),
              result.sys_errno != 0 ? fmt::format(" (errno {}: {})", result.sys_errno, std::strerror(result.sys_errno))
                                    : std::string());
-  if (!report.kernel_message.empty()) fmt::print("  kernel: {}\n", colored(report.kernel_message, "31", color));
-  else if (!result.error.empty()) fmt::print("  error: {}\n", result.error);
+  for (const std::string& line : log_lines(report.kernel_message))
+    fmt::print("  kernel: {}\n", colored(line, "31", color));
+  if (report.kernel_message.empty() && !result.error.empty()) fmt::print("  error: {}\n", result.error);
   if (report.failed_insn) fmt::print("  at instruction {}\n", *report.failed_insn);
   if (report.failed_source) {
     fmt::print("  source {}: {}\n", colored(source_text(*report.failed_source), "36", color),
@@ -147,9 +119,7 @@ void print_rejection(const VerifyReport& report, bool color) {
 }
 
 void print_costs(const VerifyReport& report, bool color) {
-  std::vector<SourceCost> costs = report.costs;
-  std::stable_sort(costs.begin(), costs.end(),
-                   [](const SourceCost& a, const SourceCost& b) { return a.insns > b.insns; });
+  const std::vector<SourceCost>& costs = report.costs;  // costliest first
   fmt::print("\nsource costs of {} ({} lines):\n", colored(report.result.name, "1", color), costs.size());
   TextTable table;
   table.headers = {"insns", "states", "location", "text"};
@@ -188,9 +158,7 @@ int run_verify(const VerifyVerbOptions& options) {
   bool all_accepted = true;
   for (const VerifyReport& report : *reports) all_accepted &= report.result.loaded;
   if (json) {
-    Json programs = Json::array();
-    for (const VerifyReport& report : *reports) programs.push_back(report_json(report, options.source));
-    print_json(Json{{"file", options.object.path}, {"log_level", options.log_level}, {"programs", programs}});
+    print_json(verify_json(options.object.path, options.log_level, *reports));
   } else if (options.csv) {
     print_csv(stats_table(*reports));
   } else {

@@ -1,60 +1,37 @@
 #include "verify_compare.hpp"
 
-#include <array>
 #include <fstream>
 #include <iterator>
-#include <map>
-#include <string_view>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include "bpfload/verify.hpp"
 #include "text_table.hpp"
 
 namespace bpfload::cli {
 namespace {
 
-// The statistics compared, as named in `verify --json`.
-constexpr std::array<std::string_view, 7> kMetrics = {
-    "insns_processed", "total_states", "peak_states", "verification_time_usec",
-    "stack_depth",     "xlated_insns", "jited_size"};
-
-struct ReadReport {
-  Json programs;  ///< array
-  std::string error;
-};
-
-ReadReport read_report(const std::string& path) {
+Result<std::vector<VerifyReport>> read_reports(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return {Json(), fmt::format("cannot read {}", path)};
+  if (!in) return make_error(ErrorKind::Io, fmt::format("cannot read {}", path));
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  Json doc = Json::parse(text, nullptr, false);
-  if (doc.is_discarded()) return {Json(), fmt::format("{} is not JSON", path)};
-  if (!doc.is_object() || !doc.contains("programs") || !doc["programs"].is_array())
-    return {Json(), fmt::format("{} is not a `bpfload verify --json` report (no programs[])", path)};
-  for (const Json& program : doc["programs"]) {
-    if (!program.is_object() || !program.contains("name") || !program["name"].is_string())
-      return {Json(), fmt::format("{}: a program has no name", path)};
-  }
-  return {doc["programs"], {}};
+  const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  if (doc.is_discarded()) return make_error(ErrorKind::Malformed, fmt::format("{} is not JSON", path));
+  auto reports = reports_from_json(doc);
+  if (!reports) return reports.error().with_context(fmt::format("{} (expected `bpfload verify --json` output)", path));
+  return reports;
 }
 
-// A metric's value; stack_depth is the sum over subprograms. Missing or odd values read as 0.
-int64_t metric(const Json& program, std::string_view name) {
-  const auto it = program.find(std::string(name));
-  if (it == program.end()) return 0;
-  if (it->is_number_integer()) return it->get<int64_t>();
-  if (it->is_array()) {
-    int64_t sum = 0;
-    for (const Json& depth : *it) sum += depth.is_number_integer() ? depth.get<int64_t>() : 0;
-    return sum;
-  }
-  return 0;
+std::string verdict(const std::optional<VerifyReport>& report) {
+  if (!report) return "absent";
+  return report->result.loaded ? "accepted" : "rejected";
 }
 
-std::string verdict(const Json* program) {
-  if (program == nullptr) return "absent";
-  const auto it = program->find("verdict");
-  return it != program->end() && it->is_string() ? it->get<std::string>() : "unknown";
+std::string status(const StatsDelta& delta) {
+  if (!delta.old_report) return "new";
+  if (!delta.new_report) return "missing";
+  return has_difference(delta) ? "changed" : "unchanged";
 }
 
 std::string percent(int64_t before, int64_t after) {
@@ -62,66 +39,65 @@ std::string percent(int64_t before, int64_t after) {
   return fmt::format("{:+.1f}%", 100.0 * static_cast<double>(after - before) / static_cast<double>(before));
 }
 
+Json delta_json(const StatsDelta& delta) {
+  Json changes = Json::array();
+  for (const StatChange& change : delta.changes) {
+    changes.push_back(Json{{"stat", change.stat},
+                           {"old", change.old_value},
+                           {"new", change.new_value},
+                           {"diff", change.new_value - change.old_value}});
+  }
+  return Json{{"name", delta.program},
+              {"status", status(delta)},
+              {"old_verdict", verdict(delta.old_report)},
+              {"new_verdict", verdict(delta.new_report)},
+              {"verdict_changed", delta.verdict_changed},
+              {"changes", changes}};
+}
+
+TextTable delta_table(const std::vector<StatsDelta>& deltas) {
+  TextTable table;
+  table.headers = {"program", "stat", "old", "new", "diff", "diff_pct"};
+  for (const StatsDelta& delta : deltas) {
+    if (!delta.old_report || !delta.new_report || delta.verdict_changed) {
+      table.rows.push_back({delta.program, "verdict", verdict(delta.old_report), verdict(delta.new_report),
+                            status(delta), ""});
+      table.row_colors.push_back(verdict(delta.new_report) == "accepted" ? "32" : "31");
+    }
+    for (const StatChange& change : delta.changes) {
+      const int64_t diff = change.new_value - change.old_value;
+      table.rows.push_back({delta.program, change.stat, std::to_string(change.old_value),
+                            std::to_string(change.new_value), fmt::format("{:+}", diff),
+                            percent(change.old_value, change.new_value)});
+      // More verifier work is worse: red; less is green.
+      table.row_colors.push_back(diff > 0 ? "31" : diff < 0 ? "32" : "");
+    }
+    if (status(delta) == "unchanged") {
+      table.rows.push_back({delta.program, "(all)", "", "", "unchanged", ""});
+      table.row_colors.push_back("");
+    }
+  }
+  return table;
+}
+
 }  // namespace
 
 int run_verify_compare(const std::string& old_path, const std::string& new_path, bool json, bool csv,
                        ColorMode color) {
-  const ReadReport old_report = read_report(old_path);
-  if (!old_report.error.empty()) return report_error("invalid_argument", old_report.error, 0, json, kExitUsage);
-  const ReadReport new_report = read_report(new_path);
-  if (!new_report.error.empty()) return report_error("invalid_argument", new_report.error, 0, json, kExitUsage);
+  auto old_reports = read_reports(old_path);
+  if (!old_reports) return report_error(to_string(old_reports.error().kind), old_reports.error().message, 0, json, kExitUsage);
+  auto new_reports = read_reports(new_path);
+  if (!new_reports) return report_error(to_string(new_reports.error().kind), new_reports.error().message, 0, json, kExitUsage);
 
-  // Programs in the order they first appear: old run first, then any new ones.
-  std::vector<std::string> names;
-  std::map<std::string, std::pair<const Json*, const Json*>> pairs;
-  for (const Json& program : old_report.programs) {
-    const std::string name = program["name"].get<std::string>();
-    if (!pairs.count(name)) names.push_back(name);
-    pairs[name].first = &program;
-  }
-  for (const Json& program : new_report.programs) {
-    const std::string name = program["name"].get<std::string>();
-    if (!pairs.count(name)) names.push_back(name);
-    pairs[name].second = &program;
-  }
-
-  Json programs = Json::array();
-  TextTable table;
-  table.headers = {"program", "metric", "old", "new", "diff", "diff_pct"};
-  for (const std::string& name : names) {
-    const auto [before, after] = pairs[name];
-    Json entry{{"name", name},
-               {"status", before && after ? "both" : before ? "only_old" : "only_new"},
-               {"verdict", Json{{"old", verdict(before)}, {"new", verdict(after)}}}};
-    Json metrics = Json::object();
-    if (verdict(before) != verdict(after)) {
-      table.rows.push_back({name, "verdict", verdict(before), verdict(after), "changed", ""});
-      table.row_colors.push_back(verdict(after) == "rejected" ? "31" : "32");
-    }
-    for (std::string_view metric_name : kMetrics) {
-      const Json old_value = before ? Json(metric(*before, metric_name)) : Json(nullptr);
-      const Json new_value = after ? Json(metric(*after, metric_name)) : Json(nullptr);
-      const Json delta = before && after ? Json(metric(*after, metric_name) - metric(*before, metric_name))
-                                         : Json(nullptr);
-      metrics[std::string(metric_name)] = Json{{"old", old_value}, {"new", new_value}, {"diff", delta}};
-      const auto cell = [](const Json& value) { return value.is_null() ? std::string("-") : value.dump(); };
-      table.rows.push_back({name, std::string(metric_name), cell(old_value), cell(new_value),
-                            delta.is_null() ? "-" : fmt::format("{:+}", delta.get<int64_t>()),
-                            delta.is_null() ? "" : percent(metric(*before, metric_name), metric(*after, metric_name))});
-      // More verifier work is worse: red; less is green.
-      const int64_t diff = delta.is_null() ? 0 : delta.get<int64_t>();
-      table.row_colors.push_back(diff > 0 ? "31" : diff < 0 ? "32" : "");
-    }
-    entry["metrics"] = metrics;
-    programs.push_back(entry);
-  }
-
+  const std::vector<StatsDelta> deltas = compare_reports(*old_reports, *new_reports);
   if (json) {
+    Json programs = Json::array();
+    for (const StatsDelta& delta : deltas) programs.push_back(delta_json(delta));
     print_json(Json{{"old", old_path}, {"new", new_path}, {"programs", programs}});
   } else if (csv) {
-    print_csv(table);
+    print_csv(delta_table(deltas));
   } else {
-    print_table(table, use_color(color, stdout));
+    print_table(delta_table(deltas), use_color(color, stdout));
   }
   return kExitOk;
 }
