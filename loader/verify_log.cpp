@@ -97,17 +97,18 @@ bool bookkeeping_line(std::string_view line) {
   return false;
 }
 
-std::vector<std::string_view> split_lines(std::string_view log) {
-  std::vector<std::string_view> lines;
+/// Calls `visit` with each line (without its newline). Streams: a level-2 log can hold
+/// tens of millions of lines, too many to index up front.
+template <typename Visit>
+void for_each_line(std::string_view log, Visit&& visit) {
   while (!log.empty()) {
     size_t end = log.find('\n');
     std::string_view line = log.substr(0, end);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
+    visit(line);
     if (end == std::string_view::npos) break;
     log.remove_prefix(end + 1);
   }
-  return lines;
 }
 
 std::string join(const std::vector<std::string_view>& lines) {
@@ -124,34 +125,27 @@ std::string join(const std::vector<std::string_view>& lines) {
 LogFailure analyze_failure_log(std::string_view log) {
   // The kernel pads a truncated or unfinished log with NULs in some versions.
   log = log.substr(0, log.find('\0'));
-  std::vector<std::string_view> lines = split_lines(log);
-
   LogFailure failure;
-  size_t last_insn_line = lines.size();
   std::optional<SourceLine> current_annotation;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (auto source = annotation_line(lines[i])) {
-      current_annotation = std::move(source);
-      continue;
-    }
-    if (auto insn = instruction_line(lines[i])) {
-      failure.insn = insn;
-      failure.annotation = current_annotation;
-      last_insn_line = i;
-    }
-  }
-
   // The reason follows the failing instruction; without one (CFG checks, BTF errors)
   // it is the last meaningful line of the whole log.
   constexpr size_t kMaxMessageLines = 4;
   std::vector<std::string_view> message;
-  size_t first = last_insn_line < lines.size() ? last_insn_line + 1 : 0;
-  for (size_t i = first; i < lines.size(); ++i) {
-    if (statistics_line(lines[i]) || bookkeeping_line(lines[i]) || instruction_line(lines[i]))
-      continue;
-    message.push_back(lines[i]);
-  }
-  if (last_insn_line == lines.size() && message.size() > 1) message.erase(message.begin(), message.end() - 1);
+  for_each_line(log, [&](std::string_view line) {
+    if (auto source = annotation_line(line)) {
+      current_annotation = std::move(source);
+      return;
+    }
+    if (auto insn = instruction_line(line)) {
+      failure.insn = insn;
+      failure.annotation = current_annotation;
+      message.clear();
+      return;
+    }
+    if (statistics_line(line) || bookkeeping_line(line)) return;
+    message.push_back(line);
+  });
+  if (!failure.insn && message.size() > 1) message.erase(message.begin(), message.end() - 1);
   if (message.size() > kMaxMessageLines)
     message.erase(message.begin(), message.end() - static_cast<ptrdiff_t>(kMaxMessageLines));
   failure.message = join(message);
@@ -169,21 +163,32 @@ std::vector<SourceCost> source_costs(std::string_view log, const SourceLineTable
     return cost;
   };
   static const SourceLine kUnknown;
+  // Consecutive instructions nearly always share a line: skip the map lookup for them.
+  const SourceLine* cached_source = nullptr;
+  SourceCost* cached_cost = nullptr;
+  auto cost_of = [&](const SourceLine& source) -> SourceCost& {
+    if (&source != cached_source) {
+      cached_source = &source;
+      cached_cost = &cost_for(source);
+    }
+    return *cached_cost;
+  };
 
   std::optional<SourceLine> current_annotation;
   uint32_t deferred_states = 0;  // "from A to B:" with B unknown to the table: B's next insn line
-  for (std::string_view line : split_lines(log)) {
+  for_each_line(log, [&](std::string_view line) {
     if (auto source = annotation_line(line)) {
       current_annotation = std::move(source);
-      continue;
+      cached_source = nullptr;  // the annotation changed in place
+      return;
     }
     if (auto insn = instruction_line(line)) {
       const SourceLine* source = table.find(*insn);
       if (source == nullptr) source = current_annotation ? &*current_annotation : &kUnknown;
-      SourceCost& cost = cost_for(*source);
+      SourceCost& cost = cost_of(*source);
       cost.insns += 1;
       cost.states += std::exchange(deferred_states, 0);
-      continue;
+      return;
     }
     if (auto state = state_line(line)) {
       if (const SourceLine* source = table.find(state->insn)) {
@@ -194,7 +199,8 @@ std::vector<SourceCost> source_costs(std::string_view log, const SourceLineTable
         cost_for(current_annotation ? *current_annotation : kUnknown).states += 1;
       }
     }
-  }
+  });
+  if (deferred_states != 0) cost_for(current_annotation ? *current_annotation : kUnknown).states += deferred_states;
 
   std::vector<SourceCost> costs;
   costs.reserve(by_line.size());

@@ -77,6 +77,8 @@ struct VerifyOptions {
 
 /// Source line of every instruction of one linked program, from its BTF line info.
 /// Instruction indices are those of the linked program, i.e. the ones the verifier log uses.
+/// A record for line 0 (clang's "compiler-generated") does not start a new line: its
+/// instructions stay with the statement before them in the same function.
 struct SourceLineTable {
   std::vector<SourceLine> lines;      ///< distinct line-info records
   std::vector<int32_t> insn_to_line;  ///< per instruction: index into `lines`, -1 when none
