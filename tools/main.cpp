@@ -61,12 +61,14 @@ int run(int argc, char** argv) {
 
   if (help->parsed()) {
     if (help_topic.empty()) {
-      fmt::print("{}", app.help());
+      // app.help() would describe the parsed `help` subcommand instead.
+      fmt::print("{}", app.get_formatter()->make_help(&app, "bpfload", CLI::AppFormatMode::Normal));
       return kExitOk;
     }
     for (auto& [command, runner] : commands) {
       if (command->get_name() == help_topic) {
-        fmt::print("{}", command->help());
+        fmt::print("{}", command->get_formatter()->make_help(command, "bpfload " + help_topic,
+                                                              CLI::AppFormatMode::Normal));
         return kExitOk;
       }
     }
