@@ -10,6 +10,7 @@
 
 #include "bpfload/parse.hpp"
 #include "bpfload/verify.hpp"
+#include "fault_injecting_kernel.hpp"
 #include "kernel_guard.hpp"
 #include "test_util.hpp"
 
@@ -218,18 +219,67 @@ TEST(VerifyKernel, KeepsNoFdsAndMakesNoPins) {
 TEST(VerifyKernel, LegacyObjectsCarryLineInfoIntoTheKernel) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   if (test::run_command("command -v bpftool").exit_code != 0) GTEST_SKIP() << "bpftool not installed";
+  for (std::string name : {"legacy_libbpf", "legacy_libbpf_early", "legacy_samples", "legacy_samples_24",
+                           "legacy_iproute2", "samples_tail_calls", "mixed_maps"}) {
+    SCOPED_TRACE(name);
+    ObjectSpec spec = parse(name + ".o");
+    LoadOptions options;
+    options.pin = false;
+    options.object_id = "bpfload-verify-test";
+    auto loaded = load_object(spec, options);
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    EXPECT_TRUE(loaded->report().btf_loaded) << loaded->report().btf_error;
+    ASSERT_FALSE(loaded->report().programs.empty());
+    for (const ProgramResult& program : loaded->report().programs) {
+      SCOPED_TRACE(program.name);
+      ASSERT_NE(program.id, 0u);
+      // While we hold the fd the id stays valid; bpftool reads the kernel's copy of the
+      // line info and prints "; <text> [file:<path> line_num:N line_col:C]".
+      auto dump = test::run_command("bpftool prog dump xlated id " + std::to_string(program.id) + " linum");
+      ASSERT_EQ(dump.exit_code, 0) << dump.err;
+      EXPECT_NE(dump.out.find(name + ".c line_num:"), std::string::npos) << dump.out;
+    }
+  }
+}
+
+TEST(VerifyKernel, MapFailureIsAnErrorAndLeavesNothingOpen) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   ObjectSpec spec = parse("legacy_libbpf.o");
-  LoadOptions options;
-  options.pin = false;
-  auto loaded = load_object(spec, options);
-  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
-  ASSERT_FALSE(loaded->report().programs.empty());
-  uint32_t id = loaded->report().programs.front().id;
-  ASSERT_NE(id, 0u);
-  auto dump = test::run_command("bpftool prog dump xlated id " + std::to_string(id) + " linum");
-  ASSERT_EQ(dump.exit_code, 0) << dump.err;
-  // bpftool prints "; <text> [file:<path> line_num:N line_col:C]" per line-info record.
-  EXPECT_NE(dump.out.find("legacy_libbpf.c line_num:"), std::string::npos) << dump.out;
+  FaultInjectingKernel kernel(system_kernel());
+  kernel.fail_named_call("map_create", 2, ENOMEM);
+  VerifyOptions options;
+  options.load.kernel = &kernel;
+  size_t fds_before = test::open_fd_count();
+  auto reports = verify_object(spec, options);
+  ASSERT_FALSE(reports.ok());
+  EXPECT_EQ(reports.error().kind, ErrorKind::Kernel);
+  EXPECT_EQ(reports.error().sys_errno, ENOMEM);
+  EXPECT_EQ(kernel.calls_named("prog_load"), 0u);
+  EXPECT_EQ(test::open_fd_count(), fds_before);
+}
+
+TEST(VerifyKernel, OneRefusedProgramDoesNotHideTheOthersAndNothingIsPinned) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  ObjectSpec spec = parse("legacy_iproute2.o");  // cls_entry and its tail call cls_tail
+  ASSERT_GE(spec.programs.size(), 2u);
+  FaultInjectingKernel kernel(system_kernel());
+  kernel.fail_named_call("prog_load", 1, EPERM);
+  VerifyOptions options;
+  options.load.kernel = &kernel;
+  options.load.parallelism = 1;  // so "the first prog_load" is one well-defined program
+  auto reports = verify_object(spec, options);
+  ASSERT_TRUE(reports.ok()) << reports.error().message;
+  ASSERT_EQ(reports->size(), spec.programs.size());
+  size_t refused = 0;
+  for (const VerifyReport& report : *reports) {
+    if (report.result.loaded) continue;
+    ++refused;
+    EXPECT_EQ(report.result.sys_errno, EPERM);
+    EXPECT_FALSE(report.kernel_message.empty()) << "falls back to the load error";
+  }
+  EXPECT_EQ(refused, 1u);
+  EXPECT_EQ(kernel.calls_named("obj_pin"), 0u);
+  EXPECT_EQ(kernel.calls_named("obj_get"), 0u) << "no pinned map may be reused either";
 }
 
 }  // namespace
