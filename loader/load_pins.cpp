@@ -40,10 +40,7 @@ Status PinJournal::pin(int fd, const std::string& path) {
   BPFLOAD_TRY(make_directories(parent_of(path)));
   Status pinned = kernel_.obj_pin(fd, path);
   if (!pinned.ok()) {
-    Error error = pinned.error().with_context(fmt::format("pin at {}", path));
-    if (error.sys_errno == EEXIST)
-      error.message += " (something is already pinned there; remove it or choose another pin path)";
-    return error;
+    return pinned.error().with_context(fmt::format("pin at {}", path));
   }
   entries_.push_back(Entry{false, path});
   return {};
@@ -106,10 +103,13 @@ Status check_pin_root(const std::string& path, std::string_view what) {
   Status on_bpffs = check_bpffs(existing);
   if (on_bpffs.ok()) return {};
   Error error = on_bpffs.error();
+  const std::string cause = error.kind == ErrorKind::InvalidArgument
+                                ? std::string("bpffs is not mounted there")
+                                : error.message;
   error.message = fmt::format(
-      "{} {} is not on a bpf filesystem (bpffs is not mounted there: {}); mount one with "
-      "`mount -t bpf bpf /sys/fs/bpf` or choose a directory under a bpffs mount",
-      what, path, error.message);
+      "{} {} is not on a bpf filesystem ({}); mount one with `mount -t bpf bpf /sys/fs/bpf` "
+      "or choose a directory under a bpffs mount",
+      what, path, cause);
   return error;
 }
 
