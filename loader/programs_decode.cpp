@@ -281,7 +281,8 @@ class Decoder {
   }
 
   Status make_programs() {
-    for (const auto& [key, type_name] : options_.program_types) {
+    for (const auto& entry : options_.program_types) {
+      const std::string& key = entry.first;  // named: clang 14 cannot capture structured bindings
       const bool names_something =
           std::any_of(out_.functions.begin(), out_.functions.end(),
                       [&](const FunctionSpec& f) { return f.name == key || f.section == key; });
