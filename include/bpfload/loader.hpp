@@ -141,8 +141,7 @@ class LoadedObject {
                                                LoadReport* report = nullptr);
 
 /// The iproute2 object id of an object: hex SHA-1 of its bytes, as tc computes it
-/// (through the kernel's AF_ALG hash; computed in-process when the kernel has no AF_ALG).
-/// Fails with Kernel when AF_ALG exists but the hash fails.
+/// (digest from libcrypto). Fails with Unsupported only if libcrypto offers no SHA-1.
 [[nodiscard]] Result<std::string> object_id_for(std::span<const std::byte> object_bytes);
 
 /// Parses the closing statistics of a verifier log. Never fails: missing lines
