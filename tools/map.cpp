@@ -134,9 +134,7 @@ Json entry_json(const OpenMap& map, std::span<const std::byte> key, std::span<co
   return entry;
 }
 
-void print_entry_text(const Json& entry, const OpenMap& map, std::span<const std::byte> key,
-                      std::span<const std::byte> value) {
-  (void)entry;
+void print_entry_text(const OpenMap& map, std::span<const std::byte> key, std::span<const std::byte> value) {
   fmt::print("key: {}\n", bytes_text(key));
   if (!is_per_cpu(map.info.type)) {
     fmt::print("value: {}\n", bytes_text(value));
@@ -249,11 +247,10 @@ int run_dump(const MapVerbOptions& options) {
     if (!found && found.error().sys_errno == ENOENT) continue;
     if (!found) return fail(found.error().with_context(fmt::format("dump {}", options.path)), options.json);
     ++count;
-    const Json entry = entry_json(*map, key, value);
     if (options.json) {
-      entries.push_back(entry);
+      entries.push_back(entry_json(*map, key, value));
     } else {
-      print_entry_text(entry, *map, key, value);
+      print_entry_text(*map, key, value);
     }
   }
   if (options.json) {
@@ -278,11 +275,10 @@ int run_lookup(const MapVerbOptions& options) {
   if (!found)
     return fail(found.error().with_context(fmt::format("lookup key {} in {}", hex_bytes(*key), options.path)),
                 options.json);
-  const Json entry = entry_json(*map, *key, value);
   if (options.json) {
-    print_json(entry);
+    print_json(entry_json(*map, *key, value));
   } else {
-    print_entry_text(entry, *map, *key, value);
+    print_entry_text(*map, *key, value);
   }
   return kExitOk;
 }
