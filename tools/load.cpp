@@ -141,6 +141,12 @@ void print_log(const std::string& log, bool truncated, uint32_t true_size) {
 
 void print_load_text(const LoadReport& report, const LoadOptions& load, const Error* error,
                      bool show_logs) {
+  // A load refused before anything was created has nothing to list: the error says it all.
+  const bool nothing_attempted = report.maps.empty() && report.programs.empty();
+  if (error != nullptr && nothing_attempted) {
+    if (!error->verifier_log.empty()) print_log(error->verifier_log, false, 0);
+    return;
+  }
   fmt::print("maps ({}):\n", report.maps.size());
   for (const MapResult& map : report.maps) {
     std::string pin = map.pin_path.empty()
