@@ -11,6 +11,8 @@ constexpr uint16_t kMagic = 0xeB9F;
 constexpr uint32_t kMinHeader = 24;  // magic..line_info_len
 constexpr uint32_t kFuncRecord = 8;
 constexpr uint32_t kLineRecord = 16;
+constexpr uint32_t kCoreHeader = 32;  // + core_relo_off, core_relo_len
+constexpr uint32_t kCoreRecord = 16;
 
 Error malformed(std::string message) {
   return make_error(ErrorKind::Malformed, fmt::format(".BTF.ext: {}", message));
@@ -71,6 +73,12 @@ Result<BtfExt> decode_btf_ext(const elf::View& view, const elf::Section& section
   if (!funcs) return std::move(funcs).error();
   auto lines = subsection(rest, view.read_u32(data, 16), view.read_u32(data, 20), "line_info");
   if (!lines) return std::move(lines).error();
+  std::span<const std::byte> core_relos;
+  if (header_len >= kCoreHeader) {
+    auto core = subsection(rest, view.read_u32(data, 24), view.read_u32(data, 28), "core_relo");
+    if (!core) return std::move(core).error();
+    core_relos = *core;
+  }
 
   BtfExt ext;
   BPFLOAD_TRY(walk_subsection(view, *funcs, "func_info", kFuncRecord, btf,
@@ -83,6 +91,10 @@ Result<BtfExt> decode_btf_ext(const elf::View& view, const elf::Section& section
                                 ext.line_info.push_back({std::move(name), view.read_u32(record, 0),
                                                          view.read_u32(record, 4), view.read_u32(record, 8),
                                                          view.read_u32(record, 12)});
+                              }));
+  BPFLOAD_TRY(walk_subsection(view, core_relos, "core_relo", kCoreRecord, btf,
+                              [&](std::string name, std::span<const std::byte> record) {
+                                ext.core_relos.push_back({std::move(name), view.read_u32(record, 0)});
                               }));
   return ext;
 }

@@ -28,9 +28,17 @@ struct BtfExtLineInfo {
   uint32_t line_col = 0;
 };
 
+/// A CO-RE relocation record (struct bpf_core_relo), kept only to say where one is:
+/// bpfload does not apply CO-RE, and must not load such code with unrelocated offsets.
+struct BtfExtCoreRelo {
+  std::string section;
+  uint32_t insn_off = 0;
+};
+
 struct BtfExt {
   std::vector<BtfExtFuncInfo> func_info;
   std::vector<BtfExtLineInfo> line_info;
+  std::vector<BtfExtCoreRelo> core_relos;
 };
 
 /// Decodes `section` (.BTF.ext) in the object's byte order; section names are looked

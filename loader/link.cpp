@@ -62,7 +62,15 @@ class Linker {
     layout.start_of.assign(spec_.functions.size(), -1);
     size_t total = 0;
     for (uint32_t function : layout.functions) {
-      const size_t size = spec_.functions[function].insns.size();
+      const FunctionSpec& code = spec_.functions[function];
+      // Unrelocated CO-RE accesses would load with the compiler's field offsets: wrong, silently.
+      if (code.core_relocations != 0) {
+        return fail(ErrorKind::Unsupported,
+                    fmt::format("function '{}' in section '{}' has {} CO-RE relocation(s) (BPF_CORE_READ, "
+                                "preserve_access_index); bpfload does not apply CO-RE",
+                                code.name, code.section, code.core_relocations));
+      }
+      const size_t size = code.insns.size();
       if (size > kMaxLinkedInsns - total) {
         return fail(ErrorKind::LimitExceeded,
                     fmt::format("more than {} instructions after appending function '{}'", kMaxLinkedInsns,

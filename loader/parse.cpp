@@ -147,6 +147,11 @@ Status read_btf_ext(const elf::View& view, const struct btf* btf, ObjectSpec& sp
     if (!where) return std::move(where).error();
     where->first->line_info.push_back({where->second, record.file_name_off, record.line_off, record.line_col});
   }
+  for (const BtfExtCoreRelo& record : ext->core_relos) {
+    auto where = locate(spec, record.section, record.insn_off, "core_relo");
+    if (!where) return std::move(where).error();
+    ++where->first->core_relocations;
+  }
   spec.has_btf_ext = true;
   return {};
 }

@@ -122,6 +122,9 @@ struct FunctionSpec {
   std::vector<Relocation> relocations;  ///< ordered by insn
   std::vector<FuncInfo> func_info;      ///< usually one record at insn 0
   std::vector<LineInfo> line_info;
+  /// CO-RE relocations (.BTF.ext core_relo) in this function. bpfload does not apply
+  /// CO-RE, so the linker refuses code that has any rather than load wrong offsets.
+  uint32_t core_relocations = 0;
 };
 
 /// A program: an entry function plus what the kernel needs to know about it.
