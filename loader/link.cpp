@@ -10,6 +10,17 @@
 namespace bpfload {
 namespace {
 
+const char* relocation_kind_name(Relocation::Kind kind) {
+  switch (kind) {
+    case Relocation::Kind::Map: return "map";
+    case Relocation::Kind::Data: return "data";
+    case Relocation::Kind::Call: return "call";
+    case Relocation::Kind::FuncAddr: return "callback address";
+  }
+  return "unknown";
+}
+
+
 // The kernel's BPF_COMPLEXITY_LIMIT_INSNS: nothing larger can ever load.
 constexpr size_t kMaxLinkedInsns = 1'000'000;
 
@@ -115,7 +126,18 @@ class Linker {
       if (insn.code != kLdImm64 || relocation.insn + 1 >= function.insns.size()) {
         return fail(ErrorKind::Malformed,
                     fmt::format("{}: {} relocation on an instruction that is not a complete ld_imm64 (code 0x{:02x})",
-                                where(), relocation.kind == Relocation::Kind::Map ? "map" : "data", insn.code));
+                                where(), relocation_kind_name(relocation.kind), insn.code));
+      }
+      if (relocation.kind == Relocation::Kind::FuncAddr) {
+        if (relocation.target >= spec_.functions.size() || layout_.start_of[relocation.target] < 0) {
+          return fail(ErrorKind::Malformed, fmt::format("{}: callback target {} out of range ({} functions)",
+                                                        where(), relocation.target, spec_.functions.size()));
+        }
+        // Like a call, the kernel resolves BPF_PSEUDO_FUNC to (insn index + imm + 1).
+        out_.insns[at].src_reg = BPF_PSEUDO_FUNC;
+        out_.insns[at].imm = static_cast<int32_t>(layout_.start_of[relocation.target] - static_cast<int64_t>(at) - 1);
+        out_.insns[at + 1].imm = 0;
+        continue;
       }
       if (relocation.kind == Relocation::Kind::Map) {
         BPFLOAD_TRY(patch_map(relocation, at, where()));

@@ -219,7 +219,7 @@ class Decoder {
                                      where(), insn.code));
       const auto owner = function_containing(code, index);
       if (!owner) return malformed(fmt::format("{}: outside every function of the section", where()));
-      auto relocation = resolve_load(entry, insn, where());
+      auto relocation = resolve_load(code, entry, insn, where());
       if (!relocation) return std::move(relocation).error();
       relocation->insn = static_cast<uint32_t>(index - out_.functions[*owner].section_insn);
       if (relocation->insn + 1 >= out_.functions[*owner].insns.size())
@@ -230,8 +230,30 @@ class Decoder {
     return {};
   }
 
+  // An ld_imm64 of a function's address: a callback. clang encodes the target as the
+  // symbol's value plus imm, in bytes, for section symbols and function symbols alike.
+  Result<Relocation> resolve_function_address(const CodeSection& code, const elf::Symbol& symbol,
+                                              const Instruction& insn, const std::string& where) {
+    const CodeSection* target_code = code_for(symbol.section);
+    const int64_t byte_offset = static_cast<int64_t>(symbol.value) + insn.imm;
+    if (target_code == nullptr || byte_offset < 0 || byte_offset % kInsnSize != 0)
+      return malformed(fmt::format("{}: function address '{}'+{} is not an instruction of a code section", where,
+                                   symbol.name, insn.imm));
+    const auto callee = function_starting_at(*target_code, out_.functions, byte_offset / kInsnSize);
+    if (!callee)
+      return malformed(fmt::format("{}: function address '{}'+{} starts no function of '{}'", where, symbol.name,
+                                   insn.imm, target_code->section->name));
+    if (target_code == &code) called_in_own_section_[*callee] = true;
+    Relocation relocation;
+    relocation.kind = Relocation::Kind::FuncAddr;
+    relocation.target = static_cast<uint32_t>(*callee);
+    relocation.symbol = out_.functions[*callee].name;
+    return relocation;
+  }
+
   // An ld_imm64 of a map or of a global-data address.
-  Result<Relocation> resolve_load(const elf::Relocation& entry, const Instruction& insn, const std::string& where) {
+  Result<Relocation> resolve_load(const CodeSection& code, const elf::Relocation& entry, const Instruction& insn,
+                                  const std::string& where) {
     const elf::Symbol& symbol = view_.symbols()[entry.symbol];
     if (symbol.section == SHN_UNDEF)
       return unsupported(fmt::format("{}: extern symbol '{}' (.kconfig/.ksyms) is not supported", where, symbol.name));
@@ -273,9 +295,7 @@ class Decoder {
       }
       return malformed(fmt::format("{}: data section '{}' was not decoded", where, target.name));
     }
-    if (target.executable())
-      return unsupported(fmt::format("{}: ld_imm64 of function '{}' (callbacks, BPF_PSEUDO_FUNC) is not supported",
-                                     where, symbol.name));
+    if (target.executable()) return resolve_function_address(code, symbol, insn, where);
     return unsupported(fmt::format("{}: ld_imm64 refers to '{}' in section '{}', which is neither maps nor data",
                                    where, symbol.name, target.name));
   }

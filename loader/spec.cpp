@@ -26,7 +26,7 @@ std::vector<uint32_t> called_functions(const ObjectSpec& spec, uint32_t function
     const uint32_t current = pending[next];
     if (current >= spec.functions.size()) continue;
     for (const Relocation& relocation : spec.functions[current].relocations) {
-      if (relocation.kind != Relocation::Kind::Call) continue;
+      if (relocation.kind != Relocation::Kind::Call && relocation.kind != Relocation::Kind::FuncAddr) continue;
       if (relocation.target >= seen.size() || seen[relocation.target]) continue;
       seen[relocation.target] = true;
       pending.push_back(relocation.target);

@@ -24,6 +24,7 @@ std::string_view relocation_kind_name(Relocation::Kind kind) {
   switch (kind) {
     case Relocation::Kind::Map: return "map";
     case Relocation::Kind::Data: return "data";
+    case Relocation::Kind::FuncAddr: return "func_addr";
     case Relocation::Kind::Call: return "call";
   }
   return "unknown";
@@ -91,9 +92,12 @@ Json relocations_json(const ObjectSpec& spec, const std::vector<uint32_t>& funct
 }
 
 Json relocation_counts_json(const Json& relocations) {
-  std::map<std::string, unsigned> counts{{"map", 0}, {"data", 0}, {"call", 0}};
+  std::map<std::string, unsigned> counts{{"map", 0}, {"data", 0}, {"call", 0}, {"func_addr", 0}};
   for (const Json& relocation : relocations) ++counts[relocation["kind"].get<std::string>()];
-  return Json{{"map", counts["map"]}, {"data", counts["data"]}, {"call", counts["call"]}};
+  return Json{{"map", counts["map"]},
+              {"data", counts["data"]},
+              {"call", counts["call"]},
+              {"func_addr", counts["func_addr"]}};
 }
 
 // The entry function first, then what it calls.
@@ -205,8 +209,8 @@ void print_inspect_text(const Json& doc) {
                program["insns"].get<size_t>(), program["linked_insns"].get<size_t>());
     if (!program["attach_to"].get<std::string>().empty())
       fmt::print("      attach to {}\n", program["attach_to"].get<std::string>());
-    fmt::print("      relocations: {} map, {} data, {} call\n", counts["map"].get<unsigned>(),
-               counts["data"].get<unsigned>(), counts["call"].get<unsigned>());
+    fmt::print("      relocations: {} map, {} data, {} call, {} callback\n", counts["map"].get<unsigned>(),
+               counts["data"].get<unsigned>(), counts["call"].get<unsigned>(), counts["func_addr"].get<unsigned>());
     for (const Json& relocation : program["relocations"]) {
       fmt::print("        {}+{} {} {}\n", relocation["function"].get<std::string>(),
                  relocation["insn"].get<uint32_t>(), relocation["kind"].get<std::string>(),

@@ -87,6 +87,9 @@ struct Relocation {
     Map,   ///< ld_imm64 of a map's fd; `target` indexes ObjectSpec::maps
     Data,  ///< ld_imm64 of a global-data address; `target` indexes ObjectSpec::data_sections
     Call,  ///< bpf-to-bpf call; `target` indexes ObjectSpec::functions
+    /// ld_imm64 of a function's address (a callback for bpf_loop, bpf_for_each_map_elem,
+    /// timers); `target` indexes ObjectSpec::functions. Loaded as BPF_PSEUDO_FUNC.
+    FuncAddr,
   };
   Kind kind = Kind::Map;
   uint32_t insn = 0;      ///< instruction index within the function
@@ -165,7 +168,8 @@ struct ObjectSpec {
   [[nodiscard]] std::optional<size_t> find_program(std::string_view name) const;
 };
 
-/// Indices of every function `function` calls, directly or not, in first-call order.
+/// Indices of every function `function` calls or takes the address of (callbacks),
+/// directly or not, in first-use order.
 [[nodiscard]] std::vector<uint32_t> called_functions(const ObjectSpec& spec, uint32_t function);
 
 }  // namespace bpfload

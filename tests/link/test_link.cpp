@@ -179,6 +179,36 @@ TEST(Link, CallChain) {
   expect_calls_resolved(spec, *linked);
 }
 
+// A callback's address (bpf_loop): the callee is appended like a call and the ld_imm64
+// becomes BPF_PSEUDO_FUNC with a call-style relative offset.
+TEST(Link, CallbackAddressBecomesPseudoFunc) {
+  std::vector<Instruction> main_insns = {mov(0)};
+  for (const Instruction& insn : ld_imm64(2)) main_insns.push_back(insn);
+  main_insns.push_back(helper_call(181));  // bpf_loop
+  main_insns.push_back(exit_insn());
+  ObjectSpec spec = one_program({
+      function("main", main_insns, {{Relocation::Kind::FuncAddr, 1, 1, 0, "cb"}}),
+      function("cb", {mov(0), exit_insn()}),
+  });
+  auto linked = link_program(spec, 0, {});
+  ASSERT_TRUE(linked.ok()) << linked.error().message;
+  ASSERT_EQ(linked->insns.size(), 7u);
+  EXPECT_EQ(linked->insns[1].src_reg, BPF_PSEUDO_FUNC);
+  EXPECT_EQ(linked->insns[1].imm, 5 - 1 - 1);  // ld_imm64 at 1 -> cb at 5
+  EXPECT_EQ(linked->insns[2].imm, 0);
+  EXPECT_EQ(start_of(*linked, 1), 5);
+}
+
+TEST(Link, CallbackOnANonLoadInstructionIsMalformed) {
+  ObjectSpec spec = one_program({
+      function("main", {mov(0), exit_insn()}, {{Relocation::Kind::FuncAddr, 0, 1, 0, "cb"}}),
+      function("cb", {mov(0), exit_insn()}),
+  });
+  auto linked = link_program(spec, 0, {});
+  ASSERT_FALSE(linked.ok());
+  EXPECT_EQ(linked.error().kind, ErrorKind::Malformed);
+}
+
 // main -> a, main -> b, a -> b: b is appended once.
 TEST(Link, CallDiamondAppendsEachFunctionOnce) {
   ObjectSpec spec = one_program({

@@ -244,6 +244,18 @@ TEST(LoadObjects, MixedSubprogramsAndMultiProgramSections) {
   }
 }
 
+TEST(LoadObjects, CallbacksRunThroughBpfLoop) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir pins;
+  Result<LoadedObject> loaded = load_file("callback_loop.o", test_options(pins.path()));
+  ASSERT_TRUE(loaded.ok()) << error_text(loaded);
+  // double_it is static in the program's section: a callback, so a subprogram, not a program.
+  EXPECT_EQ(loaded->program_fd("double_it"), -1);
+  run_program(loaded->program_fd("loop_sum"), zero_packet());
+  EXPECT_EQ(read_map<uint64_t>(loaded->map_fd("results"), 0), 45u);  // 0 + 1 + ... + 9
+  EXPECT_EQ(read_map<uint64_t>(loaded->map_fd("results"), 1), 32u);  // 2^5
+}
+
 TEST(LoadObjects, MaxEntriesOverrideSizesTheMap) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   TempBpffsDir pins;
