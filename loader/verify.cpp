@@ -21,7 +21,9 @@ LoadOptions load_options_for(const VerifyOptions& options) {
   load.pin = false;
   load.pin_dir.reset();
   load.only_programs = options.programs;
-  load.log_level = options.log_level;
+  // The statistics row needs the closing lines (time, stack depth) only BPF_LOG_STATS
+  // prints, and the failure analysis needs at least level 1: whatever level was asked for.
+  load.log_level = options.log_level | kLogStats | kLogLevel1;
   if (options.source_costs) load.log_level |= kLogLevel2;
   if (load.object_id.empty()) load.object_id = kVerifyObjectId;
   return load;

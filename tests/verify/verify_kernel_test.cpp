@@ -284,3 +284,29 @@ TEST(VerifyKernel, OneRefusedProgramDoesNotHideTheOthersAndNothingIsPinned) {
 
 }  // namespace
 }  // namespace bpfload
+
+namespace bpfload {
+namespace {
+
+// A developer asking for level 2 alone still gets the statistics row: time and stack
+// depth come only with BPF_LOG_STATS, so verify always adds it.
+TEST(VerifyKernel, StatisticsArePresentWhateverLevelWasAsked) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  auto spec = parse_object_file(test::bpf_object("verify_large.o"));
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  for (const uint32_t level : {0u, kLogLevel1, kLogLevel2}) {
+    VerifyOptions options;
+    options.log_level = level;
+    auto reports = verify_object(*spec, options);
+    ASSERT_TRUE(reports.ok()) << reports.error().message;
+    ASSERT_EQ(reports->size(), 1u);
+    const VerifierStats& stats = reports->front().result.stats;
+    EXPECT_TRUE(stats.present) << "level " << level;
+    EXPECT_GT(stats.insns_processed, 0u) << "level " << level;
+    EXPECT_GT(stats.verification_time_usec, 0u) << "level " << level;
+    EXPECT_FALSE(stats.stack_depth.empty()) << "level " << level;
+  }
+}
+
+}  // namespace
+}  // namespace bpfload
