@@ -121,7 +121,7 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
 
   Result<LinkedProgram> linked = link_program(context.spec, index, handles);
   if (!linked.ok()) {
-    result.error = fmt::format("link: {}", linked.error().message);
+    result.error = linked.error().message;  // already "link program 'x': ..."
     result.sys_errno = linked.error().sys_errno;
     kind = linked.error().kind;
     return;
