@@ -21,6 +21,7 @@ struct LoadVerbOptions {
   std::string pin_root = "/sys/fs/bpf";
   uint32_t log_level = 0;
   bool keep_going = false;
+  bool any_filesystem = false;  ///< --no-bpffs-check
   std::vector<std::string> max_entries;  ///< MAP=N
   std::vector<std::string> reuse_maps;   ///< MAP=PATH
   std::string object_id;
@@ -34,6 +35,7 @@ Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const Obje
   if (!options.pin_dir.empty()) load.pin_dir = options.pin_dir;
   load.log_level = options.log_level;
   load.keep_going = options.keep_going;
+  load.require_bpffs = !options.any_filesystem;
   for (const std::string& text : options.max_entries) {
     auto assignment = split_assignment(text, "--max-entries");
     if (!assignment) return std::move(assignment).error();
@@ -177,6 +179,9 @@ void print_load_text(const LoadReport& report, const LoadOptions& load, const Er
     bool log_shown = false;
     for (const ProgramResult& program : report.programs) log_shown |= !program.verifier_log.empty();
     if (!log_shown && !error->verifier_log.empty()) print_log(error->verifier_log, false, 0);
+    if (!load.keep_going)
+      fmt::print("rolled back: the load failed, so every map and program above was closed and every pin "
+                 "it made removed (pins that existed before are untouched)\n");
     return;
   }
   if (load.pin_dir) return;
@@ -240,6 +245,9 @@ VerbRunner setup_load(CLI::App& command) {
   command.add_option("--log-level", options->log_level,
                      "verifier log level: bits 1 (level 1), 2 (level 2), 4 (statistics); 0..7")
       ->check(CLI::Range(0, 7));
+  command.add_flag("--no-bpffs-check", options->any_filesystem,
+                   "pin even where --pin-root/--pin-dir is not on a bpf filesystem (the kernel "
+                   "itself still refuses pins outside bpffs)");
   command.add_flag("--keep-going", options->keep_going,
                    "load the programs that can load instead of all or nothing");
   one_value_each(command.add_option("--max-entries", options->max_entries,
