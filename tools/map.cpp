@@ -6,6 +6,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <linux/bpf.h>
@@ -173,6 +174,23 @@ int fail_open(const Error& error, bool json) {
   return report_error(to_string(error.kind), error.message, error.sys_errno, json, kExitUsage);
 }
 
+// A pinned key/value map opened for the key given with --key.
+struct KeyedMap {
+  OpenMap map;
+  std::vector<std::byte> key;
+};
+
+// The preamble of lookup, update and delete: open the pinned map and encode --key.
+// On failure the error is already reported and the exit code is returned instead.
+std::variant<KeyedMap, int> open_keyed_map(Kernel& kernel, const MapVerbOptions& options) {
+  auto map = open_map(kernel, options.path);
+  if (!map) return fail_open(map.error(), options.json);
+  if (auto keys = require_keys(*map); !keys) return report_error(keys.error(), options.json);
+  auto key = encode_map_bytes(options.key, map->info.key_size, "key");
+  if (!key) return report_error(key.error(), options.json);
+  return KeyedMap{std::move(*map), std::move(*key)};
+}
+
 std::string kernel_map_name(const MapVerbOptions& options) {
   std::string source = options.name;
   if (source.empty()) {
@@ -248,9 +266,9 @@ int run_dump(const MapVerbOptions& options) {
     if (!found) return fail(found.error().with_context(fmt::format("dump {}", options.path)), options.json);
     ++count;
     if (options.json) {
-      entries.push_back(entry_json(*map, key, value));
+      entries.push_back(entry_json(map, key, value));
     } else {
-      print_entry_text(*map, key, value);
+      print_entry_text(map, key, value);
     }
   }
   if (options.json) {
@@ -265,69 +283,63 @@ int run_dump(const MapVerbOptions& options) {
 
 int run_lookup(const MapVerbOptions& options) {
   Kernel& kernel = system_kernel();
-  auto map = open_map(kernel, options.path);
-  if (!map) return fail_open(map.error(), options.json);
-  if (auto keys = require_keys(*map); !keys) return report_error(keys.error(), options.json);
-  auto key = encode_map_bytes(options.key, map->info.key_size, "key");
-  if (!key) return report_error(key.error(), options.json);
-  std::vector<std::byte> value(map->value_stride * map->cpus);
-  auto found = kernel.map_lookup(map->fd.get(), *key, value);
+  auto opened = open_keyed_map(kernel, options);
+  if (const int* exit_code = std::get_if<int>(&opened)) return *exit_code;
+  auto& [map, key] = std::get<KeyedMap>(opened);
+  std::vector<std::byte> value(map.value_stride * map.cpus);
+  auto found = kernel.map_lookup(map.fd.get(), key, value);
   if (!found)
-    return fail(found.error().with_context(fmt::format("lookup key {} in {}", hex_bytes(*key), options.path)),
+    return fail(found.error().with_context(fmt::format("lookup key {} in {}", hex_bytes(key), options.path)),
                 options.json);
   if (options.json) {
-    print_json(entry_json(*map, *key, value));
+    print_json(entry_json(map, key, value));
   } else {
-    print_entry_text(*map, *key, value);
+    print_entry_text(map, key, value);
   }
   return kExitOk;
 }
 
 int run_update(const MapVerbOptions& options) {
   Kernel& kernel = system_kernel();
-  auto map = open_map(kernel, options.path);
-  if (!map) return fail_open(map.error(), options.json);
-  if (auto keys = require_keys(*map); !keys) return report_error(keys.error(), options.json);
-  auto key = encode_map_bytes(options.key, map->info.key_size, "key");
-  if (!key) return report_error(key.error(), options.json);
-  auto one_value = encode_map_bytes(options.value, map->info.value_size, "value");
+  auto opened = open_keyed_map(kernel, options);
+  if (const int* exit_code = std::get_if<int>(&opened)) return *exit_code;
+  auto& [map, key] = std::get<KeyedMap>(opened);
+  auto one_value = encode_map_bytes(options.value, map.info.value_size, "value");
   if (!one_value) return report_error(one_value.error(), options.json);
   // A per-CPU map takes one value per CPU; the user's value goes to every CPU.
-  std::vector<std::byte> value(map->value_stride * map->cpus);
-  for (unsigned cpu = 0; cpu < map->cpus; ++cpu)
-    std::memcpy(value.data() + cpu * map->value_stride, one_value->data(), one_value->size());
-  auto updated = kernel.map_update(map->fd.get(), *key, value, options.update_flags);
+  std::vector<std::byte> value(map.value_stride * map.cpus);
+  for (unsigned cpu = 0; cpu < map.cpus; ++cpu)
+    std::memcpy(value.data() + cpu * map.value_stride, one_value->data(), one_value->size());
+  auto updated = kernel.map_update(map.fd.get(), key, value, options.update_flags);
   if (!updated)
-    return fail(updated.error().with_context(fmt::format("update key {} in {}", hex_bytes(*key), options.path)),
+    return fail(updated.error().with_context(fmt::format("update key {} in {}", hex_bytes(key), options.path)),
                 options.json);
   if (options.json) {
     Json doc{{"updated", true}};
-    add_bytes(doc, "key", *key);
+    add_bytes(doc, "key", key);
     add_bytes(doc, "value", *one_value);
     print_json(doc);
   } else {
-    fmt::print("updated key {} to {}\n", bytes_text(*key), bytes_text(*one_value));
+    fmt::print("updated key {} to {}\n", bytes_text(key), bytes_text(*one_value));
   }
   return kExitOk;
 }
 
 int run_delete(const MapVerbOptions& options) {
   Kernel& kernel = system_kernel();
-  auto map = open_map(kernel, options.path);
-  if (!map) return fail_open(map.error(), options.json);
-  if (auto keys = require_keys(*map); !keys) return report_error(keys.error(), options.json);
-  auto key = encode_map_bytes(options.key, map->info.key_size, "key");
-  if (!key) return report_error(key.error(), options.json);
-  auto deleted = kernel.map_delete(map->fd.get(), *key);
+  auto opened = open_keyed_map(kernel, options);
+  if (const int* exit_code = std::get_if<int>(&opened)) return *exit_code;
+  auto& [map, key] = std::get<KeyedMap>(opened);
+  auto deleted = kernel.map_delete(map.fd.get(), key);
   if (!deleted)
-    return fail(deleted.error().with_context(fmt::format("delete key {} in {}", hex_bytes(*key), options.path)),
+    return fail(deleted.error().with_context(fmt::format("delete key {} in {}", hex_bytes(key), options.path)),
                 options.json);
   if (options.json) {
     Json doc{{"deleted", true}};
-    add_bytes(doc, "key", *key);
+    add_bytes(doc, "key", key);
     print_json(doc);
   } else {
-    fmt::print("deleted key {}\n", bytes_text(*key));
+    fmt::print("deleted key {}\n", bytes_text(key));
   }
   return kExitOk;
 }
