@@ -266,9 +266,9 @@ int run_dump(const MapVerbOptions& options) {
     if (!found) return fail(found.error().with_context(fmt::format("dump {}", options.path)), options.json);
     ++count;
     if (options.json) {
-      entries.push_back(entry_json(map, key, value));
+      entries.push_back(entry_json(*map, key, value));
     } else {
-      print_entry_text(map, key, value);
+      print_entry_text(*map, key, value);
     }
   }
   if (options.json) {
