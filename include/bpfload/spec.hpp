@@ -51,7 +51,7 @@ struct MapSpec {
   uint32_t value_size = 0;
   uint32_t max_entries = 0;     ///< 0 is kept: the user sets it at load time
   uint32_t flags = 0;
-  std::optional<uint32_t> numa_node;  ///< set only when the definition carries one (non-zero)
+  std::optional<uint32_t> numa_node;  ///< set when non-zero or when flags has BPF_F_NUMA_NODE
   MapLayout layout = MapLayout::Libbpf;
   std::string section;          ///< "maps", "maps/...", or ".maps"
   uint64_t offset = 0;          ///< byte offset of the definition in its section
