@@ -46,16 +46,9 @@ struct LoadContext {
   }
 };
 
-/// Kernel object name: only [A-Za-z0-9_.] (others become '_'), cut to BPF_OBJ_NAME_LEN - 1.
-[[nodiscard]] std::string kernel_object_name(std::string_view name);
-
 /// File name of a data section's map under <pin_dir>/maps: the section name without its
 /// leading dot, other dots as '_' (bpffs refuses them): ".rodata.str1.1" -> "rodata_str1_1".
 [[nodiscard]] std::string data_section_file_name(std::string_view section);
-
-/// libbpf's spelling of a map / program type, "unknown(N)" when it has none.
-[[nodiscard]] std::string map_type_label(uint32_t type);
-[[nodiscard]] std::string program_type_label(uint32_t type);
 
 /// Loads spec.btf when asked; on failure records why in the report and goes on. Never fails.
 void load_object_btf(LoadContext& context);

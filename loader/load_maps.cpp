@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 
+#include "bpfload/program_types.hpp"
 #include "load_context.hpp"
 
 namespace bpfload {
@@ -28,7 +29,7 @@ struct MapDefinition {
 };
 
 std::string describe(const MapDefinition& def) {
-  return fmt::format("type {} key {} value {} max {} flags {:#x}", map_type_label(def.type), def.key_size,
+  return fmt::format("type {} key {} value {} max {} flags {:#x}", map_type_name(def.type), def.key_size,
                      def.value_size, def.max_entries, def.flags);
 }
 
@@ -69,8 +70,8 @@ MapDefinition definition_of(const MapSpec& spec, const MapOverride* override) {
 // definition, which names the type when this kernel lacks it.
 Error map_error(const Error& error, const MapDefinition& def) {
   Error out = error;
-  if (out.sys_errno == EINVAL && out.message.find(map_type_label(def.type)) == std::string::npos)
-    out.message += fmt::format(" (is map type {} supported by this kernel?)", map_type_label(def.type));
+  if (out.sys_errno == EINVAL && out.message.find(map_type_name(def.type)) == std::string::npos)
+    out.message += fmt::format(" (is map type {} supported by this kernel?)", map_type_name(def.type));
   return out;
 }
 
@@ -128,7 +129,7 @@ Result<int> inner_template(LoadContext& context, size_t index, Fd& owned) {
     return make_error(ErrorKind::InvalidArgument,
                       fmt::format("map '{}' is a {} without an inner map template; name one with an "
                                   "inner_map override",
-                                  outer.name, map_type_label(outer.type)));
+                                  outer.name, map_type_name(outer.type)));
   const MapOverride* inner_override = inner_name.empty() ? nullptr : context.override_for(inner_name);
   const MapDefinition def = definition_of(*inner, inner_override);
   MapCreateRequest request = request_for(context, *inner, def);
@@ -282,26 +283,6 @@ Status load_data_section(LoadContext& context, size_t index, std::set<std::strin
 }
 
 }  // namespace
-
-std::string kernel_object_name(std::string_view name) {
-  std::string out;
-  for (const char c : name) {
-    if (out.size() == BPF_OBJ_NAME_LEN - 1) break;
-    const bool valid = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.';
-    out.push_back(valid ? c : '_');
-  }
-  return out;
-}
-
-std::string map_type_label(uint32_t type) {
-  const char* name = libbpf_bpf_map_type_str(static_cast<bpf_map_type>(type));
-  return name != nullptr ? std::string(name) : fmt::format("unknown({})", type);
-}
-
-std::string program_type_label(uint32_t type) {
-  const char* name = libbpf_bpf_prog_type_str(static_cast<bpf_prog_type>(type));
-  return name != nullptr ? std::string(name) : fmt::format("unknown({})", type);
-}
 
 Status load_maps(LoadContext& context) {
   const ObjectSpec& spec = context.spec;

@@ -17,6 +17,7 @@
 
 #include "bpfload/link.hpp"
 #include "kernel_errors.hpp"
+#include "bpfload/program_types.hpp"
 #include "load_context.hpp"
 
 namespace bpfload {
@@ -93,7 +94,7 @@ std::string load_failure_text(const ProgramSpec& program, int sys_errno, const s
              program.type == BPF_PROG_TYPE_PERF_EVENT || program.type == BPF_PROG_TYPE_RAW_TRACEPOINT ||
              program.type == BPF_PROG_TYPE_TRACING)
       caps += " + CAP_PERFMON";
-    return text + fmt::format(" (loading a {} program needs {})", program_type_label(program.type), caps);
+    return text + fmt::format(" (loading a {} program needs {})", program_type_name(program.type), caps);
   }
   if (log_truncated) text += " (the verifier log exceeded the kernel's 1 GiB maximum)";
   const std::string reason = last_log_line(log);
@@ -101,7 +102,7 @@ std::string load_failure_text(const ProgramSpec& program, int sys_errno, const s
   if (sys_errno == EINVAL)
     text += fmt::format(" (this kernel may not support program type {} with attach type {}, or a flag "
                         "or BTF record of the program)",
-                        program_type_label(program.type), program.expected_attach_type);
+                        program_type_name(program.type), program.expected_attach_type);
   if (sys_errno == E2BIG) text += " (the program has too many instructions)";
   return text;
 }

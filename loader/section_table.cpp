@@ -179,17 +179,8 @@ std::optional<uint32_t> scan_names(std::string_view name, NameOf name_of) {
   return std::nullopt;
 }
 
-template <typename NameOf>
-std::string name_or_unknown(uint32_t value, NameOf name_of) {
-  const char* known = value < 512 ? name_of(value) : nullptr;
-  return known != nullptr ? std::string(known) : fmt::format("unknown({})", value);
-}
-
 const char* prog_type_str(uint32_t value) { return libbpf_bpf_prog_type_str(static_cast<bpf_prog_type>(value)); }
 const char* map_type_str(uint32_t value) { return libbpf_bpf_map_type_str(static_cast<bpf_map_type>(value)); }
-const char* attach_type_str(uint32_t value) {
-  return libbpf_bpf_attach_type_str(static_cast<bpf_attach_type>(value));
-}
 
 }  // namespace
 
@@ -223,9 +214,5 @@ Result<uint32_t> map_type_from_name(std::string_view name) {
   if (auto value = scan_names(name, map_type_str)) return *value;
   return make_error(ErrorKind::InvalidArgument, fmt::format("unknown map type '{}'", name));
 }
-
-std::string program_type_name(uint32_t type) { return name_or_unknown(type, prog_type_str); }
-std::string map_type_name(uint32_t type) { return name_or_unknown(type, map_type_str); }
-std::string attach_type_name(uint32_t type) { return name_or_unknown(type, attach_type_str); }
 
 }  // namespace bpfload

@@ -192,18 +192,9 @@ std::variant<KeyedMap, int> open_keyed_map(Kernel& kernel, const MapVerbOptions&
 }
 
 std::string kernel_map_name(const MapVerbOptions& options) {
-  std::string source = options.name;
-  if (source.empty()) {
-    const size_t slash = options.path.find_last_of('/');
-    source = slash == std::string::npos ? options.path : options.path.substr(slash + 1);
-  }
-  std::string name;
-  for (char c : source) {
-    if (name.size() == BPF_OBJ_NAME_LEN - 1) break;
-    const bool allowed = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
-    name += allowed ? c : '_';
-  }
-  return name;
+  if (!options.name.empty()) return kernel_object_name(options.name);
+  const size_t slash = options.path.find_last_of('/');
+  return kernel_object_name(slash == std::string::npos ? options.path : options.path.substr(slash + 1));
 }
 
 int run_create(const MapVerbOptions& options) {

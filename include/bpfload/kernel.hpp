@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <linux/bpf.h>
@@ -125,6 +126,10 @@ class Kernel {
   /// Removes a pin (unlink). Used for rollback; also routed here so tests see it.
   virtual Status unpin(const std::string& path) = 0;
 };
+
+/// `name` made valid for the kernel's object names: characters other than [A-Za-z0-9_.]
+/// become '_', cut to BPF_OBJ_NAME_LEN - 1 (15) bytes. Never fails.
+[[nodiscard]] std::string kernel_object_name(std::string_view name);
 
 /// The Kernel that makes real system calls. Thread-safe; lives for the process.
 [[nodiscard]] Kernel& system_kernel();
