@@ -76,9 +76,7 @@ std::string last_log_line(const std::string& log) {
     const size_t from = start == std::string::npos ? 0 : start + 1;
     std::string line = log.substr(from, end - from);
     // Skip the closing statistics: the reason is the line before them.
-    if (line.rfind("processed ", 0) != 0 && line.rfind("verification time", 0) != 0 &&
-        line.rfind("stack depth", 0) != 0 && !line.empty())
-      return line;
+    if (!line.empty() && !is_verifier_statistics_line(line)) return line;
     end = from;
   }
   return {};

@@ -77,4 +77,9 @@ VerifierStats parse_verifier_stats(std::string_view log) {
   return stats;
 }
 
+bool is_verifier_statistics_line(std::string_view line) noexcept {
+  return line.starts_with("processed ") || line.starts_with("verification time ") ||
+         line.starts_with("stack depth ") || line.starts_with("-- END PROG LOAD LOG --");
+}
+
 }  // namespace bpfload

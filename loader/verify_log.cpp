@@ -73,12 +73,6 @@ std::optional<SourceLine> annotation_line(std::string_view line) {
   return source;
 }
 
-/// The closing statistics and trailer, which are never the kernel's reason.
-bool statistics_line(std::string_view line) {
-  return starts_with(line, "verification time ") || starts_with(line, "stack depth ") ||
-         starts_with(line, "processed ") || starts_with(line, "-- END PROG LOAD LOG --");
-}
-
 /// Bookkeeping the verifier prints around instructions: register states, precision
 /// backtracking, call frames, the liveness table. Never the reason it gave up.
 bool bookkeeping_line(std::string_view line) {
@@ -142,7 +136,7 @@ LogFailure analyze_failure_log(std::string_view log) {
       message.clear();
       return;
     }
-    if (statistics_line(line) || bookkeeping_line(line)) return;
+    if (is_verifier_statistics_line(line) || bookkeeping_line(line)) return;
     message.push_back(line);
   });
   if (!failure.insn && message.size() > 1) message.erase(message.begin(), message.end() - 1);

@@ -144,6 +144,11 @@ class LoadedObject {
 /// (digest from libcrypto). Fails with Unsupported only if libcrypto offers no SHA-1.
 [[nodiscard]] Result<std::string> object_id_for(std::span<const std::byte> object_bytes);
 
+/// True for the closing statistics and trailer of a verifier log ("processed ...",
+/// "verification time ...", "stack depth ...", "-- END PROG LOAD LOG --"): lines that are
+/// never the reason a program was refused.
+[[nodiscard]] bool is_verifier_statistics_line(std::string_view line) noexcept;
+
 /// Parses the closing statistics of a verifier log. Never fails: missing lines
 /// leave fields at 0 and `present` false.
 [[nodiscard]] VerifierStats parse_verifier_stats(std::string_view log);
