@@ -6,7 +6,8 @@
 #include <fmt/format.h>
 
 #include "bpfload/parse.hpp"
-#include "bpfload/program_types.hpp"
+#include "bpfload/kernel_names.hpp"
+#include "bpfload/section_table.hpp"
 #include "bpfload/spec.hpp"
 #include "cli_options.hpp"
 #include "cli_output.hpp"

@@ -7,7 +7,8 @@
 
 #include "bpfload/loader.hpp"
 #include "bpfload/parse.hpp"
-#include "bpfload/program_types.hpp"
+#include "bpfload/kernel_names.hpp"
+#include "bpfload/section_table.hpp"
 #include "cli_options.hpp"
 #include "cli_output.hpp"
 #include "verbs.hpp"

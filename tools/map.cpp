@@ -14,7 +14,8 @@
 #include <fmt/format.h>
 
 #include "bpfload/kernel.hpp"
-#include "bpfload/program_types.hpp"
+#include "bpfload/kernel_names.hpp"
+#include "bpfload/section_table.hpp"
 #include "cli_options.hpp"
 #include "cli_output.hpp"
 #include "map_bytes.hpp"

@@ -9,7 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "bpfload/parse.hpp"
-#include "bpfload/program_types.hpp"
+#include "bpfload/kernel_names.hpp"
+#include "bpfload/section_table.hpp"
 #include "bpfload/verify.hpp"
 #include "cli_options.hpp"
 #include "cli_output.hpp"

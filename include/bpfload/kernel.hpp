@@ -2,6 +2,10 @@
 // goes through the Kernel interface, so tests can substitute a fake or inject faults.
 #pragma once
 
+#ifdef BPFLOAD_PURE_LAYER
+#error "the pure layers (core, elf, spec, link) make no system calls: do not include the kernel interface"
+#endif
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -13,6 +17,7 @@
 #include <linux/bpf.h>
 
 #include "bpfload/fd.hpp"
+#include "bpfload/kernel_names.hpp"
 #include "bpfload/result.hpp"
 
 namespace bpfload {
@@ -126,10 +131,6 @@ class Kernel {
   /// Removes a pin (unlink). Used for rollback; also routed here so tests see it.
   virtual Status unpin(const std::string& path) = 0;
 };
-
-/// `name` made valid for the kernel's object names: characters other than [A-Za-z0-9_.]
-/// become '_', cut to BPF_OBJ_NAME_LEN - 1 (15) bytes. Never fails.
-[[nodiscard]] std::string kernel_object_name(std::string_view name);
 
 /// The Kernel that makes real system calls. Thread-safe; lives for the process.
 [[nodiscard]] Kernel& system_kernel();

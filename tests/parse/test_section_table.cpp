@@ -3,7 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "bpfload/program_types.hpp"
+#include "bpfload/kernel_names.hpp"
+#include "bpfload/section_table.hpp"
 
 namespace bpfload {
 namespace {

@@ -1,6 +1,6 @@
-// The one table from section names to program and attach types, and the names of
-// kernel enums. Section names follow libbpf's SEC() list, plus the legacy tail-call
-// sections of iproute2 ("ID/KEY") and samples/bpf ("socket/N", "kprobe/N", ...).
+// The one table from section names to program and attach types. Section names follow
+// libbpf's SEC() list, plus the legacy tail-call sections of iproute2 ("ID/KEY") and
+// samples/bpf ("socket/N", "kprobe/N", ...). Pure: part of the spec layer.
 #pragma once
 
 #include <cstdint>
@@ -34,10 +34,5 @@ struct SectionKind {
 /// The map type named `name` (libbpf's spelling, e.g. "hash", "array", "prog_array").
 /// Fails with InvalidArgument.
 [[nodiscard]] Result<uint32_t> map_type_from_name(std::string_view name);
-
-/// Names as libbpf spells them; "unknown(N)" for values this build does not know.
-[[nodiscard]] std::string program_type_name(uint32_t type);
-[[nodiscard]] std::string map_type_name(uint32_t type);
-[[nodiscard]] std::string attach_type_name(uint32_t type);
 
 }  // namespace bpfload

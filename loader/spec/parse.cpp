@@ -1,6 +1,7 @@
 // parse_object: the order in which an object's parts are read, each by its own decoder.
 #include "bpfload/parse.hpp"
-#include "bpfload/program_types.hpp"
+#include "bpfload/kernel_names.hpp"
+#include "bpfload/section_table.hpp"
 
 #include <elf.h>
 #include <linux/bpf.h>

@@ -13,7 +13,8 @@
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 
-#include "bpfload/program_types.hpp"
+#include "bpfload/kernel_names.hpp"
+#include "bpfload/section_table.hpp"
 #include "load_context.hpp"
 
 namespace bpfload {

@@ -7,7 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "bpfload/program_types.hpp"
+#include "bpfload/kernel_names.hpp"
+#include "bpfload/section_table.hpp"
 
 namespace bpfload {
 namespace {

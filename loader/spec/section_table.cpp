@@ -1,13 +1,13 @@
 // The one table from section names to program types, following libbpf's section_defs[]
 // (libbpf 1.1), plus the legacy tail-call conventions of iproute2 and samples/bpf.
-#include "bpfload/program_types.hpp"
+#include "bpfload/kernel_names.hpp"
+#include "bpfload/section_table.hpp"
 
 #include <linux/bpf.h>
 
 #include <array>
 #include <charconv>
 
-#include <bpf/libbpf.h>
 #include <fmt/format.h>
 
 namespace bpfload {
@@ -169,19 +169,6 @@ std::optional<SectionKind> samples_tail_call(std::string_view section) {
   return std::nullopt;
 }
 
-template <typename NameOf>
-std::optional<uint32_t> scan_names(std::string_view name, NameOf name_of) {
-  // libbpf returns NULL past its last known value; gaps are not expected but tolerated.
-  for (uint32_t value = 0; value < 512; ++value) {
-    const char* known = name_of(value);
-    if (known != nullptr && name == known) return value;
-  }
-  return std::nullopt;
-}
-
-const char* prog_type_str(uint32_t value) { return libbpf_bpf_prog_type_str(static_cast<bpf_prog_type>(value)); }
-const char* map_type_str(uint32_t value) { return libbpf_bpf_map_type_str(static_cast<bpf_map_type>(value)); }
-
 }  // namespace
 
 std::optional<SectionKind> section_kind(std::string_view section) {
@@ -204,14 +191,14 @@ std::optional<SectionKind> section_kind(std::string_view section) {
 }
 
 Result<uint32_t> program_type_from_name(std::string_view name) {
-  if (auto value = scan_names(name, prog_type_str)) return *value;
+  if (auto value = program_type_by_libbpf_name(name)) return *value;
   for (const SectionDef& def : kSections)
     if (def.name == name) return static_cast<uint32_t>(def.type);
   return make_error(ErrorKind::InvalidArgument, fmt::format("unknown program type '{}'", name));
 }
 
 Result<uint32_t> map_type_from_name(std::string_view name) {
-  if (auto value = scan_names(name, map_type_str)) return *value;
+  if (auto value = map_type_by_libbpf_name(name)) return *value;
   return make_error(ErrorKind::InvalidArgument, fmt::format("unknown map type '{}'", name));
 }
 

@@ -8,8 +8,9 @@
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 
-#include "bpfload/kernel.hpp"
-#include "bpfload/program_types.hpp"
+#include "bpfload/kernel_names.hpp"
+#include "bpfload/kernel_names.hpp"
+#include "bpfload/section_table.hpp"
 
 namespace bpfload {
 namespace {
@@ -23,7 +24,25 @@ std::string name_or_unknown(uint32_t value, NameOf name_of) {
   return known != nullptr ? std::string(known) : fmt::format("unknown({})", value);
 }
 
+template <typename NameOf>
+std::optional<uint32_t> value_named(std::string_view name, NameOf name_of) {
+  // libbpf returns NULL past its last known value; gaps are not expected but tolerated.
+  for (uint32_t value = 0; value < kMaxEnumValue; ++value) {
+    const char* known = name_of(value);
+    if (known != nullptr && name == known) return value;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::optional<uint32_t> program_type_by_libbpf_name(std::string_view name) {
+  return value_named(name, [](uint32_t v) { return libbpf_bpf_prog_type_str(static_cast<bpf_prog_type>(v)); });
+}
+
+std::optional<uint32_t> map_type_by_libbpf_name(std::string_view name) {
+  return value_named(name, [](uint32_t v) { return libbpf_bpf_map_type_str(static_cast<bpf_map_type>(v)); });
+}
 
 std::string program_type_name(uint32_t type) {
   return name_or_unknown(type, [](uint32_t v) { return libbpf_bpf_prog_type_str(static_cast<bpf_prog_type>(v)); });

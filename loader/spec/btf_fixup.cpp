@@ -2,7 +2,6 @@
 // when it emits DATASECs, leaves them 0, and the kernel refuses that. The ELF object
 // knows both, so they are written into a private copy of the bytes.
 #include <bpf/btf.h>
-#include <bpf/libbpf.h>
 #include <elf.h>
 
 #include <algorithm>
@@ -115,10 +114,7 @@ Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view, std::
   // libbpf validates the whole thing and gives host-order access to each record;
   // the records keep their sizes in either byte order, so offsets carry over.
   std::unique_ptr<struct btf, BtfDeleter> parsed(btf__new(btf_bytes.data(), static_cast<uint32_t>(btf_bytes.size())));
-  if (libbpf_get_error(parsed.get()) != 0) {
-    (void)parsed.release();  // an error pointer, not an object
-    return malformed("libbpf cannot parse it");
-  }
+  if (parsed == nullptr) return malformed("libbpf cannot parse it");  // libbpf 1.x: NULL and errno
 
   std::vector<std::byte> out(btf_bytes.begin(), btf_bytes.end());
   size_t record = header_size + type_off;

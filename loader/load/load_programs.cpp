@@ -17,7 +17,8 @@
 
 #include "bpfload/link.hpp"
 #include "kernel_errors.hpp"
-#include "bpfload/program_types.hpp"
+#include "bpfload/kernel_names.hpp"
+#include "bpfload/section_table.hpp"
 #include "load_context.hpp"
 
 namespace bpfload {

@@ -1,0 +1,27 @@
+// Names of kernel enums and objects, shared by every layer (the core library): libbpf's
+// spelling of program, map and attach types, and the sanitising the kernel wants for
+// object names. Pure; no system calls.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace bpfload {
+
+/// Names as libbpf spells them; "unknown(N)" for values this build does not know.
+[[nodiscard]] std::string program_type_name(uint32_t type);
+[[nodiscard]] std::string map_type_name(uint32_t type);
+[[nodiscard]] std::string attach_type_name(uint32_t type);
+
+/// The value of a program or map type spelled as libbpf spells it ("sched_cls", "hash");
+/// nullopt when no value has that name.
+[[nodiscard]] std::optional<uint32_t> program_type_by_libbpf_name(std::string_view name);
+[[nodiscard]] std::optional<uint32_t> map_type_by_libbpf_name(std::string_view name);
+
+/// `name` made valid for the kernel's object names: characters other than [A-Za-z0-9_.]
+/// become '_', cut to BPF_OBJ_NAME_LEN - 1 (15) bytes. Never fails.
+[[nodiscard]] std::string kernel_object_name(std::string_view name);
+
+}  // namespace bpfload
