@@ -45,4 +45,19 @@ bool kernel_required() {
   return value != nullptr && std::string(value) == "1";
 }
 
+bool tool_installed(const std::string& tool) {
+  const char* path = std::getenv("PATH");
+  if (path == nullptr || tool.empty() || tool.find('/') != std::string::npos) return false;
+  const std::string dirs = path;
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    const std::string dir = end == start ? "." : dirs.substr(start, end - start);
+    if (access((dir + "/" + tool).c_str(), X_OK) == 0) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 }  // namespace bpfload::test

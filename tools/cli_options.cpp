@@ -46,24 +46,6 @@ Result<ParseOptions> make_parse_options(const ObjectOptions& options) {
   return parse;
 }
 
-Result<uint64_t> parse_unsigned(std::string_view text, uint64_t max, std::string_view what) {
-  int base = 10;
-  std::string_view digits = text;
-  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
-    base = 16;
-    digits.remove_prefix(2);
-  }
-  uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
-  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
-    return make_error(ErrorKind::InvalidArgument,
-                      fmt::format("{}: '{}' is not an unsigned integer", what, text));
-  if (value > max)
-    return make_error(ErrorKind::InvalidArgument,
-                      fmt::format("{}: {} is larger than {}", what, text, max));
-  return value;
-}
-
 Result<std::vector<std::byte>> read_whole_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

@@ -12,6 +12,7 @@
 
 #include "bpfload/parse.hpp"
 #include "bpfload/result.hpp"
+#include "cli_numbers.hpp"
 
 namespace bpfload::cli {
 
@@ -32,11 +33,6 @@ void add_object_options(CLI::App& command, ObjectOptions& options);
 /// '=' or either side is empty.
 [[nodiscard]] Result<std::pair<std::string, std::string>> split_assignment(std::string_view text,
                                                                          std::string_view option);
-
-/// Parses an unsigned integer (decimal or 0x hex) no larger than `max`, for `what`.
-/// Fails with InvalidArgument.
-[[nodiscard]] Result<uint64_t> parse_unsigned(std::string_view text, uint64_t max,
-                                              std::string_view what);
 
 /// Reads a whole file. Fails with Io naming the path and errno.
 [[nodiscard]] Result<std::vector<std::byte>> read_whole_file(const std::string& path);

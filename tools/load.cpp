@@ -243,9 +243,9 @@ VerbRunner setup_load(CLI::App& command) {
                      "bpffs directory for pins the object asks for (iproute2 tc/globals, libbpf "
                      "by-name)")
       ->capture_default_str();
-  command.add_option("--log-level", options->log_level,
-                     "verifier log level: bits 1 (level 1), 2 (level 2), 4 (statistics); 0..7")
-      ->check(CLI::Range(0, 7));
+  number_option(command.add_option("--log-level", options->log_level,
+                     "verifier log level: bits 1 (level 1), 2 (level 2), 4 (statistics); 0..7"),
+                7);
   command.add_flag("--no-bpffs-check", options->any_filesystem,
                    "pin even where --pin-root/--pin-dir is not on a bpf filesystem (the kernel "
                    "itself still refuses pins outside bpffs)");

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "bpfload/system.hpp"
 #include "cli_output.hpp"
 #include "verbs.hpp"
 
@@ -76,7 +77,11 @@ int run(int argc, char** argv) {
                         0, false, kExitUsage);
   }
   for (auto& [command, runner] : commands) {
-    if (command->parsed()) return runner();
+    if (!command->parsed()) continue;
+    // The one place the CLI changes process limits. A refusal is not fatal: kernels
+    // 5.11+ ignore the limit, and on older ones the EPERM hint names RLIMIT_MEMLOCK.
+    (void)raise_memlock_limit();
+    return runner();
   }
   return report_error("usage", "no verb given (see bpfload help)", 0, false, kExitUsage);
 }

@@ -51,33 +51,6 @@ struct OpenMap {
   size_t value_stride = 0;  ///< bytes per copy (per-CPU values are 8-byte aligned)
 };
 
-bool is_per_cpu(uint32_t type) {
-  return type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
-         type == BPF_MAP_TYPE_LRU_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
-}
-
-// The kernel sizes per-CPU values by the possible CPUs, e.g. "0-3" or "0,2-5".
-Result<unsigned> possible_cpus() {
-  std::ifstream in("/sys/devices/system/cpu/possible");
-  std::string text;
-  if (!in || !std::getline(in, text))
-    return make_error(ErrorKind::Io, "cannot read /sys/devices/system/cpu/possible");
-  unsigned highest = 0;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    const std::string_view range = std::string_view(text).substr(start, end - start);
-    const size_t dash = range.find('-');
-    const std::string_view last = dash == std::string_view::npos ? range : range.substr(dash + 1);
-    unsigned cpu = 0;
-    if (std::from_chars(last.data(), last.data() + last.size(), cpu).ec != std::errc())
-      return make_error(ErrorKind::Io, fmt::format("cannot parse possible CPUs '{}'", text));
-    highest = std::max(highest, cpu);
-    start = end + 1;
-  }
-  return highest + 1;
-}
 
 Result<OpenMap> open_map(Kernel& kernel, const std::string& path) {
   auto fd = kernel.obj_get(path);
@@ -89,8 +62,8 @@ Result<OpenMap> open_map(Kernel& kernel, const std::string& path) {
     return error;
   }
   OpenMap map{std::move(*fd), *info, 1, info->value_size};
-  if (is_per_cpu(info->type)) {
-    auto cpus = possible_cpus();
+  if (is_per_cpu_map(info->type)) {
+    auto cpus = kernel.system().possible_cpus();
     if (!cpus) return std::move(cpus).error();
     map.cpus = *cpus;
     map.value_stride = (info->value_size + 7) / 8 * 8;
@@ -122,7 +95,7 @@ void add_bytes(Json& object, std::string_view field, std::span<const std::byte> 
 Json entry_json(const OpenMap& map, std::span<const std::byte> key, std::span<const std::byte> value) {
   Json entry;
   add_bytes(entry, "key", key);
-  if (map.cpus == 1 && !is_per_cpu(map.info.type)) {
+  if (map.cpus == 1 && !is_per_cpu_map(map.info.type)) {
     add_bytes(entry, "value", value);
     return entry;
   }
@@ -138,7 +111,7 @@ Json entry_json(const OpenMap& map, std::span<const std::byte> key, std::span<co
 
 void print_entry_text(const OpenMap& map, std::span<const std::byte> key, std::span<const std::byte> value) {
   fmt::print("key: {}\n", bytes_text(key));
-  if (!is_per_cpu(map.info.type)) {
+  if (!is_per_cpu_map(map.info.type)) {
     fmt::print("value: {}\n", bytes_text(value));
     return;
   }
@@ -365,9 +338,11 @@ VerbRunner setup_map(CLI::App& command) {
   CLI::App* create = add_action(command, options, MapAction::Create, "create", "create a map and pin it at PATH");
   create->add_option("--type", options->type, "map type as libbpf names it: array, hash, percpu_array, ...")
       ->required();
-  create->add_option("--key-size", options->key_size, "key size in bytes")->required();
-  create->add_option("--value-size", options->value_size, "value size in bytes")->required();
-  create->add_option("--max-entries", options->max_entries, "maximum number of entries")->required();
+  number_option(create->add_option("--key-size", options->key_size, "key size in bytes"), UINT32_MAX)->required();
+  number_option(create->add_option("--value-size", options->value_size, "value size in bytes"), UINT32_MAX)
+      ->required();
+  number_option(create->add_option("--max-entries", options->max_entries, "maximum number of entries"), UINT32_MAX)
+      ->required();
   create->add_option("--flags", options->flags, "map_flags, decimal or 0x hex (e.g. 0x1 = BPF_F_NO_PREALLOC)")
       ->capture_default_str();
   create->add_option("--name", options->name, "kernel name of the map (default: PATH's last component)");

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "cli_numbers.hpp"
+
 namespace bpfload::cli {
 namespace {
 
@@ -79,17 +81,10 @@ Result<std::vector<std::byte>> from_integer(std::string_view text, size_t size, 
   std::string_view digits = text;
   const bool negative = !digits.empty() && digits[0] == '-';
   if (negative) digits.remove_prefix(1);
-  int base = 10;
-  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
-    base = 16;
-    digits.remove_prefix(2);
-  }
-  uint64_t magnitude = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), magnitude, base);
-  if (digits.empty() || end != digits.data() + digits.size())
-    return bad_bytes(what, text, size, "not an integer");
-  if (ec == std::errc::result_out_of_range) return bad_bytes(what, text, size, "too large");
-  if (ec != std::errc()) return bad_bytes(what, text, size, "not an integer");
+  // The CLI's one number grammar (cli_numbers.hpp), with a sign in front.
+  Result<uint64_t> parsed = parse_unsigned(digits, std::numeric_limits<uint64_t>::max(), what);
+  if (!parsed.ok()) return bad_bytes(what, text, size, parsed.error().message);
+  const uint64_t magnitude = *parsed;
 
   const unsigned bits = static_cast<unsigned>(size * 8);
   const uint64_t unsigned_max = bits == 64 ? std::numeric_limits<uint64_t>::max() : (uint64_t{1} << bits) - 1;

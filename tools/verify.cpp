@@ -182,9 +182,9 @@ VerbRunner setup_verify(CLI::App& command) {
   command.add_option("OBJ", options->object.path, "BPF ELF object file");
   command.add_option("PROGRAM", options->programs, "programs to verify (default: all)");
   add_object_options(command, options->object);
-  command.add_option("--log-level", options->log_level,
-                     "verifier log level: bits 1 (level 1), 2 (level 2), 4 (statistics); 0..7")
-      ->check(CLI::Range(0, 7))
+  number_option(command.add_option("--log-level", options->log_level,
+                     "verifier log level: bits 1 (level 1), 2 (level 2), 4 (statistics); 0..7"),
+                7)
       ->capture_default_str();
   auto* json = command.add_flag("--json", options->json, "print one JSON document (see docs/cli.md)");
   auto* csv = command.add_flag("--csv", options->csv, "print the statistics as CSV");

@@ -19,6 +19,7 @@
 #include "bpfload/fd.hpp"
 #include "bpfload/kernel_names.hpp"
 #include "bpfload/result.hpp"
+#include "bpfload/system.hpp"
 
 namespace bpfload {
 
@@ -100,7 +101,11 @@ struct TestRunRequest {
 };
 
 /// Every kernel operation bpfload performs. Failures are ErrorKind::Kernel with errno
-/// and the command named ("bpf(MAP_CREATE): Operation not permitted").
+/// and the command named ("bpf(MAP_CREATE): Operation not permitted"). The map calls
+/// check span sizes first: a key must be key_size bytes (empty only where the map has no
+/// keys, or for map_next_key's "first key"), a value value_size bytes, or for per-CPU maps
+/// value_size rounded up to 8 times possible_cpus(); otherwise InvalidArgument naming
+/// both sizes, and nothing is read or written.
 class Kernel {
  public:
   virtual ~Kernel() = default;
@@ -130,17 +135,22 @@ class Kernel {
   virtual Result<Fd> obj_get(const std::string& path) = 0;
   /// Removes a pin (unlink). Used for rollback; also routed here so tests see it.
   virtual Status unpin(const std::string& path) = 0;
+
+  /// The filesystem and machine this kernel's objects live in: where pins are planned,
+  /// directories made and the CPU count read. A fake kernel returns its own fake.
+  virtual System& system() = 0;
 };
 
-/// The Kernel that makes real system calls. Thread-safe; lives for the process.
+/// The Kernel that makes real system calls; its system() is host_system(). Thread-safe;
+/// lives for the process. It changes no process state: raising RLIMIT_MEMLOCK on old
+/// kernels is the caller's explicit step (raise_memlock_limit() in system.hpp).
 [[nodiscard]] Kernel& system_kernel();
 
-/// Creates `dir` and its parents (mode 0700) as needed; the paths it created are
-/// appended to `created` so a failed load can remove them. Fails with Kernel (errno).
-[[nodiscard]] Status make_directories(const std::string& dir, std::vector<std::string>& created);
+/// The size a value span must have for a map: value_size, or for per-CPU maps
+/// value_size rounded up to 8 bytes times `possible_cpus`.
+[[nodiscard]] size_t map_value_span_size(uint32_t map_type, uint32_t value_size, unsigned possible_cpus);
 
-/// Checks that `path` is on a bpf filesystem (statfs magic). Fails with NotFound
-/// when it does not exist and InvalidArgument when it is another filesystem.
-[[nodiscard]] Status check_bpffs(const std::string& path);
+/// True for the map types whose lookups return one value per possible CPU.
+[[nodiscard]] bool is_per_cpu_map(uint32_t map_type) noexcept;
 
 }  // namespace bpfload

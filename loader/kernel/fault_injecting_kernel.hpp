@@ -53,6 +53,8 @@ class FaultInjectingKernel final : public Kernel {
   Status obj_pin(int fd, const std::string& path) override;
   Result<Fd> obj_get(const std::string& path) override;
   Status unpin(const std::string& path) override;
+  /// The inner kernel's System, not counted: faults are injected into kernel calls only.
+  System& system() override { return inner_.system(); }
 
  private:
   /// Counts a call and returns the errno to inject, or 0 to pass it through.

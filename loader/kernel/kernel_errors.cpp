@@ -1,7 +1,5 @@
 #include "kernel_errors.hpp"
 
-#include <sys/statfs.h>
-
 #include <cerrno>
 #include <string>
 #include <system_error>
@@ -31,19 +29,19 @@ std::string parent_directory(std::string_view path) {
 
 // True only when the directory exists and is not a bpffs: an unknown answer must not
 // produce a confident hint.
-bool known_not_bpffs(const std::string& dir) {
-  struct statfs fs {};
-  if (::statfs(dir.c_str(), &fs) != 0) return false;
-  return static_cast<unsigned long>(fs.f_type) != BPF_FS_MAGIC;
+bool known_not_bpffs(System* system, const std::string& dir) {
+  if (system == nullptr) return false;
+  Result<uint64_t> magic = system->filesystem_magic(dir);
+  return magic.ok() && *magic != BPF_FS_MAGIC;
 }
 
-std::string pin_hint(KernelCommand command, int err, std::string_view path) {
+std::string pin_hint(KernelCommand command, int err, std::string_view path, System* system) {
   const std::string dir = parent_directory(path);
   if (err == ENOENT) {
     return command == KernelCommand::ObjPin ? fmt::format("parent directory '{}' missing", dir)
                                             : std::string("nothing is pinned at this path");
   }
-  if ((err == EPERM || err == EINVAL || err == EACCES) && known_not_bpffs(dir)) {
+  if ((err == EPERM || err == EINVAL || err == EACCES) && known_not_bpffs(system, dir)) {
     return fmt::format("'{}' is not on a bpf filesystem; {}", dir, kMountHint);
   }
   if (err == EEXIST) return "a file is already pinned at this path";
@@ -81,9 +79,9 @@ std::string errno_text(int err) {
   return std::system_category().message(err);
 }
 
-std::string errno_hint(KernelCommand command, int err, std::string_view path) {
+std::string errno_hint(KernelCommand command, int err, std::string_view path, System* system) {
   if (command == KernelCommand::ObjPin || command == KernelCommand::ObjGet) {
-    return pin_hint(command, err, path);
+    return pin_hint(command, err, path, system);
   }
   if (err == EBADF) return "not an open BPF object fd";
   if (err == kKernelEnotsupp) return "this kernel does not support the requested feature";
@@ -135,11 +133,11 @@ std::string errno_hint(KernelCommand command, int err, std::string_view path) {
 }
 
 Error kernel_error(KernelCommand command, std::string_view subject, int err,
-                   std::string_view path) {
+                   std::string_view path, System* system) {
   std::string message(command_label(command));
   if (!subject.empty()) message += fmt::format(" {}", subject);
   message += fmt::format(": {}", errno_text(err));
-  const std::string hint = errno_hint(command, err, path);
+  const std::string hint = errno_hint(command, err, path, system);
   if (!hint.empty()) message += fmt::format(" ({})", hint);
   return make_error(ErrorKind::Kernel, std::move(message), err);
 }

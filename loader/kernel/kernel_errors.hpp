@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "bpfload/result.hpp"
+#include "bpfload/system.hpp"
 
 namespace bpfload {
 
@@ -30,13 +31,15 @@ enum class KernelCommand {
 [[nodiscard]] std::string_view command_label(KernelCommand command) noexcept;
 
 /// A hint for `err` from `command`, or "" when the errno speaks for itself.
-/// `path` is the pin path for OBJ_PIN / OBJ_GET (used to check the filesystem).
-[[nodiscard]] std::string errno_hint(KernelCommand command, int err, std::string_view path = {});
+/// `path` is the pin path for OBJ_PIN / OBJ_GET; with a `system`, its directory's
+/// filesystem is checked so a pin outside bpffs says how to mount one.
+[[nodiscard]] std::string errno_hint(KernelCommand command, int err, std::string_view path = {},
+                                     System* system = nullptr);
 
 /// ErrorKind::Kernel error reading "<label> <subject>: <strerror>[ (hint)]", with sys_errno set.
 /// `subject` may be empty, e.g. "for map 'counters'" or "at '/sys/fs/bpf/x'".
 [[nodiscard]] Error kernel_error(KernelCommand command, std::string_view subject, int err,
-                                 std::string_view path = {});
+                                 std::string_view path = {}, System* system = nullptr);
 
 /// strerror without the thread-safety caveats of strerror().
 [[nodiscard]] std::string errno_text(int err);

@@ -1,41 +1,23 @@
 // The Kernel that makes real system calls: libbpf's thin bpf() wrappers for everything
 // except BPF_PROG_LOAD (kernel_prog_load.cpp). Stateless, hence thread-safe.
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <mutex>
 #include <string>
 
 #include <bpf/bpf.h>
-#include <linux/magic.h>
 
 #include <fmt/format.h>
 
 #include "bpfload/kernel.hpp"
 #include "kernel_errors.hpp"
 #include "kernel_prog_load.hpp"
+#include "map_spans.hpp"
 
 namespace bpfload {
 namespace {
-
-// Linux 5.11 charges BPF memory to the memory cgroup; before it, maps and programs
-// count against RLIMIT_MEMLOCK, whose default (64 KiB) is too small for most objects.
-void raise_memlock_on_old_kernels() {
-  utsname name {};
-  if (::uname(&name) != 0) return;
-  unsigned major = 0;
-  unsigned minor = 0;
-  if (std::sscanf(name.release, "%u.%u", &major, &minor) != 2) return;
-  if (major > 5 || (major == 5 && minor >= 11)) return;
-  const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
-  (void)::setrlimit(RLIMIT_MEMLOCK, &unlimited);  // best effort: EPERM hints mention it
-}
 
 std::string fd_subject(int fd) { return fmt::format("on fd {}", fd); }
 
@@ -48,8 +30,42 @@ const void* key_pointer(std::span<const std::byte> key) {
   return key.empty() ? nullptr : key.data();
 }
 
+Result<MapInfo> read_map_info(int map_fd) {
+  bpf_map_info info {};
+  uint32_t length = sizeof(info);
+  if (bpf_obj_get_info_by_fd(map_fd, &info, &length) != 0) {
+    return kernel_error(KernelCommand::ObjGetInfo, fmt::format("for map fd {}", map_fd), errno);
+  }
+  MapInfo result;
+  result.id = info.id;
+  result.type = info.type;
+  result.key_size = info.key_size;
+  result.value_size = info.value_size;
+  result.max_entries = info.max_entries;
+  result.flags = info.map_flags;
+  result.name.assign(info.name, strnlen(info.name, sizeof(info.name)));
+  return result;
+}
+
+/// The spans of a map call checked against the map the fd refers to (one
+/// OBJ_GET_INFO_BY_FD first), so a short span never lets the kernel write past it.
+Status check_spans(std::string_view call, int map_fd, size_t key_bytes, KeyUse key_use,
+                   std::optional<size_t> value_bytes) {
+  Result<MapInfo> info = read_map_info(map_fd);
+  if (!info.ok()) return std::move(info).error().with_context(fmt::format("{}: check the span sizes", call));
+  unsigned cpus = 1;
+  if (value_bytes && is_per_cpu_map(info->type)) {
+    Result<unsigned> possible = host_system().possible_cpus();
+    if (!possible.ok()) return std::move(possible).error().with_context(fmt::format("{} on a per-CPU map", call));
+    cpus = *possible;
+  }
+  return check_map_spans(call, map_fd, *info, cpus, key_bytes, key_use, value_bytes);
+}
+
 class SystemKernel final : public Kernel {
  public:
+  System& system() override { return host_system(); }
+
   Result<Fd> map_create(const MapCreateRequest& request) override {
     bpf_map_create_opts opts {};
     opts.sz = sizeof(opts);
@@ -72,21 +88,29 @@ class SystemKernel final : public Kernel {
 
   Status map_update(int map_fd, std::span<const std::byte> key, std::span<const std::byte> value,
                     uint64_t flags) override {
+    BPFLOAD_TRY(check_spans("map update", map_fd, key.size(), KeyUse::Exact, value.size()));
     return status_of(bpf_map_update_elem(map_fd, key_pointer(key), value.data(), flags),
                      KernelCommand::MapUpdate, map_fd);
   }
 
   Status map_lookup(int map_fd, std::span<const std::byte> key, std::span<std::byte> value) override {
+    BPFLOAD_TRY(check_spans("map lookup", map_fd, key.size(), KeyUse::Exact, value.size()));
     return status_of(bpf_map_lookup_elem(map_fd, key_pointer(key), value.data()),
                      KernelCommand::MapLookup, map_fd);
   }
 
   Status map_delete(int map_fd, std::span<const std::byte> key) override {
+    BPFLOAD_TRY(check_spans("map delete", map_fd, key.size(), KeyUse::Exact, std::nullopt));
     return status_of(bpf_map_delete_elem(map_fd, key_pointer(key)), KernelCommand::MapDelete, map_fd);
   }
 
   Result<bool> map_next_key(int map_fd, std::span<const std::byte> key,
                             std::span<std::byte> next_key) override {
+    Result<MapInfo> info = read_map_info(map_fd);
+    if (!info.ok()) return std::move(info).error().with_context("map next key: check the span sizes");
+    BPFLOAD_TRY(check_map_spans("map next key", map_fd, *info, 1, key.size(), KeyUse::ExactOrEmpty, std::nullopt));
+    BPFLOAD_TRY(check_map_spans("map next key (next key)", map_fd, *info, 1, next_key.size(), KeyUse::Exact,
+                                std::nullopt));
     if (bpf_map_get_next_key(map_fd, key_pointer(key), next_key.data()) == 0) return true;
     if (errno == ENOENT) return false;
     return kernel_error(KernelCommand::MapNextKey, fd_subject(map_fd), errno);
@@ -96,22 +120,7 @@ class SystemKernel final : public Kernel {
     return status_of(bpf_map_freeze(map_fd), KernelCommand::MapFreeze, map_fd);
   }
 
-  Result<MapInfo> map_info(int map_fd) override {
-    bpf_map_info info {};
-    uint32_t length = sizeof(info);
-    if (bpf_obj_get_info_by_fd(map_fd, &info, &length) != 0) {
-      return kernel_error(KernelCommand::ObjGetInfo, fmt::format("for map fd {}", map_fd), errno);
-    }
-    MapInfo result;
-    result.id = info.id;
-    result.type = info.type;
-    result.key_size = info.key_size;
-    result.value_size = info.value_size;
-    result.max_entries = info.max_entries;
-    result.flags = info.map_flags;
-    result.name.assign(info.name, strnlen(info.name, sizeof(info.name)));
-    return result;
-  }
+  Result<MapInfo> map_info(int map_fd) override { return read_map_info(map_fd); }
 
   ProgLoadOutcome prog_load(const ProgLoadRequest& request) override {
     return raw_prog_load(request);
@@ -186,14 +195,15 @@ class SystemKernel final : public Kernel {
   Status obj_pin(int fd, const std::string& path) override {
     if (bpf_obj_pin(fd, path.c_str()) == 0) return {};
     const int err = errno;
-    return kernel_error(KernelCommand::ObjPin, fmt::format("of fd {} at '{}'", fd, path), err, path);
+    return kernel_error(KernelCommand::ObjPin, fmt::format("of fd {} at '{}'", fd, path), err, path,
+                        &host_system());
   }
 
   Result<Fd> obj_get(const std::string& path) override {
     const int fd = bpf_obj_get(path.c_str());
     if (fd >= 0) return Fd(fd);
     const int err = errno;
-    return kernel_error(KernelCommand::ObjGet, fmt::format("of '{}'", path), err, path);
+    return kernel_error(KernelCommand::ObjGet, fmt::format("of '{}'", path), err, path, &host_system());
   }
 
   Status unpin(const std::string& path) override {
@@ -205,51 +215,8 @@ class SystemKernel final : public Kernel {
 }  // namespace
 
 Kernel& system_kernel() {
-  static std::once_flag memlock_once;
-  std::call_once(memlock_once, raise_memlock_on_old_kernels);
   static SystemKernel kernel;
   return kernel;
-}
-
-Status make_directories(const std::string& dir, std::vector<std::string>& created) {
-  if (dir.empty()) return make_error(ErrorKind::InvalidArgument, "make directories: empty path");
-  // Walk every prefix ending before a '/', then the whole path, so parents come first
-  // in `created` and a rollback can remove them in reverse.
-  for (size_t end = 1; end <= dir.size(); ++end) {
-    if (end != dir.size() && dir[end] != '/') continue;
-    const std::string prefix = dir.substr(0, end);
-    if (prefix.back() == '/') continue;
-    if (::mkdir(prefix.c_str(), 0700) == 0) {
-      created.push_back(prefix);
-      continue;
-    }
-    const int err = errno;
-    struct stat st {};
-    if (err == EEXIST && ::stat(prefix.c_str(), &st) == 0) {
-      if (S_ISDIR(st.st_mode)) continue;
-      return make_error(ErrorKind::Kernel,
-                        fmt::format("mkdir '{}': exists and is not a directory", prefix), ENOTDIR);
-    }
-    return make_error(ErrorKind::Kernel, fmt::format("mkdir '{}': {}", prefix, errno_text(err)), err);
-  }
-  return {};
-}
-
-Status check_bpffs(const std::string& path) {
-  struct statfs fs {};
-  if (::statfs(path.c_str(), &fs) != 0) {
-    const int err = errno;
-    if (err == ENOENT) {
-      return make_error(ErrorKind::NotFound, fmt::format("bpffs check: '{}' does not exist", path), err);
-    }
-    return make_error(ErrorKind::Kernel, fmt::format("statfs '{}': {}", path, errno_text(err)), err);
-  }
-  const auto type = static_cast<unsigned long>(fs.f_type);
-  if (type == BPF_FS_MAGIC) return {};
-  return make_error(ErrorKind::InvalidArgument,
-                    fmt::format("'{}' is not on a bpf filesystem (filesystem magic {:#x}); mount one "
-                                "with 'mount -t bpf bpf /sys/fs/bpf'",
-                                path, type));
 }
 
 }  // namespace bpfload

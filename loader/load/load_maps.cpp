@@ -5,12 +5,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cstdio>
-#include <fstream>
 #include <set>
 #include <string>
 
-#include <bpf/libbpf.h>
 #include <fmt/format.h>
 
 #include "bpfload/kernel_names.hpp"
@@ -38,32 +35,17 @@ bool is_map_in_map(uint32_t type) {
   return type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_HASH_OF_MAPS;
 }
 
-// The kernel sizes perf event arrays by CPU when asked for 0 entries through libbpf;
-// do the same so legacy perf-buffer objects load unchanged.
-uint32_t possible_cpus() {
-  std::ifstream in("/sys/devices/system/cpu/possible");
-  std::string ranges;
-  std::getline(in, ranges);
-  uint32_t highest = 0;
-  size_t pos = 0;
-  while (pos < ranges.size()) {
-    size_t end = ranges.find(',', pos);
-    if (end == std::string::npos) end = ranges.size();
-    const std::string part = ranges.substr(pos, end - pos);
-    unsigned first = 0;
-    unsigned last = 0;
-    const int fields = std::sscanf(part.c_str(), "%u-%u", &first, &last);
-    if (fields >= 1) highest = std::max<uint32_t>(highest, fields == 2 ? last : first);
-    pos = end + 1;
-  }
-  return highest + 1;
-}
-
-MapDefinition definition_of(const MapSpec& spec, const MapOverride* override) {
+Result<MapDefinition> definition_of(LoadContext& context, const MapSpec& spec, const MapOverride* override) {
   MapDefinition def{spec.type, spec.key_size, spec.value_size, spec.max_entries, spec.flags};
   if (override != nullptr && override->max_entries) def.max_entries = *override->max_entries;
   if (override != nullptr && override->flags) def.flags = *override->flags;
-  if (def.max_entries == 0 && def.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) def.max_entries = possible_cpus();
+  if (def.max_entries == 0 && def.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
+    // libbpf sizes a perf event array by CPU when it asks for 0 entries; do the same so
+    // legacy perf-buffer objects load unchanged.
+    Result<unsigned> cpus = context.kernel.system().possible_cpus();
+    if (!cpus.ok()) return std::move(cpus).error().with_context(fmt::format("map '{}': size it by CPU", spec.name));
+    def.max_entries = *cpus;
+  }
   return def;
 }
 
@@ -132,7 +114,9 @@ Result<int> inner_template(LoadContext& context, size_t index, Fd& owned) {
                                   "inner_map override",
                                   outer.name, map_type_name(outer.type)));
   const MapOverride* inner_override = inner_name.empty() ? nullptr : context.override_for(inner_name);
-  const MapDefinition def = definition_of(*inner, inner_override);
+  Result<MapDefinition> inner_def = definition_of(context, *inner, inner_override);
+  if (!inner_def.ok()) return std::move(inner_def).error();
+  const MapDefinition def = *inner_def;
   MapCreateRequest request = request_for(context, *inner, def);
   if (request.name.empty()) request.name = kernel_object_name(outer.name + "_inner");
   if (is_map_in_map(inner->type)) {
@@ -172,7 +156,9 @@ Result<Fd> open_reused_map(LoadContext& context, const MapSpec& spec, const MapD
 Status load_one_map(LoadContext& context, size_t index) {
   const MapSpec& spec = context.spec.maps[index];
   const MapOverride* override = context.override_for(spec.name);
-  const MapDefinition def = definition_of(spec, override);
+  Result<MapDefinition> definition = definition_of(context, spec, override);
+  if (!definition.ok()) return std::move(definition).error();
+  const MapDefinition def = *definition;
   MapResult& result = context.report.maps[index];
   result.name = spec.name;
   result.type = def.type;
@@ -187,11 +173,15 @@ Status load_one_map(LoadContext& context, size_t index) {
   std::string reuse_path;
   if (context.options.pin && override != nullptr && override->reuse_path) {
     reuse_path = *override->reuse_path;
-    if (!path_exists(reuse_path))
+    Result<bool> exists = path_exists(context.kernel.system(), reuse_path);
+    if (!exists.ok()) return std::move(exists).error().with_context(fmt::format("map '{}': reuse path", spec.name));
+    if (!*exists)
       return make_error(ErrorKind::NotFound,
                         fmt::format("map '{}': reuse path {} does not exist", spec.name, reuse_path), ENOENT);
-  } else if (*pin_path && path_exists(**pin_path)) {
-    reuse_path = **pin_path;
+  } else if (*pin_path) {
+    Result<bool> exists = path_exists(context.kernel.system(), **pin_path);
+    if (!exists.ok()) return std::move(exists).error().with_context(fmt::format("map '{}': pin path", spec.name));
+    if (*exists) reuse_path = **pin_path;
   }
 
   if (!reuse_path.empty()) {

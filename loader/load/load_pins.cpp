@@ -1,8 +1,5 @@
 #include "load_pins.hpp"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -23,14 +20,15 @@ std::string parent_of(const std::string& path) {
 
 }  // namespace
 
-bool path_exists(const std::string& path) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0;
+Result<bool> path_exists(System& system, const std::string& path) {
+  Result<FileKind> kind = system.file_kind(path, false);
+  if (!kind.ok()) return std::move(kind).error();
+  return *kind != FileKind::Missing;
 }
 
 Status PinJournal::make_directories(const std::string& dir) {
   std::vector<std::string> created;
-  Status made = bpfload::make_directories(dir, created);
+  Status made = bpfload::make_directories(kernel_.system(), dir, created);
   for (std::string& path : created) entries_.push_back(Entry{true, std::move(path)});
   if (!made.ok()) return made.error().with_context(fmt::format("create directory {}", dir));
   return {};
@@ -49,7 +47,7 @@ Status PinJournal::pin(int fd, const std::string& path) {
 void PinJournal::rollback() {
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
     if (it->is_directory) {
-      ::rmdir(it->path.c_str());
+      (void)kernel_.system().remove_directory(it->path);
     } else {
       (void)kernel_.unpin(it->path);
     }
@@ -93,14 +91,17 @@ Result<std::optional<std::string>> map_pin_path(const std::string& name, Pinning
   return std::optional<std::string>{};
 }
 
-Status check_pin_root(const std::string& path, std::string_view what) {
+Status check_pin_root(System& system, const std::string& path, std::string_view what) {
   std::string existing = path;
-  while (!path_exists(existing)) {
+  for (;;) {
+    Result<bool> exists = path_exists(system, existing);
+    if (!exists.ok()) return std::move(exists).error().with_context(fmt::format("{} {}", what, path));
+    if (*exists) break;
     const std::string parent = parent_of(existing);
     if (parent == existing) break;
     existing = parent;
   }
-  Status on_bpffs = check_bpffs(existing);
+  Status on_bpffs = check_bpffs(system, existing);
   if (on_bpffs.ok()) return {};
   Error error = on_bpffs.error();
   const std::string cause = error.kind == ErrorKind::InvalidArgument

@@ -1,8 +1,6 @@
 // Programs: link, BPF_PROG_LOAD with a verifier log that is never silently cut, and
 // the numbers the kernel reports afterwards. Once maps exist, programs do not depend on
 // each other, so they are verified in parallel; results stay in spec order.
-#include <sys/utsname.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -29,22 +27,16 @@ constexpr size_t kLogLevel2StartSize = 1024 * 1024;
 constexpr size_t kLogMaxSize = UINT32_MAX >> 2;  // the kernel refuses bigger log buffers
 constexpr unsigned kMaxDefaultThreads = 8;
 
-/// LINUX_VERSION_CODE of the running kernel, as kprobe programs on old kernels need it.
-uint32_t running_kernel_version() {
-  utsname names{};
-  if (uname(&names) != 0) return 0;
-  unsigned major = 0;
-  unsigned minor = 0;
-  unsigned patch = 0;
-  if (std::sscanf(names.release, "%u.%u.%u", &major, &minor, &patch) < 2) return 0;
-  return (major << 16) + (minor << 8) + std::min(patch, 255u);
-}
-
-uint32_t kern_version_for(const LoadContext& context, const ProgramSpec& program) {
+/// The kern_version a program is loaded with: the option, the object's `version`
+/// section, or for kprobes (which kernels before 5.0 refuse without it) the running
+/// kernel's LINUX_VERSION_CODE.
+Result<uint32_t> kern_version_for(const LoadContext& context, const ProgramSpec& program) {
   if (context.options.kern_version) return *context.options.kern_version;
   if (context.spec.kern_version) return *context.spec.kern_version;
-  if (program.type == BPF_PROG_TYPE_KPROBE) return running_kernel_version();
-  return 0;
+  if (program.type != BPF_PROG_TYPE_KPROBE) return uint32_t{0};
+  Result<std::string> release = context.kernel.system().kernel_release();
+  if (!release.ok()) return std::move(release).error();
+  return kernel_version_code(*release);
 }
 
 bool is_networking(uint32_t type) {
@@ -134,7 +126,15 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
   request.license = context.spec.license;
   request.insns = linked->insns;
   request.expected_attach_type = program.expected_attach_type;
-  request.kern_version = kern_version_for(context, program);
+  Result<uint32_t> kern_version = kern_version_for(context, program);
+  if (!kern_version.ok()) {
+    result.error = fmt::format("program '{}': kernel version for kern_version: {}", program.name,
+                               kern_version.error().message);
+    result.sys_errno = kern_version.error().sys_errno;
+    kind = kern_version.error().kind;
+    return;
+  }
+  request.kern_version = *kern_version;
   request.prog_flags = program.prog_flags;
   if (context.btf_fd.valid() && !linked->func_info.empty()) {
     request.prog_btf_fd = context.btf_fd.get();

@@ -10,10 +10,7 @@ namespace {
 
 TEST(CliPrivileges, LoadWithoutCapabilitiesExplainsWhatIsMissing) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
-  if (run_command("command -v capsh").exit_code != 0) {
-    if (kernel_required()) FAIL() << "capsh (libcap2-bin) is needed to drop capabilities";
-    GTEST_SKIP() << "capsh (libcap2-bin) is not installed";
-  }
+  BPFLOAD_REQUIRE_TOOL_OR_SKIP("capsh");  // libcap2-bin
   const std::string object = bpf_object("sample_xdp_legacy.o");
   const CommandResult result =
       run_command("capsh --drop=cap_bpf,cap_sys_admin,cap_perfmon,cap_net_admin -- -c " +

@@ -45,6 +45,7 @@ class CountingKernel final : public Kernel {
   Status obj_pin(int, const std::string&) override { return bump_status(); }
   Result<Fd> obj_get(const std::string&) override { return bump(Fd()); }
   Status unpin(const std::string&) override { return bump_status(); }
+  System& system() override { return host_system(); }
 
  private:
   template <typename T>

@@ -505,11 +505,11 @@ TEST(Filesystem, MakeDirectoriesRecordsOnlyCreated) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   test::TempBpffsDir dir;
   std::vector<std::string> created;
-  ASSERT_TRUE(make_directories(dir.path() + "/a/b/c", created).ok());
+  ASSERT_TRUE(make_directories(host_system(), dir.path() + "/a/b/c", created).ok());
   EXPECT_EQ(created, (std::vector<std::string>{dir.path() + "/a", dir.path() + "/a/b",
                                                dir.path() + "/a/b/c"}));
   std::vector<std::string> again;
-  ASSERT_TRUE(make_directories(dir.path() + "/a/b/d/", again).ok());
+  ASSERT_TRUE(make_directories(host_system(), dir.path() + "/a/b/d/", again).ok());
   EXPECT_EQ(again, (std::vector<std::string>{dir.path() + "/a/b/d"}));
   struct stat st {};
   ASSERT_EQ(::stat((dir.path() + "/a/b/d").c_str(), &st), 0);
@@ -522,7 +522,7 @@ TEST(Filesystem, MakeDirectoriesThroughAFileFails) {
   Fd map = make_map(BPF_MAP_TYPE_ARRAY, 1);
   ASSERT_TRUE(system_kernel().obj_pin(map.get(), dir.path() + "/file").ok());
   std::vector<std::string> created;
-  Status status = make_directories(dir.path() + "/file/sub", created);
+  Status status = make_directories(host_system(), dir.path() + "/file/sub", created);
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().kind, ErrorKind::Kernel);
   EXPECT_NE(status.error().sys_errno, 0);
@@ -531,12 +531,12 @@ TEST(Filesystem, MakeDirectoriesThroughAFileFails) {
 
 TEST(Filesystem, CheckBpffs) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
-  EXPECT_TRUE(check_bpffs("/sys/fs/bpf").ok());
-  Status proc = check_bpffs("/proc");
+  EXPECT_TRUE(check_bpffs(host_system(), "/sys/fs/bpf").ok());
+  Status proc = check_bpffs(host_system(), "/proc");
   ASSERT_FALSE(proc.ok());
   EXPECT_EQ(proc.error().kind, ErrorKind::InvalidArgument);
   EXPECT_NE(proc.error().message.find("mount -t bpf"), std::string::npos);
-  Status missing = check_bpffs("/sys/fs/bpf/definitely/not/here");
+  Status missing = check_bpffs(host_system(), "/sys/fs/bpf/definitely/not/here");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().kind, ErrorKind::NotFound);
 }

@@ -28,7 +28,7 @@ struct PrepinnedMap {
 PrepinnedMap pin_globals_map(const std::string& pin_root) {
   PrepinnedMap prepinned;
   std::vector<std::string> created;
-  EXPECT_TRUE(make_directories(pin_root + "/tc/globals", created).ok());
+  EXPECT_TRUE(make_directories(host_system(), pin_root + "/tc/globals", created).ok());
   MapCreateRequest request;
   request.type = BPF_MAP_TYPE_ARRAY;
   request.name = "prepinned";

@@ -168,30 +168,8 @@ TEST(LoadErrors, OnlyProgramsLeavesOtherTailCallSlotsEmpty) {
   EXPECT_EQ(read_map<uint32_t>(loaded->map_fd("tail_marks"), 3), 0xdeadu);
 }
 
-TEST(LoadErrors, OptionsAreCheckedBeforeTheKernelIsTouched) {
-  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
-  TempBpffsDir pins;
-  LoadOptions options = test_options(pins.path());
-  options.maps["no_such_map"].max_entries = 4;
-  Result<LoadedObject> override_missing = load_object(parse_test_object("legacy_libbpf.o"), options);
-  ASSERT_FALSE(override_missing.ok());
-  EXPECT_EQ(override_missing.error().kind, ErrorKind::NotFound);
-  EXPECT_NE(override_missing.error().message.find("no_such_map"), std::string::npos);
-
-  ObjectSpec unknown = parse_test_object("legacy_libbpf.o");
-  unknown.programs[0].type = 0;
-  Result<LoadedObject> untyped = load_object(unknown, test_options(pins.path()));
-  ASSERT_FALSE(untyped.ok());
-  EXPECT_EQ(untyped.error().kind, ErrorKind::InvalidArgument);
-  EXPECT_EQ(untyped.error().message,
-            "program 'count_packets' in section 'socket': unknown program type; override it (--type socket=TYPE)");
-
-  Result<ObjectSpec> big_endian = parse_object_file(bpf_object("legacy_libbpf.bpfeb.o"));
-  ASSERT_TRUE(big_endian.ok()) << error_text(big_endian);
-  Result<LoadedObject> foreign = load_object(*big_endian, test_options(pins.path()));
-  ASSERT_FALSE(foreign.ok());
-  EXPECT_EQ(foreign.error().kind, ErrorKind::Unsupported);
-}
+// OptionsAreCheckedBeforeTheKernelIsTouched: tests/fake/test_fake_load.cpp counts the
+// kernel calls (none) with the fake kernel.
 
 TEST(LoadErrors, UnknownMapTypeIsNamed) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();

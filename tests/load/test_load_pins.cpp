@@ -50,7 +50,7 @@ TEST(LoadPins, MismatchedPinnedMapIsRefusedWithBothSpecs) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   TempBpffsDir pins;
   std::vector<std::string> created;
-  ASSERT_TRUE(make_directories(pins.path() + "/tc/globals", created).ok());
+  ASSERT_TRUE(make_directories(host_system(), pins.path() + "/tc/globals", created).ok());
   MapCreateRequest request;
   request.type = BPF_MAP_TYPE_HASH;
   request.name = "squatter";
@@ -208,12 +208,45 @@ TEST(LoadPins, PinRootMustBeOnBpffs) {
 TEST(LoadPins, PinFalseCreatesNoPinAndReusesNothing) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   TempBpffsDir pins;
+  // A map that matches the object's iproute2_globals_map, pinned where the object asks
+  // for it: an ordinary load would reuse it, a load with pin = false must not.
+  std::vector<std::string> created;
+  ASSERT_TRUE(make_directories(host_system(), pins.path() + "/tc/globals", created).ok());
+  MapCreateRequest request;
+  request.type = BPF_MAP_TYPE_ARRAY;
+  request.name = "iproute2_globals_map";
+  request.key_size = 4;
+  request.value_size = 8;
+  request.max_entries = 2;
+  Result<Fd> pinned = system_kernel().map_create(request);
+  ASSERT_TRUE(pinned.ok()) << error_text(pinned);
+  const std::string path = pins.path() + "/tc/globals/iproute2_globals_map";
+  ASSERT_TRUE(system_kernel().obj_pin(pinned->get(), path).ok());
+  Result<MapInfo> pinned_info = system_kernel().map_info(pinned->get());
+  ASSERT_TRUE(pinned_info.ok());
+  {
+    LoadReport reusing;
+    Result<LoadedObject> ordinary = load_object(parse_test_object("legacy_iproute2.o"), test_options(pins.path()),
+                                                &reusing);
+    ASSERT_TRUE(ordinary.ok()) << error_text(ordinary);
+    const MapResult* globals = find_map_result(reusing, "iproute2_globals_map");
+    ASSERT_NE(globals, nullptr);
+    ASSERT_TRUE(globals->reused) << "the pin must be reusable, or this test proves nothing";
+  }
+  const std::vector<std::string> before = tree_below(pins.path());
+
   LoadOptions options = test_options(pins.path());
   options.pin_dir = pins.path() + "/never";
   options.pin = false;
-  Result<LoadedObject> loaded = load_object(parse_test_object("legacy_iproute2.o"), options);
+  LoadReport report;
+  Result<LoadedObject> loaded = load_object(parse_test_object("legacy_iproute2.o"), options, &report);
   ASSERT_TRUE(loaded.ok()) << error_text(loaded);
-  EXPECT_TRUE(tree_below(pins.path()).empty());
+  const MapResult* globals = find_map_result(report, "iproute2_globals_map");
+  ASSERT_NE(globals, nullptr);
+  EXPECT_FALSE(globals->reused);
+  EXPECT_NE(globals->id, pinned_info->id) << "the pinned map was reused";
+  for (const MapResult& map : report.maps) EXPECT_FALSE(map.reused) << map.name;
+  EXPECT_EQ(tree_below(pins.path()), before) << "a pin or directory was created";
 }
 
 }  // namespace

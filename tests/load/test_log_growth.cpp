@@ -63,6 +63,7 @@ class ScriptedLogKernel final : public Kernel {
   Status obj_pin(int fd, const std::string& path) override { return system_kernel().obj_pin(fd, path); }
   Result<Fd> obj_get(const std::string& path) override { return system_kernel().obj_get(path); }
   Status unpin(const std::string& path) override { return system_kernel().unpin(path); }
+  System& system() override { return system_kernel().system(); }
 
  private:
   std::mutex mutex_;

@@ -218,7 +218,7 @@ TEST(VerifyKernel, KeepsNoFdsAndMakesNoPins) {
 
 TEST(VerifyKernel, LegacyObjectsCarryLineInfoIntoTheKernel) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
-  if (test::run_command("command -v bpftool").exit_code != 0) GTEST_SKIP() << "bpftool not installed";
+  BPFLOAD_REQUIRE_TOOL_OR_SKIP("bpftool");
   for (std::string name : {"legacy_libbpf", "legacy_libbpf_early", "legacy_samples", "legacy_samples_24",
                            "legacy_iproute2", "samples_tail_calls", "mixed_maps"}) {
     SCOPED_TRACE(name);

@@ -1,0 +1,52 @@
+#include "map_spans.hpp"
+
+#include <linux/bpf.h>
+
+#include <fmt/format.h>
+
+#include "bpfload/kernel_names.hpp"
+
+namespace bpfload {
+
+bool is_per_cpu_map(uint32_t map_type) noexcept {
+  switch (map_type) {
+    case BPF_MAP_TYPE_PERCPU_HASH:
+    case BPF_MAP_TYPE_PERCPU_ARRAY:
+    case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+    case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+size_t map_value_span_size(uint32_t map_type, uint32_t value_size, unsigned possible_cpus) {
+  if (!is_per_cpu_map(map_type)) return value_size;
+  // The kernel copies each CPU's value into an 8-byte aligned slot.
+  return ((size_t{value_size} + 7) / 8 * 8) * possible_cpus;
+}
+
+Status check_map_spans(std::string_view call, int map_fd, const MapInfo& info, unsigned possible_cpus,
+                       size_t key_bytes, KeyUse key_use, std::optional<size_t> value_bytes) {
+  const std::string map = fmt::format("{} map '{}' (fd {})", map_type_name(info.type), info.name, map_fd);
+  const bool key_fits = key_bytes == info.key_size || (key_use == KeyUse::ExactOrEmpty && key_bytes == 0);
+  if (!key_fits) {
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("{} on {}: the key is {} bytes but the map's key_size is {}", call, map,
+                                  key_bytes, info.key_size));
+  }
+  if (!value_bytes) return {};
+  const size_t wanted = map_value_span_size(info.type, info.value_size, possible_cpus);
+  if (*value_bytes == wanted) return {};
+  if (is_per_cpu_map(info.type)) {
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("{} on {}: the value is {} bytes but the map needs {} (value_size {} "
+                                  "rounded up to 8, times {} possible CPUs)",
+                                  call, map, *value_bytes, wanted, info.value_size, possible_cpus));
+  }
+  return make_error(ErrorKind::InvalidArgument,
+                    fmt::format("{} on {}: the value is {} bytes but the map's value_size is {}", call, map,
+                                *value_bytes, info.value_size));
+}
+
+}  // namespace bpfload

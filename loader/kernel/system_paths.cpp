@@ -1,0 +1,64 @@
+// Path logic over the System interface: directory trees for pins, the bpffs check, and
+// the kernel version code. No system call of its own, so it works on a fake System too.
+#include <linux/magic.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "bpfload/system.hpp"
+
+namespace bpfload {
+
+Status make_directories(System& system, const std::string& dir, std::vector<std::string>& created) {
+  if (dir.empty()) return make_error(ErrorKind::InvalidArgument, "make directories: empty path");
+  // Walk every prefix ending before a '/', then the whole path, so parents come first
+  // in `created` and a rollback can remove them in reverse.
+  for (size_t end = 1; end <= dir.size(); ++end) {
+    if (end != dir.size() && dir[end] != '/') continue;
+    const std::string prefix = dir.substr(0, end);
+    if (prefix.back() == '/') continue;
+    Status made = system.make_directory(prefix);
+    if (made.ok()) {
+      created.push_back(prefix);
+      continue;
+    }
+    if (made.error().sys_errno != EEXIST) return made;
+    Result<FileKind> kind = system.file_kind(prefix, true);
+    if (!kind.ok()) return std::move(kind).error();
+    if (*kind == FileKind::Directory) continue;
+    return make_error(ErrorKind::Kernel, fmt::format("mkdir '{}': exists and is not a directory", prefix),
+                      ENOTDIR);
+  }
+  return {};
+}
+
+Status check_bpffs(System& system, const std::string& path) {
+  Result<uint64_t> magic = system.filesystem_magic(path);
+  if (!magic.ok()) {
+    Error error = std::move(magic).error();
+    if (error.kind == ErrorKind::NotFound) error.message = fmt::format("bpffs check: '{}' does not exist", path);
+    return error;
+  }
+  if (*magic == BPF_FS_MAGIC) return {};
+  return make_error(ErrorKind::InvalidArgument,
+                    fmt::format("'{}' is not on a bpf filesystem (filesystem magic {:#x}); mount one "
+                                "with 'mount -t bpf bpf /sys/fs/bpf'",
+                                path, *magic));
+}
+
+Result<uint32_t> kernel_version_code(const std::string& release) {
+  unsigned major = 0;
+  unsigned minor = 0;
+  unsigned patch = 0;
+  if (std::sscanf(release.c_str(), "%u.%u.%u", &major, &minor, &patch) < 2 || major > 255 || minor > 255) {
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("kernel release '{}' does not start with MAJOR.MINOR", release));
+  }
+  return (major << 16) + (minor << 8) + std::min(patch, 255u);
+}
+
+}  // namespace bpfload
