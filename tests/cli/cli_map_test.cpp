@@ -1,4 +1,6 @@
 // `bpfload map ...` on pinned maps, checked against what the kernel holds.
+#include <unistd.h>
+
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -28,6 +30,41 @@ std::string create_map(const std::string& path, const std::string& type, int key
                                            " --max-entries " + std::to_string(max));
   EXPECT_EQ(result.exit_code, 0) << result.err;
   return path;
+}
+
+TEST(CliMap, EveryNumberOptionHasOneGrammar) {
+  // Refused before anything reaches the kernel, so no privileges are needed.
+  for (const std::string& options : {std::string("--key-size 4 --value-size 010 --max-entries 4"),
+                                     std::string("--key-size 4 --value-size 4 --max-entries 4 --flags 010"),
+                                     std::string("--key-size 04 --value-size 4 --max-entries 4"),
+                                     std::string("--key-size 4 --value-size 4 --max-entries 4x"),
+                                     std::string("--key-size 4 --value-size 4 --max-entries 0x100000000")}) {
+    SCOPED_TRACE(options);
+    const CommandResult result =
+        run_bpfload("map create /sys/fs/bpf/bpfload-never-" + std::to_string(getpid()) + " --type array " + options);
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_NE(result.err.find("(numbers are decimal, e.g. 16, or 0x hex, e.g. 0x10)"), std::string::npos)
+        << result.err;
+  }
+  const CommandResult level = run_bpfload("load " + bpf_object("sample_xdp_legacy.o") + " --log-level 01");
+  EXPECT_EQ(level.exit_code, 2) << level.err;
+  EXPECT_NE(level.err.find("leading zero"), std::string::npos) << level.err;
+}
+
+TEST(CliMap, HexSizesAreTheSameNumbersAsDecimal) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir dir;
+  const std::string map = dir.path() + "/hex_sizes";
+  const CommandResult created = run_bpfload("map create " + map +
+                                            " --type array --key-size 0x4 --value-size 0X8 --max-entries 16 --flags 0x0");
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  Result<Fd> fd = system_kernel().obj_get(map);
+  ASSERT_TRUE(fd.ok());
+  Result<MapInfo> info = system_kernel().map_info(fd->get());
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->key_size, 4u);
+  EXPECT_EQ(info->value_size, 8u);
+  EXPECT_EQ(info->max_entries, 16u);
 }
 
 TEST(CliMap, CreateUpdateLookupDumpArray) {

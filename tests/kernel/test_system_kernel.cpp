@@ -543,3 +543,48 @@ TEST(Filesystem, CheckBpffs) {
 
 }  // namespace
 }  // namespace bpfload
+
+namespace bpfload {
+namespace {
+
+TEST(SystemKernelSpans, ShortSpansAreRefusedBeforeTheKernelWritesPastThem) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  MapCreateRequest request;
+  request.type = BPF_MAP_TYPE_ARRAY;
+  request.name = "span_check";
+  request.key_size = 4;
+  request.value_size = 8;
+  request.max_entries = 2;
+  Result<Fd> map = system_kernel().map_create(request);
+  ASSERT_TRUE(map.ok()) << map.error().message;
+  const uint32_t key = 0;
+  std::array<std::byte, 9> guard{};
+  guard.fill(std::byte{0x5a});
+  Status lookup = system_kernel().map_lookup(map->get(), std::as_bytes(std::span(&key, 1)), std::span(guard).first(1));
+  ASSERT_FALSE(lookup.ok());
+  EXPECT_EQ(lookup.error().kind, ErrorKind::InvalidArgument);
+  EXPECT_NE(lookup.error().message.find("the value is 1 bytes but the map's value_size is 8"), std::string::npos)
+      << lookup.error().message;
+  for (std::byte b : guard) EXPECT_EQ(b, std::byte{0x5a}) << "the kernel wrote into the span";
+  const uint16_t short_key = 0;
+  uint64_t value = 0;
+  Status update = system_kernel().map_update(map->get(), std::as_bytes(std::span(&short_key, 1)),
+                                             std::as_bytes(std::span(&value, 1)), BPF_ANY);
+  ASSERT_FALSE(update.ok());
+  EXPECT_NE(update.error().message.find("the key is 2 bytes but the map's key_size is 4"), std::string::npos)
+      << update.error().message;
+
+  request.type = BPF_MAP_TYPE_PERCPU_ARRAY;
+  request.value_size = 4;
+  Result<Fd> per_cpu = system_kernel().map_create(request);
+  ASSERT_TRUE(per_cpu.ok()) << per_cpu.error().message;
+  Result<unsigned> cpus = host_system().possible_cpus();
+  ASSERT_TRUE(cpus.ok());
+  std::vector<std::byte> one(4);
+  EXPECT_FALSE(system_kernel().map_lookup(per_cpu->get(), std::as_bytes(std::span(&key, 1)), one).ok());
+  std::vector<std::byte> all(size_t{8} * *cpus);
+  EXPECT_TRUE(system_kernel().map_lookup(per_cpu->get(), std::as_bytes(std::span(&key, 1)), all).ok());
+}
+
+}  // namespace
+}  // namespace bpfload

@@ -1,6 +1,7 @@
 // Every test object loads, and its programs do what bpf_progs/README.md says when run.
 #include <bpf/libbpf.h>
 
+#include <array>
 #include <filesystem>
 #include <iostream>
 #include <fstream>
@@ -206,7 +207,8 @@ TEST(LoadObjects, GlobalDataIsWrittenAndRodataIsFrozen) {
   EXPECT_EQ(after_one.product, 0x3000u);
   EXPECT_EQ(after_one.wide_copy, 0x0102030405060708ull);
   EXPECT_EQ(after_one.str_byte, 0x6cu);
-  EXPECT_EQ(read_map<uint32_t>(loaded->map_fd(".data"), 0), 0x1001u);
+  // .data is 16 bytes; the first u32 is the counter the program bumps.
+  EXPECT_EQ((read_map<std::array<uint32_t, 4>>(loaded->map_fd(".data"), 0)[0]), 0x1001u);
   run_program(prog, zero_packet());
   const Bss after_two = read_map<Bss>(loaded->map_fd(".bss"), 0);
   EXPECT_EQ(after_two.runs, 2u);
