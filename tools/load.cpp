@@ -210,7 +210,7 @@ Result<AttachSet> attach_and_pin(const LoadVerbOptions& options, const ObjectSpe
   const auto programs = attachable_programs(spec, object, targets, &skipped);
   auto set = attach_all(system_attach_kernel(), programs, targets);
   if (!set) return std::move(set).error();
-  Status pinned = set->pin_all(options.pin_dir);
+  Status pinned = set->pin_all(system_attach_kernel(), options.pin_dir);
   if (!pinned) return std::move(pinned).error();  // `set` detaches everything on return
   return set;
 }

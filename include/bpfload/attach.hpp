@@ -214,7 +214,7 @@ class AttachSet {
   /// Pins every link at `<dir>/links/<program>` (`dir` must exist; links/ is made when
   /// missing). On failure the pins this call made are removed and nothing is kept. On
   /// success non-link attachments are kept instead (they persist by themselves).
-  [[nodiscard]] Status pin_all(const std::string& dir);
+  [[nodiscard]] Status pin_all(AttachKernel& kernel, const std::string& dir);
   /// Undoes everything now, pinned and kept ones too, in reverse order; the first error
   /// is returned.
   [[nodiscard]] Status detach_all();

@@ -83,6 +83,10 @@ class AttachKernel {
   virtual Status pin(int fd, const std::string& path) = 0;
   virtual Result<Fd> pinned(const std::string& path) = 0;
   virtual Status unpin(const std::string& path) = 0;
+  /// mkdir (mode 0700) on bpffs for link pins: true when made, false when it existed.
+  virtual Result<bool> make_directory(const std::string& path) = 0;
+  /// rmdir; fails (ENOTEMPTY, ...) when the directory cannot go.
+  virtual Status remove_directory(const std::string& path) = 0;
 
   /// BPF_PROG_ATTACH / BPF_PROG_DETACH (cgroups before links, sockmaps).
   virtual Status prog_attach(int prog_fd, int target_fd, uint32_t attach_type, uint32_t flags) = 0;

@@ -1,6 +1,4 @@
 // A group of attachments made together, undone together, pinned together.
-#include <sys/stat.h>
-
 #include <cerrno>
 #include <cstring>
 
@@ -25,23 +23,18 @@ Status AttachSet::detach_all() {
   return first;
 }
 
-Status AttachSet::pin_all(const std::string& dir) {
+Status AttachSet::pin_all(AttachKernel& kernel, const std::string& dir) {
   const std::string links_dir = dir + "/links";
-  bool made_dir = false;
-  // The directory lives on bpffs, where mkdir is an ordinary filesystem call.
-  if (::mkdir(links_dir.c_str(), 0700) == 0) {
-    made_dir = true;
-  } else if (errno != EEXIST) {
-    return make_error(ErrorKind::Kernel,
-                      fmt::format("create link pin directory '{}': {}", links_dir, std::strerror(errno)), errno);
-  }
+  auto made = kernel.make_directory(links_dir);
+  if (!made) return made.error().with_context("create the link pin directory");
+  const bool made_dir = *made;
   std::vector<Attachment*> pinned;
   for (Attachment& attachment : attachments_) {
     if (!attachment.is_link()) continue;
     Status status = attachment.pin(fmt::format("{}/{}", links_dir, attachment.program()));
     if (!status) {
       for (Attachment* done : pinned) (void)done->unpin();
-      if (made_dir) (void)::rmdir(links_dir.c_str());
+      if (made_dir) (void)kernel.remove_directory(links_dir);
       return status;
     }
     pinned.push_back(&attachment);

@@ -1,6 +1,4 @@
 // `bpfload detach PATH`: a pinned link, or a pin directory with everything in it.
-#include <sys/stat.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -68,9 +66,9 @@ Result<std::vector<std::string>> detach_pinned(AttachKernel& kernel, const std::
   for (const std::string& other : others) BPFLOAD_TRY(remove_pin(kernel, other, removed));
   // Deepest first, then the directory itself.
   for (auto it = directories.rbegin(); it != directories.rend(); ++it) {
-    if (::rmdir(it->c_str()) == 0) removed.push_back(*it);
+    if (kernel.remove_directory(*it)) removed.push_back(*it);
   }
-  if (::rmdir(path.c_str()) == 0) removed.push_back(path);
+  if (kernel.remove_directory(path)) removed.push_back(path);
   return removed;
 }
 

@@ -1,5 +1,6 @@
 // BPF links, pins and BPF_PROG_ATTACH through libbpf's bpf() wrappers.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -43,12 +44,21 @@ Status SystemAttachKernel::link_detach(int link_fd) {
 
 Result<LinkInfo> SystemAttachKernel::link_info(int link_fd) {
   bpf_link_info info {};
-  char name[256] = {};
-  info.raw_tracepoint.tp_name = reinterpret_cast<uint64_t>(name);
-  info.raw_tracepoint.tp_name_len = sizeof(name);
   uint32_t length = sizeof(info);
   if (bpf_obj_get_info_by_fd(link_fd, &info, &length) != 0) {
     return os_error("bpf(OBJ_GET_INFO_BY_FD)", fmt::format("for link fd {}", link_fd), errno);
+  }
+  // The name buffer is a field of the raw-tracepoint member of the union only: asking again
+  // with it set, once the type is known, keeps other link types' fields as they are.
+  char name[256] = {};
+  if (info.type == BPF_LINK_TYPE_RAW_TRACEPOINT) {
+    info = bpf_link_info {};
+    info.raw_tracepoint.tp_name = reinterpret_cast<uint64_t>(name);
+    info.raw_tracepoint.tp_name_len = sizeof(name);
+    length = sizeof(info);
+    if (bpf_obj_get_info_by_fd(link_fd, &info, &length) != 0) {
+      return os_error("bpf(OBJ_GET_INFO_BY_FD)", fmt::format("for link fd {}", link_fd), errno);
+    }
   }
   LinkInfo result;
   result.id = info.id;
@@ -126,6 +136,17 @@ Status SystemAttachKernel::unpin(const std::string& path) {
   if (::unlink(path.c_str()) != 0) {
     return kernel_error(KernelCommand::Unpin, fmt::format("'{}'", path), errno, path);
   }
+  return {};
+}
+
+Result<bool> SystemAttachKernel::make_directory(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) == 0) return true;
+  if (errno == EEXIST) return false;
+  return os_error("mkdir", fmt::format("'{}'", path), errno);
+}
+
+Status SystemAttachKernel::remove_directory(const std::string& path) {
+  if (::rmdir(path.c_str()) != 0) return os_error("rmdir", fmt::format("'{}'", path), errno);
   return {};
 }
 

@@ -24,6 +24,8 @@ class SystemAttachKernel final : public AttachKernel {
   Status pin(int fd, const std::string& path) override;
   Result<Fd> pinned(const std::string& path) override;
   Status unpin(const std::string& path) override;
+  Result<bool> make_directory(const std::string& path) override;
+  Status remove_directory(const std::string& path) override;
   Status prog_attach(int prog_fd, int target_fd, uint32_t attach_type, uint32_t flags) override;
   Status prog_detach(int prog_fd, int target_fd, uint32_t attach_type) override;
 

@@ -114,7 +114,7 @@ Result<std::vector<uint32_t>> FakeAttachKernel::link_ids() {
   return ids;
 }
 
-Result<Fd> FakeAttachKernel::link_by_id(uint32_t id) {
+Result<Fd> FakeAttachKernel::link_by_id(uint32_t) {
   if (auto error = enter("link_by_id")) return *error;
   return fake_error("link_by_id", ENOENT);
 }
@@ -149,6 +149,17 @@ Status FakeAttachKernel::unpin(const std::string& path) {
   if (it == pins.end()) return fake_error("unpin", ENOENT);
   ::close(it->second);
   pins.erase(it);
+  return {};
+}
+
+Result<bool> FakeAttachKernel::make_directory(const std::string& path) {
+  if (auto error = enter("make_directory " + path)) return *error;
+  return directories.insert(path).second;
+}
+
+Status FakeAttachKernel::remove_directory(const std::string& path) {
+  if (auto error = enter("remove_directory " + path)) return *error;
+  directories.erase(path);
   return {};
 }
 

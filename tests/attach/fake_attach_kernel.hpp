@@ -33,6 +33,7 @@ class FakeAttachKernel final : public AttachKernel {
   };
   std::vector<Filter> filters;
   std::map<std::string, int> pins;  ///< path -> our dup of the pinned fd
+  std::set<std::string> directories;  ///< made through make_directory
   std::vector<std::string> calls;   ///< one line per call, "link_create type=46 target=7"
   std::vector<PerfEventRequest> perf_requests;
   std::vector<std::string> perf_names;  ///< config1 strings of kprobe/uprobe events
@@ -54,6 +55,8 @@ class FakeAttachKernel final : public AttachKernel {
   Status pin(int fd, const std::string& path) override;
   Result<Fd> pinned(const std::string& path) override;
   Status unpin(const std::string& path) override;
+  Result<bool> make_directory(const std::string& path) override;
+  Status remove_directory(const std::string& path) override;
   Status prog_attach(int prog_fd, int target_fd, uint32_t attach_type, uint32_t flags) override;
   Status prog_detach(int prog_fd, int target_fd, uint32_t attach_type) override;
   Result<uint32_t> interface_index(const std::string& name) override;

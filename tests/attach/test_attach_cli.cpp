@@ -108,6 +108,11 @@ TEST(AttachCli, DropInOnMissingInterfaceNamesItAndLeavesNothing) {
 TEST(AttachCli, LoadAttachPinDirStaysAfterExitUntilDetach) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   const std::string dir = fmt::format("/sys/fs/bpf/bpfload-attach-{}", ::getpid());
+  // Whatever fails below, nothing stays attached or pinned after the test.
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { (void)run_bpfload("detach " + dir + " >/dev/null 2>&1"); }
+  } cleanup{dir};
   auto loaded = run_bpfload(fmt::format("load {} --attach --pin-dir {} --json",
                                         quoted(test::bpf_object("attach_trace_legacy.o")), dir));
   ASSERT_EQ(loaded.exit_code, 0) << loaded.err << loaded.out;
@@ -126,7 +131,8 @@ TEST(AttachCli, LoadAttachPinDirStaysAfterExitUntilDetach) {
   auto listed = run_bpfload("link list --json");
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   int ours = 0;
-  for (const auto& link : stdout_json(listed)["links"]) {
+  const auto listed_doc = stdout_json(listed);
+  for (const auto& link : listed_doc["links"]) {
     for (uint32_t id : link_ids) ours += link["id"].get<uint32_t>() == id;
   }
   EXPECT_EQ(ours, 2) << listed.out;

@@ -8,6 +8,7 @@
 #include <linux/bpf.h>
 #include <linux/if_link.h>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -265,7 +266,7 @@ TEST(AttachFake, AnyFailedCallUndoesTheWholeRunIncludingPins) {
     kernel.tcx = false;
     auto set = attach_all(kernel, three_programs(prog), targets);
     ASSERT_TRUE(set) << set.error().message;
-    ASSERT_TRUE(set->pin_all("/fake/pins"));
+    ASSERT_TRUE(set->pin_all(kernel, "/fake/pins"));
     total_calls = kernel.calls.size();
     EXPECT_EQ(kernel.pins.size(), 3U);  // xdp, tracepoint and raw tracepoint links
   }
@@ -280,7 +281,7 @@ TEST(AttachFake, AnyFailedCallUndoesTheWholeRunIncludingPins) {
       if (!set) {
         status = std::move(set).error();
       } else {
-        status = set->pin_all("/fake/pins");
+        status = set->pin_all(kernel, "/fake/pins");
         if (status) continue;  // the failing call was not on this path (cannot happen today)
       }
     }
@@ -290,6 +291,7 @@ TEST(AttachFake, AnyFailedCallUndoesTheWholeRunIncludingPins) {
     EXPECT_TRUE(kernel.filters.empty()) << "call " << n;
     EXPECT_TRUE(kernel.qdiscs.empty()) << "call " << n;
     EXPECT_TRUE(kernel.xdp_netlink.empty()) << "call " << n;
+    EXPECT_TRUE(kernel.directories.empty()) << "call " << n;
   }
 }
 

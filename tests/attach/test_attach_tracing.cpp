@@ -82,7 +82,7 @@ TEST(AttachTracing, PinnedLinksStayAttachedUntilDetachPinnedRemovesThem) {
   {
     auto set = attach_all(system_attach_kernel(), programs_of(spec, *object), {});
     ASSERT_TRUE(set) << set.error().message;
-    ASSERT_TRUE(set->pin_all(dir.path()));
+    ASSERT_TRUE(set->pin_all(system_attach_kernel(), dir.path()));
     for (const Attachment& attachment : set->attachments()) {
       auto info = system_attach_kernel().link_info(attachment.link_fd());
       ASSERT_TRUE(info);
@@ -101,7 +101,9 @@ TEST(AttachTracing, PinnedLinksStayAttachedUntilDetachPinnedRemovesThem) {
   int ours = 0;
   for (const LinkEntry& entry : *listed) {
     for (uint32_t id : link_ids) ours += entry.info.id == id;
-    if (entry.info.id == link_ids.back()) EXPECT_EQ(entry.target, "sys_enter");
+    if (entry.info.id == link_ids.back()) {
+      EXPECT_EQ(entry.target, "sys_enter");
+    }
   }
   EXPECT_EQ(ours, 2);
 
