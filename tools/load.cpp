@@ -1,10 +1,14 @@
 // `bpfload load OBJ`: parse, load and optionally pin an object, and report what happened.
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "attach_output.hpp"
+#include "bpfload/attach.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/parse.hpp"
 #include "bpfload/kernel_names.hpp"
@@ -27,6 +31,9 @@ struct LoadVerbOptions {
   std::vector<std::string> reuse_maps;   ///< MAP=PATH
   std::string object_id;
   bool json = false;
+  bool attach = false;          ///< --attach
+  std::string device;           ///< --dev, for XDP and tc
+  std::string cgroup;           ///< --cgroup, for cgroup programs
 };
 
 Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const ObjectSpec& spec,
@@ -195,6 +202,35 @@ void print_load_text(const LoadReport& report, const LoadOptions& load, const Er
                        "exits (use --pin-dir to keep it)\n");
 }
 
+Result<AttachSet> attach_and_pin(const LoadVerbOptions& options, const ObjectSpec& spec,
+                                 const LoadedObject& object, std::vector<std::string>& skipped) {
+  AttachTargets targets;
+  targets.device = options.device;
+  targets.cgroup = options.cgroup;
+  const auto programs = attachable_programs(spec, object, targets, &skipped);
+  auto set = attach_all(system_attach_kernel(), programs, targets);
+  if (!set) return std::move(set).error();
+  Status pinned = set->pin_all(system_attach_kernel(), options.pin_dir);
+  if (!pinned) return std::move(pinned).error();  // `set` detaches everything on return
+  return set;
+}
+
+// Removes the pins a successful load made (not maps it reused), then its directories when
+// they are empty, for an attach that failed after the load.
+void remove_load_pins(const LoadReport& report, const std::string& pin_dir, bool pin_dir_existed) {
+  AttachKernel& kernel = system_attach_kernel();
+  for (const MapResult& map : report.maps) {
+    if (!map.pin_path.empty() && !map.reused) (void)kernel.unpin(map.pin_path);
+  }
+  for (const ProgramResult& program : report.programs) {
+    if (!program.pin_path.empty()) (void)kernel.unpin(program.pin_path);
+  }
+  if (pin_dir.empty()) return;
+  std::error_code ignored;
+  for (const char* sub : {"/maps", "/progs", "/links"}) std::filesystem::remove(pin_dir + sub, ignored);
+  if (!pin_dir_existed) std::filesystem::remove(pin_dir, ignored);
+}
+
 int run_load(const LoadVerbOptions& options) {
   auto parse_options = make_parse_options(options.object);
   if (!parse_options) return report_error(parse_options.error(), options.json);
@@ -209,13 +245,50 @@ int run_load(const LoadVerbOptions& options) {
   auto load = make_load_options(options, *spec, *bytes);
   if (!load) return report_error(load.error(), options.json);
 
+  if (options.attach && options.pin_dir.empty()) {
+    return report_error("invalid_argument",
+                        "--attach needs --pin-dir: the links are pinned at DIR/links/PROGRAM so they stay "
+                        "attached after bpfload exits",
+                        0, options.json, kExitUsage);
+  }
+  const bool pin_dir_existed = !options.pin_dir.empty() && std::filesystem::exists(options.pin_dir);
   LoadReport report;
   auto loaded = load_object(*spec, *load, &report);
-  const Error* error = loaded ? nullptr : &loaded.error();
+  std::optional<Error> attach_error;
+  AttachSet attached;
+  std::vector<std::string> skipped;
+  if (loaded && options.attach) {
+    auto result = attach_and_pin(options, *spec, *loaded, skipped);
+    if (result) {
+      attached = std::move(*result);
+    } else {
+      attach_error = std::move(result).error();
+      // All or nothing: the attachments are undone already; the load's own pins go too.
+      remove_load_pins(report, options.pin_dir, pin_dir_existed);
+    }
+  }
+  const Error* error = !loaded ? &loaded.error() : (attach_error ? &*attach_error : nullptr);
   if (options.json) {
-    print_json(load_json(options.object.path, *load, report, error));
+    Json document = load_json(options.object.path, *load, report, error);
+    if (options.attach) {
+      Json list = Json::array();
+      for (const Attachment& attachment : attached.attachments())
+        list.push_back(attachment_json(attachment, removal_hint(attachment, options.device)));
+      document["attached"] = list;
+      document["not_attached"] = skipped;
+    }
+    print_json(document);
   } else {
     print_load_text(report, *load, error, options.log_level != 0);
+    if (options.attach && !attach_error) {
+      fmt::print("attached ({}):\n", attached.attachments().size());
+      for (const Attachment& attachment : attached.attachments()) print_attachment(attachment);
+      for (const std::string& reason : skipped) fmt::print("  not attached: {}\n", reason);
+      fmt::print("remove with: bpfload detach {}\n", options.pin_dir);
+    } else if (attach_error) {
+      fmt::print("rolled back: an attach failed, so every attachment made and every pin of this load "
+                 "was removed\n");
+    }
   }
   if (error != nullptr) {
     print_error_line(error->message);
@@ -259,6 +332,12 @@ VerbRunner setup_load(CLI::App& command) {
   command.add_option("--object-id", options->object_id,
                      "directory name for iproute2 PIN_OBJECT_NS maps (default: the SHA-1 of the "
                      "object, as tc uses)");
+  command.add_flag("--attach", options->attach,
+                   "attach every program whose section says where (xdp, tc ingress/egress, tracepoint/, "
+                   "raw_tp/, kprobe/, uprobe/, cgroup_skb/..., fentry/...); links are pinned at "
+                   "DIR/links/PROGRAM (needs --pin-dir); all or nothing");
+  command.add_option("--dev", options->device, "network interface for XDP and tc programs (with --attach)");
+  command.add_option("--cgroup", options->cgroup, "cgroup v2 directory for cgroup programs (with --attach)");
   command.add_flag("--json", options->json, "print one JSON document (see docs/cli.md)");
   return [options] { return run_load(*options); };
 }

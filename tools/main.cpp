@@ -26,6 +26,12 @@ constexpr std::array kVerbs = {
          setup_map},
     Verb{"verify", "run the verifier on an object's programs and report statistics and failures",
          setup_verify},
+    Verb{"tc", "load one section of an object and attach it to DEV ingress|egress, as 'tc filter add "
+               "... bpf da obj OBJ sec SECTION' did", setup_tc},
+    Verb{"xdp", "load one section of an object and attach it to DEV, as 'ip link set dev DEV xdp obj OBJ "
+                "sec SECTION' did", setup_xdp},
+    Verb{"detach", "detach a pinned link, or everything pinned in a pin directory", setup_detach},
+    Verb{"link", "list BPF links: 'bpfload link list'", setup_link},
 };
 
 // A usage error happens before the verb's options exist, so --json is looked for by hand.

@@ -24,5 +24,9 @@ VerbRunner setup_inspect(CLI::App& command);
 VerbRunner setup_load(CLI::App& command);
 VerbRunner setup_map(CLI::App& command);
 VerbRunner setup_verify(CLI::App& command);
+VerbRunner setup_tc(CLI::App& command);
+VerbRunner setup_xdp(CLI::App& command);
+VerbRunner setup_detach(CLI::App& command);
+VerbRunner setup_link(CLI::App& command);
 
 }  // namespace bpfload::cli

@@ -1,0 +1,89 @@
+// XDP on an interface: a BPF link by default, netlink when asked (persistent, replaceable).
+#include <cerrno>
+
+#include <linux/bpf.h>
+#include <linux/if_link.h>
+
+#include <fmt/format.h>
+
+#include "bpfload/attach.hpp"
+
+namespace bpfload {
+namespace {
+
+uint32_t mode_flags(XdpMode mode) {
+  switch (mode) {
+    case XdpMode::Auto: return 0;
+    case XdpMode::Native: return XDP_FLAGS_DRV_MODE;
+    case XdpMode::Generic: return XDP_FLAGS_SKB_MODE;
+    case XdpMode::Offload: return XDP_FLAGS_HW_MODE;
+  }
+  return 0;
+}
+
+std::string_view mode_name(XdpMode mode) {
+  switch (mode) {
+    case XdpMode::Auto: return "native, or generic when the driver has no XDP";
+    case XdpMode::Native: return "native";
+    case XdpMode::Generic: return "generic";
+    case XdpMode::Offload: return "offload";
+  }
+  return "?";
+}
+
+Error already_attached(AttachKernel& kernel, uint32_t ifindex, uint32_t flags, const std::string& device,
+                       const Error& cause) {
+  auto id = kernel.xdp_attached_id(ifindex, flags);
+  const std::string which = id && *id != 0 ? fmt::format(" (program id {})", *id) : std::string();
+  Error error = make_error(
+      ErrorKind::InvalidArgument,
+      fmt::format("interface '{}' already has an XDP program{}; detach it first (ip link set dev {} xdp off) "
+                  "or ask to replace it",
+                  device, which, device),
+      cause.sys_errno);
+  return error;
+}
+
+}  // namespace
+
+Result<Attachment> attach_xdp(AttachKernel& kernel, int prog_fd, const std::string& program,
+                              const std::string& device, const XdpOptions& options) {
+  const std::string context = fmt::format("attach XDP program '{}' to '{}'", program, device);
+  auto ifindex = kernel.interface_index(device);
+  if (!ifindex) return ifindex.error().with_context(context);
+  const uint32_t flags = mode_flags(options.mode);
+  const std::string target = fmt::format("xdp {} ({})", device, mode_name(options.mode));
+
+  // A link cannot replace a program attached through netlink, so replacing goes there too.
+  if (!options.netlink && !options.replace) {
+    LinkCreateRequest request;
+    request.prog_fd = prog_fd;
+    request.target_fd = static_cast<int>(*ifindex);
+    request.attach_type = BPF_XDP;
+    request.flags = flags;
+    auto link = kernel.link_create(request);
+    if (!link) {
+      const int err = link.error().sys_errno;
+      if (err == EBUSY || err == EEXIST) {
+        return already_attached(kernel, *ifindex, flags, device, link.error()).with_context(context);
+      }
+      return link.error().with_context(context);
+    }
+    return Attachment(kernel, LinkHandle{std::move(*link)}, program, target);
+  }
+
+  auto prog = kernel.duplicate(prog_fd);
+  if (!prog) return prog.error().with_context(context);
+  const uint32_t attach_flags = flags | (options.replace ? 0U : XDP_FLAGS_UPDATE_IF_NOEXIST);
+  Status status = kernel.xdp_attach(*ifindex, prog_fd, attach_flags);
+  if (!status) {
+    const int err = status.error().sys_errno;
+    if (err == EBUSY || err == EEXIST) {
+      return already_attached(kernel, *ifindex, flags, device, status.error()).with_context(context);
+    }
+    return status.error().with_context(context);
+  }
+  return Attachment(kernel, XdpNetlinkHandle{*ifindex, flags, std::move(*prog)}, program, target);
+}
+
+}  // namespace bpfload

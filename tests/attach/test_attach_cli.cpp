@@ -1,0 +1,169 @@
+// The attach verbs as a user runs them: `bpfload tc` and `bpfload xdp` on a veth pair in a
+// namespace (run through `ip netns exec`, which remounts /sys), `load --attach --pin-dir`
+// that stays after the command exits, `link list`, and `detach` removing every trace.
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "attach_test_support.hpp"
+#include "cli/cli_test_util.hpp"
+#include "kernel_guard.hpp"
+#include "test_util.hpp"
+
+namespace bpfload {
+namespace {
+
+using test::quoted;
+using test::run_bpfload;
+using test::stdout_json;
+using ::testing::HasSubstr;
+
+uint64_t read_counter(uint32_t map_id, uint32_t key) {
+  const int fd = bpf_map_get_fd_by_id(map_id);
+  EXPECT_GE(fd, 0) << "map id " << map_id;
+  if (fd < 0) return 0;
+  uint64_t value = 0;
+  EXPECT_EQ(bpf_map_lookup_elem(fd, &key, &value), 0);
+  ::close(fd);
+  return value;
+}
+
+uint32_t map_id_of(const nlohmann::json& document, const std::string& name) {
+  for (const auto& map : document["maps"]) {
+    if (map["name"] == name) return map["id"].get<uint32_t>();
+  }
+  ADD_FAILURE() << "no map " << name << " in " << document.dump();
+  return 0;
+}
+
+std::string in_namespace(const test::VethNamespace& ns, const std::string& args) {
+  return fmt::format("ip netns exec {} {} {}", ns.name(), BPFLOAD_CLI, args);
+}
+
+TEST(AttachCli, TcDropInAttachesALegacyObjectThatCountsFramesAndTcRemovesIt) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  test::VethNamespace ns;
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  const std::string object = test::bpf_object("attach_net_legacy.o");
+  auto ingress = test::run_command(in_namespace(ns, fmt::format("tc {} ingress {} sec ingress --json", ns.receiver(), quoted(object))));
+  ASSERT_EQ(ingress.exit_code, 0) << ingress.err << ingress.out;
+  auto egress = test::run_command(in_namespace(ns, fmt::format("tc {} egress {} sec egress --json", ns.sender(), quoted(object))));
+  ASSERT_EQ(egress.exit_code, 0) << egress.err << egress.out;
+  const auto in_doc = stdout_json(ingress);
+  const auto out_doc = stdout_json(egress);
+  ASSERT_EQ(in_doc["attached"].size(), 1U) << ingress.out;
+  EXPECT_EQ(in_doc["attached"][0]["mechanism"], "tc-filter");
+  ASSERT_EQ(in_doc["programs"].size(), 1U) << "only the chosen section is loaded";
+  EXPECT_EQ(in_doc["programs"][0]["name"], "count_ingress");
+
+  // The attachment outlived the command: frames are counted in the map the command made.
+  ASSERT_EQ(ns.send_and_receive(6), 6);
+  EXPECT_EQ(read_counter(map_id_of(in_doc, "counters"), 1), 6U);
+  EXPECT_EQ(read_counter(map_id_of(out_doc, "counters"), 2), 6U);
+  EXPECT_THAT(test::command_output("tc filter show dev " + ns.receiver() + " ingress"), HasSubstr("direct-action"));
+
+  // The printed command removes it again, qdisc included.
+  for (const auto* doc : {&in_doc, &out_doc}) {
+    const std::string remove = (*doc)["attached"][0]["remove"].get<std::string>();
+    EXPECT_EQ(test::run_command(remove).exit_code, 0) << remove;
+  }
+  EXPECT_EQ(test::command_output("tc filter show dev " + ns.receiver() + " ingress"), "");
+  EXPECT_THAT(test::command_output("tc qdisc show dev " + ns.receiver()), ::testing::Not(HasSubstr("clsact")));
+}
+
+TEST(AttachCli, XdpDropInCountsFramesInGenericModeAndIpRemovesIt) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  test::VethNamespace ns;
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  const std::string object = test::bpf_object("attach_net_legacy.o");
+  auto result = test::run_command(in_namespace(ns, fmt::format("xdp {} {} sec xdp mode generic --json", ns.receiver(), quoted(object))));
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  const auto doc = stdout_json(result);
+  ASSERT_EQ(doc["attached"].size(), 1U);
+  EXPECT_THAT(test::command_output("ip link show dev " + ns.receiver()), HasSubstr("xdpgeneric"));
+  ASSERT_EQ(ns.send_and_receive(4), 4);
+  EXPECT_EQ(read_counter(map_id_of(doc, "counters"), 0), 4U);
+  const std::string remove = doc["attached"][0]["remove"].get<std::string>();
+  EXPECT_EQ(remove, fmt::format("ip link set dev {} xdpgeneric off", ns.receiver()));
+  EXPECT_EQ(test::run_command(remove).exit_code, 0);
+  EXPECT_THAT(test::command_output("ip link show dev " + ns.receiver()), ::testing::Not(HasSubstr("xdp")));
+}
+
+TEST(AttachCli, DropInOnMissingInterfaceNamesItAndLeavesNothing) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  auto result = run_bpfload(fmt::format("tc bpfl_nosuch0 ingress {} sec ingress", quoted(test::bpf_object("attach_net_legacy.o"))));
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("no network interface 'bpfl_nosuch0'"));
+  auto missing = run_bpfload(fmt::format("xdp lo {} sec nosuch", quoted(test::bpf_object("attach_net_legacy.o"))));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("no program section 'nosuch'"));
+}
+
+TEST(AttachCli, LoadAttachPinDirStaysAfterExitUntilDetach) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const std::string dir = fmt::format("/sys/fs/bpf/bpfload-attach-{}", ::getpid());
+  // Whatever fails below, nothing stays attached or pinned after the test.
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { (void)run_bpfload("detach " + dir + " >/dev/null 2>&1"); }
+  } cleanup{dir};
+  auto loaded = run_bpfload(fmt::format("load {} --attach --pin-dir {} --json",
+                                        quoted(test::bpf_object("attach_trace_legacy.o")), dir));
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.err << loaded.out;
+  const auto doc = stdout_json(loaded);
+  ASSERT_EQ(doc["attached"].size(), 2U) << loaded.out;
+  std::vector<uint32_t> link_ids;
+  for (const auto& attachment : doc["attached"]) link_ids.push_back(attachment["link_id"].get<uint32_t>());
+
+  auto update = run_bpfload(fmt::format("map update {}/maps/config --key 0 --value {}", dir, ::getpid()));
+  ASSERT_EQ(update.exit_code, 0) << update.err;
+  for (int i = 0; i < 9; ++i) (void)::syscall(SYS_getppid);
+  const uint32_t counts = map_id_of(doc, "counts");
+  EXPECT_EQ(read_counter(counts, 0), 9U);
+  EXPECT_EQ(read_counter(counts, 1), 9U);
+
+  auto listed = run_bpfload("link list --json");
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  int ours = 0;
+  const auto listed_doc = stdout_json(listed);
+  for (const auto& link : listed_doc["links"]) {
+    for (uint32_t id : link_ids) ours += link["id"].get<uint32_t>() == id;
+  }
+  EXPECT_EQ(ours, 2) << listed.out;
+
+  auto detached = run_bpfload("detach " + dir);
+  ASSERT_EQ(detached.exit_code, 0) << detached.err;
+  // The map is gone with the last pin and program; nothing of ours is left anywhere.
+  struct stat st {};
+  EXPECT_NE(::stat(dir.c_str(), &st), 0);
+  const std::string links = test::command_output("bpftool link list");
+  for (uint32_t id : link_ids) EXPECT_THAT(links, ::testing::Not(HasSubstr(fmt::format("{}: ", id)))) << links;
+}
+
+TEST(AttachCli, FailedAttachRollsBackLinksAndPins) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const std::string dir = fmt::format("/sys/fs/bpf/bpfload-attach-fail-{}", ::getpid());
+  auto result = run_bpfload(fmt::format("load {} --type ingress=sched_cls --type egress=sched_cls --attach --dev "
+                                        "bpfl_nosuch1 --pin-dir {}",
+                                        quoted(test::bpf_object("attach_net_legacy.o")), dir));
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_THAT(result.err, HasSubstr("bpfl_nosuch1"));
+  EXPECT_THAT(result.out, HasSubstr("rolled back"));
+  struct stat st {};
+  EXPECT_NE(::stat(dir.c_str(), &st), 0) << "the pin directory must be gone";
+}
+
+TEST(AttachCli, AttachWithoutPinDirIsAUsageError) {
+  auto result = run_bpfload(fmt::format("load {} --attach", quoted(test::bpf_object("attach_trace_legacy.o"))));
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("--attach needs --pin-dir"));
+}
+
+}  // namespace
+}  // namespace bpfload
