@@ -2,6 +2,8 @@
 // the fds of the maps it refers to. Pure: no syscalls.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -10,6 +12,7 @@
 #include "bpfload/result.hpp"
 #include "bpfload/spec.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// File descriptors the linker writes into ld_imm64 instructions.
@@ -41,3 +44,4 @@ struct LinkedProgram {
 [[nodiscard]] bpf_insn encode_instruction(const Instruction& insn) noexcept;
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

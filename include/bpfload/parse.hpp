@@ -1,6 +1,8 @@
 // Reading a BPF ELF object into an ObjectSpec. Pure: no syscalls, no privileges.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstddef>
 #include <map>
 #include <span>
@@ -9,6 +11,7 @@
 #include "bpfload/result.hpp"
 #include "bpfload/spec.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Sanity bounds no real object reaches; exceeding one is ErrorKind::LimitExceeded.
@@ -51,3 +54,4 @@ struct ParseOptions {
 [[nodiscard]] std::string_view to_string(Pinning pinning) noexcept;
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

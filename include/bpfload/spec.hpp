@@ -2,6 +2,8 @@
 // No file descriptors, no kernel state: the same bytes always give an equal spec.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -10,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Byte order of the object; instruction and map-definition values are decoded from it.
@@ -173,3 +176,4 @@ struct ObjectSpec {
 [[nodiscard]] std::vector<uint32_t> called_functions(const ObjectSpec& spec, uint32_t function);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

@@ -16,6 +16,8 @@
 // with <source> = {"file", "line", "column", "text"}. Unknown keys are ignored when read.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,6 +30,7 @@
 #include "bpfload/result.hpp"
 #include "bpfload/spec.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// A C source position from BTF line info (or from the kernel's log annotation).
@@ -161,3 +164,4 @@ struct StatsDelta {
 [[nodiscard]] Result<std::vector<VerifyReport>> reports_from_json(const nlohmann::json& json);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END
