@@ -1,4 +1,5 @@
 // Opening and closing objects, and the calls that need no object.
+#include <cerrno>
 #include <cstddef>
 #include <cstring>
 #include <fstream>

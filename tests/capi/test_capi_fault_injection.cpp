@@ -13,6 +13,7 @@
 #include "capi_testing.hpp"
 #include "fault_injecting_kernel.hpp"
 #include "kernel_guard.hpp"
+#include "load_test_support.hpp"
 #include "test_util.hpp"
 
 namespace bpfload::test {

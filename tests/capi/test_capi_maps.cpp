@@ -2,6 +2,7 @@
 // with every size checked and every unknown name an error that names it.
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <set>
