@@ -21,6 +21,10 @@
 BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
+/// Keys and values the typed map helpers copy as bytes.
+template <typename T>
+concept MapPlainData = std::is_trivially_copyable_v<T>;
+
 /// True for map types whose lookup returns one value per possible CPU.
 [[nodiscard]] bool is_per_cpu_map_type(uint32_t type) noexcept;
 
@@ -71,9 +75,8 @@ class MapHandle {
   /// Typed lookup of a map that is not per-CPU; nullopt when the key is absent. Fails
   /// with InvalidArgument when sizeof(K) or sizeof(V) differ from the map's sizes or the
   /// map is per-CPU (use lookup_per_cpu).
-  template <typename K, typename V>
+  template <MapPlainData K, MapPlainData V>
   [[nodiscard]] Result<std::optional<V>> lookup(const K& key) const {
-    static_assert(std::is_trivially_copyable_v<K> && std::is_trivially_copyable_v<V>);
     BPFLOAD_TRY(check_typed(sizeof(K), sizeof(V), false));
     V value{};
     Result<bool> found = lookup(as_key(key), std::as_writable_bytes(std::span(&value, 1)));
@@ -85,12 +88,11 @@ class MapHandle {
   /// Typed lookup of a per-CPU map: one V per possible CPU, in CPU order; nullopt when
   /// the key is absent. Fails with InvalidArgument on a size mismatch or a map that is
   /// not per-CPU.
-  template <typename K, typename V>
+  template <MapPlainData K, MapPlainData V>
   [[nodiscard]] Result<std::optional<std::vector<V>>> lookup_per_cpu(const K& key) const {
-    static_assert(std::is_trivially_copyable_v<K> && std::is_trivially_copyable_v<V>);
     BPFLOAD_TRY(check_typed(sizeof(K), sizeof(V), true));
     std::vector<std::byte> buffer(value_buffer_size());
-    Result<bool> found = lookup(as_key(key), buffer);
+    Result<bool> found = lookup(as_key(key), std::span<std::byte>(buffer));
     if (!found) return std::move(found).error();
     if (!*found) return std::optional<std::vector<V>>();
     std::vector<V> values(value_count());
@@ -100,39 +102,35 @@ class MapHandle {
   }
 
   /// Typed update of a map that is not per-CPU. Fails as lookup<K, V> and as update.
-  template <typename K, typename V>
+  template <MapPlainData K, MapPlainData V>
   [[nodiscard]] Status update(const K& key, const V& value, uint64_t flags = BPF_ANY) const {
-    static_assert(std::is_trivially_copyable_v<K> && std::is_trivially_copyable_v<V>);
     BPFLOAD_TRY(check_typed(sizeof(K), sizeof(V), false));
     return update(as_key(key), std::as_bytes(std::span(&value, 1)), flags);
   }
 
   /// Typed update of a per-CPU map: `values` holds one V per possible CPU. Fails with
   /// InvalidArgument on a size or count mismatch, as update otherwise.
-  template <typename K, typename V>
+  template <MapPlainData K, MapPlainData V>
   [[nodiscard]] Status update_per_cpu(const K& key, std::span<const V> values, uint64_t flags = BPF_ANY) const {
-    static_assert(std::is_trivially_copyable_v<K> && std::is_trivially_copyable_v<V>);
     BPFLOAD_TRY(check_typed(sizeof(K), sizeof(V), true));
     BPFLOAD_TRY(check_value_count(values.size()));
     std::vector<std::byte> buffer(value_buffer_size());
     for (size_t cpu = 0; cpu < values.size(); ++cpu)
       std::memcpy(buffer.data() + cpu * value_stride(), &values[cpu], sizeof(V));
-    return update(as_key(key), buffer, flags);
+    return update(as_key(key), std::span<const std::byte>(buffer), flags);
   }
 
   /// Typed delete; false when the key was absent. Fails with InvalidArgument when
   /// sizeof(K) differs from the key size, as remove otherwise.
-  template <typename K>
+  template <MapPlainData K>
   [[nodiscard]] Result<bool> remove(const K& key) const {
-    static_assert(std::is_trivially_copyable_v<K>);
     BPFLOAD_TRY(check_key_type(sizeof(K)));
     return remove(as_key(key));
   }
 
   /// Every key as a K (see keys()). Fails with InvalidArgument when sizeof(K) differs.
-  template <typename K>
+  template <MapPlainData K>
   [[nodiscard]] Result<std::vector<K>> keys() const {
-    static_assert(std::is_trivially_copyable_v<K>);
     BPFLOAD_TRY(check_key_type(sizeof(K)));
     Result<std::vector<std::vector<std::byte>>> raw = keys();
     if (!raw) return std::move(raw).error();

@@ -3,7 +3,10 @@
 # (soname, a real static archive, headers, bpfload.pc, no foreign symbols exported), then
 # builds the example agents from that root with nothing but pkg-config and runs them.
 #
-#   test_install.sh BUILD_DIR SOURCE_DIR SAMPLE_OBJECT
+#   test_install.sh BUILD_DIR SOURCE_DIR SAMPLE_OBJECT [SANITIZE]
+#
+# SANITIZE is the build's b_sanitize ("none", "address,undefined"): a sanitized library
+# needs agents compiled with the same -fsanitize.
 #
 # Exit 77 (skipped) when the agents cannot run for lack of privileges, unless
 # BPFLOAD_REQUIRE_KERNEL=1.
@@ -11,6 +14,9 @@ set -eu
 build=$1
 source=$2
 sample=$3
+sanitize=${4:-none}
+san_flags=
+[ "$sanitize" = none ] || san_flags="-fsanitize=$sanitize"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -51,9 +57,9 @@ pkg-config --exists bpfload || fail "pkg-config does not find bpfload"
 pkg-config --print-requires-private bpfload | grep -q '^libbpf' || fail "libbpf is not in Requires.private"
 pkg-config --print-requires-private bpfload | grep -q '^libelf' || fail "libelf is not in Requires.private"
 
-cc -std=c99 -Wall -Wextra -pedantic -Werror "$source/examples/agent.c" -o "$tmp/agent" \
+cc $san_flags -std=c99 -Wall -Wextra -pedantic -Werror "$source/examples/agent.c" -o "$tmp/agent" \
   $(pkg-config --cflags --libs bpfload) || fail "the C example does not build from pkg-config"
-c++ -std=c++20 -Wall -Wextra "$source/examples/agent.cpp" -o "$tmp/agent++" \
+c++ $san_flags -std=c++20 -Wall -Wextra "$source/examples/agent.cpp" -o "$tmp/agent++" \
   $(pkg-config --cflags --libs bpfload) || fail "the C++ example does not build from pkg-config"
 
 # The static archive, through `pkg-config --static` (its Libs.private must be complete).
@@ -63,7 +69,7 @@ for word in $(pkg-config --static --libs bpfload); do
   [ "$word" = "-lbpfload" ] && word="-l:libbpfload.a"
   static_libs="$static_libs $word"
 done
-cc -std=c99 -Wall -Werror "$source/examples/agent.c" -o "$tmp/agent-static" $(pkg-config --cflags bpfload) \
+cc $san_flags -std=c99 -Wall -Werror "$source/examples/agent.c" -o "$tmp/agent-static" $(pkg-config --cflags bpfload) \
   $static_libs || fail "the C example does not link against libbpfload.a with pkg-config --static"
 if readelf -d "$tmp/agent-static" | grep -q 'NEEDED.*libbpfload'; then fail "agent-static still needs libbpfload.so"; fi
 echo "installed into $root; examples built: agent, agent++, agent-static"

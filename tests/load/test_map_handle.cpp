@@ -97,7 +97,7 @@ TEST(MapHandle, HashMapUpdateLookupIterateAndDelete) {
   ASSERT_TRUE(hash.ok()) << error_text(hash);
   EXPECT_FALSE(hash->per_cpu());
 
-  for (uint32_t key : {3u, 5u, 7u}) ASSERT_TRUE(hash->update<uint32_t, uint64_t>(key, key * 100).ok());
+  for (uint32_t key : {3u, 5u, 7u}) ASSERT_TRUE((hash->update<uint32_t, uint64_t>(key, key * 100).ok()));
   Status exists = hash->update<uint32_t, uint64_t>(5, 1, BPF_NOEXIST);
   ASSERT_FALSE(exists.ok());
   EXPECT_EQ(exists.error().sys_errno, EEXIST);
@@ -121,7 +121,7 @@ TEST(MapHandle, HashMapUpdateLookupIterateAndDelete) {
   auto removed_again = hash->remove<uint32_t>(5);
   ASSERT_TRUE(removed_again.ok());
   EXPECT_FALSE(*removed_again);
-  EXPECT_FALSE(hash->lookup<uint32_t, uint64_t>(5)->has_value());
+  EXPECT_FALSE((hash->lookup<uint32_t, uint64_t>(5)->has_value()));
 }
 
 TEST(MapHandle, PerCpuUpdateWritesEachCpusValue) {
@@ -131,7 +131,7 @@ TEST(MapHandle, PerCpuUpdateWritesEachCpusValue) {
   ASSERT_TRUE(rxcnt.ok()) << error_text(rxcnt);
   std::vector<uint64_t> values(rxcnt->value_count());
   std::iota(values.begin(), values.end(), uint64_t{1000});
-  ASSERT_TRUE(rxcnt->update_per_cpu<uint32_t, uint64_t>(1, std::span<const uint64_t>(values)).ok());
+  ASSERT_TRUE((rxcnt->update_per_cpu<uint32_t, uint64_t>(1, std::span<const uint64_t>(values)).ok()));
   auto read = rxcnt->lookup_per_cpu<uint32_t, uint64_t>(1);
   ASSERT_TRUE(read.ok()) << error_text(read);
   EXPECT_EQ(read->value(), values);
