@@ -12,6 +12,7 @@
 #include <string>
 
 #include <bpfload/loader.hpp>
+#include <bpfload/map.hpp>
 #include <bpfload/parse.hpp>
 
 namespace {
@@ -42,11 +43,11 @@ int main(int argc, char** argv) {
   if (!object) return report("load", object.error());
 
   const auto frame = udp_frame();
-  auto ran = object->test_run("xdp_proto_count", frame, 3);
+  auto ran = bpfload::test_run(*object, "xdp_proto_count", frame, 3);
   if (!ran) return report("test run", ran.error());
   std::printf("xdp_proto_count ran 3 times, returned %u (XDP_PASS is 2)\n", ran->retval);
 
-  auto rxcnt = object->map("rxcnt");
+  auto rxcnt = bpfload::map_of(*object, "rxcnt");
   if (!rxcnt) return report("map", rxcnt.error());
   auto per_cpu = rxcnt->lookup_per_cpu<uint32_t, uint64_t>(17);  // one value per possible CPU
   if (!per_cpu) return report("lookup", per_cpu.error());
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
               rxcnt->value_count());
 
   // A name the object does not have is an error value, not an fd of -1.
-  auto missing = object->map("nosuch");
+  auto missing = bpfload::map_of(*object, "nosuch");
   if (!missing)
     std::printf("map 'nosuch': %s: %s\n", std::string(bpfload::to_string(missing.error().kind)).c_str(),
                 missing.error().message.c_str());

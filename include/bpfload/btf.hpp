@@ -2,8 +2,6 @@
 // every consumer (map decoders, .BTF.ext, the DATASEC fix-up, the loader, source lines).
 #pragma once
 
-#include "bpfload/export.h"
-
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -15,7 +13,6 @@
 
 struct btf;  // libbpf
 
-BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Frees a libbpf `struct btf`.
@@ -55,4 +52,3 @@ class ParsedBtf {
 };
 
 }  // namespace bpfload
-BPFLOAD_PUBLIC_END

@@ -1,8 +1,8 @@
-/* Which declarations the installed libbpfload exports. The library is built with
- * -fvisibility=hidden, so everything not marked here stays internal: the layers' own
- * helpers, and the template code of libbpf, libelf, fmt and the C++ standard library
- * instantiated inside bpfload, which an agent linking its own copies must never see.
- * C and C++ compatible. */
+/* Which declarations the installed libbpfload exports. The C API is marked BPFLOAD_API;
+ * loader/libbpfload.map (a version script) exports only bpfload_* and the bpfload
+ * namespace and keeps the rest local, so the template code of libbpf, libelf, fmt and the
+ * C++ standard library instantiated inside bpfload never reaches an agent that links its
+ * own copies. C and C++ compatible. */
 #ifndef BPFLOAD_EXPORT_H
 #define BPFLOAD_EXPORT_H
 

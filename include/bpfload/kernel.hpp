@@ -2,8 +2,6 @@
 // goes through the Kernel interface, so tests can substitute a fake or inject faults.
 #pragma once
 
-#include "bpfload/export.h"
-
 #ifdef BPFLOAD_PURE_LAYER
 #error "the pure layers (core, elf, spec, link) make no system calls: do not include the kernel interface"
 #endif
@@ -22,7 +20,6 @@
 #include "bpfload/kernel_names.hpp"
 #include "bpfload/result.hpp"
 
-BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Arguments of BPF_MAP_CREATE.
@@ -142,14 +139,8 @@ class Kernel {
 /// appended to `created` so a failed load can remove them. Fails with Kernel (errno).
 [[nodiscard]] Status make_directories(const std::string& dir, std::vector<std::string>& created);
 
-/// Number of possible CPUs (/sys/devices/system/cpu/possible), the number of values a
-/// per-CPU map holds for each key. Read once, then cached. Fails with Io when the file
-/// cannot be read or parsed.
-[[nodiscard]] Result<unsigned> possible_cpu_count();
-
 /// Checks that `path` is on a bpf filesystem (statfs magic). Fails with NotFound
 /// when it does not exist and InvalidArgument when it is another filesystem.
 [[nodiscard]] Status check_bpffs(const std::string& path);
 
 }  // namespace bpfload
-BPFLOAD_PUBLIC_END

@@ -1,8 +1,6 @@
 // Loading an ObjectSpec into the kernel: maps, global data, programs, tail calls, pins.
 #pragma once
 
-#include "bpfload/export.h"
-
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -14,12 +12,10 @@
 #include "bpfload/fd.hpp"
 #include "bpfload/kernel.hpp"
 #include "bpfload/link.hpp"
-#include "bpfload/map.hpp"
 #include "bpfload/result.hpp"
 #include "bpfload/spec.hpp"
 #include "bpfload/verifier_log.hpp"
 
-BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Per-map changes applied at load time, by map name.
@@ -117,22 +113,12 @@ class LoadedObject {
   [[nodiscard]] int map_fd(std::string_view name) const;
   /// Fd of the loaded program named `name`; -1 when absent or not loaded.
   [[nodiscard]] int program_fd(std::string_view name) const;
-  /// The map (or global-data section) named `name`, for lookups and updates through the
-  /// kernel the object was loaded with. Fails with NotFound naming the map and the maps
-  /// the object has, and with Kernel when its info cannot be read.
-  [[nodiscard]] Result<MapHandle> map(std::string_view name) const;
-  /// Runs the loaded program `name` once per `repeat` on `data` with BPF_PROG_TEST_RUN
-  /// (for programs that take packets: XDP, tc, socket filters). Fails with NotFound when
-  /// no such program was loaded, Kernel when the kernel refuses the run.
-  [[nodiscard]] Result<TestRunOutcome> test_run(std::string_view program, std::span<const std::byte> data,
-                                                uint32_t repeat = 1) const;
 
  private:
   friend class ObjectLoader;
   LoadReport report_;
   std::map<std::string, Fd, std::less<>> maps_;
   std::map<std::string, Fd, std::less<>> programs_;
-  Kernel* kernel_ = nullptr;  ///< the kernel of the load; nullptr: system_kernel()
 };
 
 /// Loads `spec`. All or nothing unless options.keep_going: on failure every fd this
@@ -156,4 +142,3 @@ class LoadedObject {
 [[nodiscard]] Result<std::string> object_id_for(std::span<const std::byte> object_bytes);
 
 }  // namespace bpfload
-BPFLOAD_PUBLIC_END

@@ -16,6 +16,7 @@
 #include <linux/bpf.h>
 
 #include "bpfload/kernel.hpp"
+#include "bpfload/loader.hpp"
 #include "bpfload/result.hpp"
 
 BPFLOAD_PUBLIC_BEGIN
@@ -28,7 +29,27 @@ concept MapPlainData = std::is_trivially_copyable_v<T>;
 /// True for map types whose lookup returns one value per possible CPU.
 [[nodiscard]] bool is_per_cpu_map_type(uint32_t type) noexcept;
 
-/// One map of a LoadedObject (LoadedObject::map). Borrows the object's fd: valid while
+/// Number of possible CPUs (/sys/devices/system/cpu/possible), the number of values a
+/// per-CPU map holds for each key; read once, then cached (by libbpf). Fails with Io
+/// when it cannot be read.
+[[nodiscard]] Result<unsigned> possible_cpu_count();
+
+class MapHandle;
+
+/// The map (or global-data section) named `name` of `object`, for lookups and updates
+/// through `kernel` (nullptr: system_kernel(); pass the LoadOptions::kernel the object
+/// was loaded with). Fails with NotFound naming the map and listing the object's maps,
+/// and with Kernel when its info cannot be read.
+[[nodiscard]] Result<MapHandle> map_of(const LoadedObject& object, std::string_view name, Kernel* kernel = nullptr);
+
+/// Runs the loaded program `program` of `object` `repeat` times on `data` with
+/// BPF_PROG_TEST_RUN (packet programs: XDP, tc, socket filters). Fails with NotFound
+/// when no such program was loaded, Kernel when the kernel refuses the run.
+[[nodiscard]] Result<TestRunOutcome> test_run(const LoadedObject& object, std::string_view program,
+                                              std::span<const std::byte> data, uint32_t repeat = 1,
+                                              Kernel* kernel = nullptr);
+
+/// One map of a LoadedObject (map_of). Borrows the object's fd: valid while
 /// the object lives. Cheap to copy. Every operation checks the sizes it is given against
 /// the map's, so a wrong buffer is an InvalidArgument error, never an overrun.
 /// Thread-safe as the kernel's map operations are: any thread, at the same time.
@@ -140,7 +161,7 @@ class MapHandle {
   }
 
  private:
-  friend class LoadedObject;
+  friend Result<MapHandle> map_of(const LoadedObject&, std::string_view, Kernel*);
   MapHandle(Kernel& kernel, int fd, std::string name, MapInfo info, unsigned cpus)
       : kernel_(&kernel), fd_(fd), name_(std::move(name)), info_(std::move(info)), cpus_(cpus) {}
 

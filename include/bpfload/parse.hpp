@@ -1,8 +1,6 @@
 // Reading a BPF ELF object into an ObjectSpec. Pure: no syscalls, no privileges.
 #pragma once
 
-#include "bpfload/export.h"
-
 #include <cstddef>
 #include <map>
 #include <span>
@@ -11,7 +9,6 @@
 #include "bpfload/result.hpp"
 #include "bpfload/spec.hpp"
 
-BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Sanity bounds no real object reaches; exceeding one is ErrorKind::LimitExceeded.
@@ -54,4 +51,3 @@ struct ParseOptions {
 [[nodiscard]] std::string_view to_string(Pinning pinning) noexcept;
 
 }  // namespace bpfload
-BPFLOAD_PUBLIC_END

@@ -1,15 +1,12 @@
 // Errors as values: every fallible bpfload call returns Result<T>.
 #pragma once
 
-#include "bpfload/export.h"
-
 #include <cassert>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
 
-BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// What went wrong, coarse enough for callers and tests to branch on.
@@ -87,7 +84,6 @@ class [[nodiscard]] Result<void> {
 using Status = Result<void>;
 
 }  // namespace bpfload
-BPFLOAD_PUBLIC_END
 
 /// Propagates an error from a Result-returning expression, adding no context.
 #define BPFLOAD_TRY(expr)                                   \

@@ -2,8 +2,6 @@
 // No file descriptors, no kernel state: the same bytes always give an equal spec.
 #pragma once
 
-#include "bpfload/export.h"
-
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -14,7 +12,6 @@
 
 #include "bpfload/btf.hpp"
 
-BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Byte order of the object; instruction and map-definition values are decoded from it.
@@ -180,4 +177,3 @@ struct ObjectSpec {
 [[nodiscard]] std::vector<uint32_t> called_functions(const ObjectSpec& spec, uint32_t function);
 
 }  // namespace bpfload
-BPFLOAD_PUBLIC_END

@@ -16,8 +16,6 @@
 // with <source> = {"file", "line", "column", "text"}. Unknown keys are ignored when read.
 #pragma once
 
-#include "bpfload/export.h"
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,7 +30,6 @@
 #include "bpfload/spec.hpp"
 #include "bpfload/verifier_log.hpp"
 
-BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// The verdict and numbers for one program.
@@ -116,4 +113,3 @@ struct StatsDelta {
 [[nodiscard]] Result<std::vector<VerifyReport>> reports_from_json(const nlohmann::json& json);
 
 }  // namespace bpfload
-BPFLOAD_PUBLIC_END

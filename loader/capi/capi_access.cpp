@@ -34,7 +34,7 @@ Result<bpfload::MapHandle> map_named(const bpfload_object& object, const char* f
   if (map == nullptr) return null_argument(function, "map");
   auto loaded = loaded_object(object, function);
   if (!loaded) return std::move(loaded).error();
-  return (*loaded)->map(map);
+  return bpfload::map_of(**loaded, map, object.kernel);
 }
 
 Result<int> program_fd_named(const bpfload_object& object, const char* function, const char* program) {
@@ -80,7 +80,7 @@ bpfload_status bpfload_program_test_run(bpfload_object* object, const char* prog
     if (data == nullptr) return null_argument("bpfload_program_test_run", "data");
     auto found = program_fd_named(*object, "bpfload_program_test_run", program);
     if (!found) return std::move(found).error();
-    auto ran = object->loaded->test_run(program, bytes_of(data, size), std::max<uint32_t>(repeat, 1));
+    auto ran = bpfload::test_run(*object->loaded, program, bytes_of(data, size), std::max<uint32_t>(repeat, 1), object->kernel);
     if (!ran) return std::move(ran).error();
     if (retval != nullptr) *retval = ran->retval;
     return {};
@@ -120,7 +120,7 @@ bpfload_status bpfload_object_map_fd(bpfload_object* object, const char* map, in
     if (!loaded) return std::move(loaded).error();
     const int found = (*loaded)->map_fd(map);
     if (found < 0) {
-      auto handle = (*loaded)->map(map);  // for its NotFound message, which lists the maps
+      auto handle = bpfload::map_of(**loaded, map, object->kernel);  // its NotFound message lists the maps
       if (!handle) return std::move(handle).error();
     }
     *fd = found;

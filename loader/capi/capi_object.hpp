@@ -13,6 +13,7 @@
 
 #include "bpfload/bpfload.h"
 #include "bpfload/loader.hpp"
+#include "bpfload/map.hpp"
 #include "bpfload/parse.hpp"
 
 /// Its last error: the public view and the strings it points into.

@@ -27,7 +27,6 @@ class ObjectLoader {
       object.programs_.emplace(spec.programs[i].name, std::move(context.prog_fds[i]));
     }
     object.report_ = context.report;
-    object.kernel_ = &context.kernel;
     return object;
   }
 };

@@ -1,31 +1,46 @@
-// Named access to what a LoadedObject owns, beyond raw fds: map handles and test runs,
-// through the kernel the object was loaded with (a fault-injecting one in tests).
+// Named access to what a LoadedObject owns, beyond raw fds: map handles and test runs.
+#include <bpf/libbpf.h>
+
 #include <string>
 
 #include <fmt/format.h>
 
-#include "bpfload/loader.hpp"
+#include "bpfload/map.hpp"
 
 namespace bpfload {
 
 namespace {
 
-template <typename Map>
-std::string names_of(const Map& entries) {
+std::string map_names(const LoadedObject& object) {
   std::string names;
-  for (const auto& [name, fd] : entries) names += (names.empty() ? "'" : ", '") + name + "'";
+  for (const MapResult& map : object.report().maps) names += (names.empty() ? "'" : ", '") + map.name + "'";
+  return names.empty() ? "none" : names;
+}
+
+std::string loaded_program_names(const LoadedObject& object) {
+  std::string names;
+  for (const ProgramResult& program : object.report().programs)
+    if (program.loaded) names += (names.empty() ? "'" : ", '") + program.name + "'";
   return names.empty() ? "none" : names;
 }
 
 }  // namespace
 
-Result<MapHandle> LoadedObject::map(std::string_view name) const {
-  const auto it = maps_.find(name);
-  if (it == maps_.end())
+Result<unsigned> possible_cpu_count() {
+  const int count = libbpf_num_possible_cpus();
+  if (count <= 0)
+    return make_error(ErrorKind::Io,
+                      "cannot read the number of possible CPUs from /sys/devices/system/cpu/possible", -count);
+  return static_cast<unsigned>(count);
+}
+
+Result<MapHandle> map_of(const LoadedObject& object, std::string_view name, Kernel* kernel_or_null) {
+  const int fd = object.map_fd(name);
+  if (fd < 0)
     return make_error(ErrorKind::NotFound,
-                      fmt::format("no map named '{}' in the object (its maps: {})", name, names_of(maps_)));
-  Kernel& kernel = kernel_ != nullptr ? *kernel_ : system_kernel();
-  Result<MapInfo> info = kernel.map_info(it->second.get());
+                      fmt::format("no map named '{}' in the object (its maps: {})", name, map_names(object)));
+  Kernel& kernel = kernel_or_null != nullptr ? *kernel_or_null : system_kernel();
+  Result<MapInfo> info = kernel.map_info(fd);
   if (!info) return std::move(info).error().with_context(fmt::format("map '{}'", name));
   unsigned cpus = 1;
   if (is_per_cpu_map_type(info->type)) {
@@ -33,18 +48,18 @@ Result<MapHandle> LoadedObject::map(std::string_view name) const {
     if (!possible) return std::move(possible).error().with_context(fmt::format("map '{}'", name));
     cpus = *possible;
   }
-  return MapHandle(kernel, it->second.get(), std::string(name), std::move(info).value(), cpus);
+  return MapHandle(kernel, fd, std::string(name), std::move(info).value(), cpus);
 }
 
-Result<TestRunOutcome> LoadedObject::test_run(std::string_view program, std::span<const std::byte> data,
-                                              uint32_t repeat) const {
-  const auto it = programs_.find(program);
-  if (it == programs_.end())
+Result<TestRunOutcome> test_run(const LoadedObject& object, std::string_view program, std::span<const std::byte> data,
+                                uint32_t repeat, Kernel* kernel_or_null) {
+  const int fd = object.program_fd(program);
+  if (fd < 0)
     return make_error(ErrorKind::NotFound, fmt::format("no loaded program named '{}' in the object (loaded: {})",
-                                                       program, names_of(programs_)));
-  Kernel& kernel = kernel_ != nullptr ? *kernel_ : system_kernel();
+                                                       program, loaded_program_names(object)));
+  Kernel& kernel = kernel_or_null != nullptr ? *kernel_or_null : system_kernel();
   TestRunRequest request;
-  request.prog_fd = it->second.get();
+  request.prog_fd = fd;
   request.data_in = data;
   request.repeat = repeat;
   Result<TestRunOutcome> ran = kernel.prog_test_run(request);

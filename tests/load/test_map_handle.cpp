@@ -1,4 +1,4 @@
-// LoadedObject::map: maps by name, size-checked element access, typed and per-CPU
+// map_of: maps by name, size-checked element access, typed and per-CPU
 // helpers, checked against the real kernel (values written by programs and read back).
 #include <algorithm>
 #include <array>
@@ -27,7 +27,7 @@ LoadedObject load_test_object(const std::string& file) {
 TEST(MapHandle, UnknownNameIsNotFoundAndListsTheObjectsMaps) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   const LoadedObject object = load_test_object("sample_xdp_legacy.o");
-  Result<MapHandle> missing = object.map("nosuch");
+  Result<MapHandle> missing = map_of(object, "nosuch");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().kind, ErrorKind::NotFound);
   EXPECT_NE(missing.error().message.find("'nosuch'"), std::string::npos) << missing.error().message;
@@ -38,11 +38,11 @@ TEST(MapHandle, PerCpuCounterWrittenByTheProgramReadsBackOneValuePerPossibleCpu)
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   const LoadedObject object = load_test_object("sample_xdp_legacy.o");
   const std::vector<std::byte> packet = ipv4_udp_packet();
-  Result<TestRunOutcome> ran = object.test_run("xdp_proto_count", packet, 5);
+  Result<TestRunOutcome> ran = test_run(object, "xdp_proto_count", packet, 5);
   ASSERT_TRUE(ran.ok()) << error_text(ran);
   EXPECT_EQ(ran->retval, uint32_t{XDP_PASS});
 
-  Result<MapHandle> rxcnt = object.map("rxcnt");
+  Result<MapHandle> rxcnt = map_of(object, "rxcnt");
   ASSERT_TRUE(rxcnt.ok()) << error_text(rxcnt);
   ASSERT_TRUE(rxcnt->per_cpu());
   Result<unsigned> cpus = possible_cpu_count();
@@ -63,7 +63,7 @@ TEST(MapHandle, PerCpuCounterWrittenByTheProgramReadsBackOneValuePerPossibleCpu)
 TEST(MapHandle, WrongSizesAreRefusedBeforeTheKernelIsAsked) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   const LoadedObject object = load_test_object("sample_xdp_legacy.o");
-  Result<MapHandle> rxcnt = object.map("rxcnt");
+  Result<MapHandle> rxcnt = map_of(object, "rxcnt");
   ASSERT_TRUE(rxcnt.ok()) << error_text(rxcnt);
 
   const uint32_t key = 17;
@@ -93,7 +93,7 @@ TEST(MapHandle, WrongSizesAreRefusedBeforeTheKernelIsAsked) {
 TEST(MapHandle, HashMapUpdateLookupIterateAndDelete) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   const LoadedObject object = load_test_object("legacy_libbpf.o");
-  Result<MapHandle> hash = object.map("proto_hash");
+  Result<MapHandle> hash = map_of(object, "proto_hash");
   ASSERT_TRUE(hash.ok()) << error_text(hash);
   EXPECT_FALSE(hash->per_cpu());
 
@@ -127,7 +127,7 @@ TEST(MapHandle, HashMapUpdateLookupIterateAndDelete) {
 TEST(MapHandle, PerCpuUpdateWritesEachCpusValue) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   const LoadedObject object = load_test_object("sample_xdp_legacy.o");
-  Result<MapHandle> rxcnt = object.map("rxcnt");
+  Result<MapHandle> rxcnt = map_of(object, "rxcnt");
   ASSERT_TRUE(rxcnt.ok()) << error_text(rxcnt);
   std::vector<uint64_t> values(rxcnt->value_count());
   std::iota(values.begin(), values.end(), uint64_t{1000});
