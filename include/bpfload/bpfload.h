@@ -1,0 +1,279 @@
+/* bpfload's C API: load a BPF ELF object (legacy `struct bpf_map_def SEC("maps")` or
+ * modern), then reach its maps and programs by name. C99, valid C++, usable through cgo
+ * and Rust FFI.
+ *
+ * Handles. A bpfload_object is opaque: open it (the object is parsed, no privileges
+ * needed), optionally set per-map options, load it, use it, close it. Everything it
+ * loaded (map and program fds) belongs to it and is closed by bpfload_object_close; pins
+ * outlive it. Maps and programs are named by strings on every call, so no handle of theirs
+ * can dangle.
+ *
+ * Errors. Every function that can fail returns a bpfload_status: BPFLOAD_OK (0) or the
+ * kind of failure. The details (kind, errno, message naming the map/program/section, and
+ * the verifier log of a refused program) are read with bpfload_object_error(object); they
+ * stay valid until the next call on that object. A call made without an object (an open
+ * that failed, or a NULL object passed in) keeps its error per thread, read with
+ * bpfload_object_error(NULL) on the same thread. No C++ exception crosses this API: an
+ * allocation failure is BPFLOAD_ERR_NO_MEMORY.
+ *
+ * Threads. One object is used by one thread at a time (its error slot is not shared
+ * safely); different objects can be used from different threads at once. A load verifies
+ * programs on helper threads of its own and returns when they are done; no thread is left
+ * running between calls.
+ *
+ * Compatibility. Options structs start with `sz`, which the caller sets to sizeof the
+ * struct it was compiled with (BPFLOAD_OPTS_INIT): fields added later at the end are then
+ * zero for old callers, and a newer caller's non-zero unknown fields are refused with
+ * BPFLOAD_ERR_INVALID_ARGUMENT instead of being ignored. Out structs (program results,
+ * map info) use `sz` the same way: the library fills only what the caller's struct has. */
+#ifndef BPFLOAD_BPFLOAD_H
+#define BPFLOAD_BPFLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpfload/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a call returned. The values are stable. */
+typedef enum bpfload_status {
+  BPFLOAD_OK = 0,
+  BPFLOAD_ERR_MALFORMED = 1,        /* the object's bytes contradict themselves */
+  BPFLOAD_ERR_UNSUPPORTED = 2,      /* well-formed, but not something bpfload handles */
+  BPFLOAD_ERR_NOT_FOUND = 3,        /* no map, program, file or key of that name */
+  BPFLOAD_ERR_INVALID_ARGUMENT = 4, /* NULL where a value is needed, wrong size, bad option */
+  BPFLOAD_ERR_LIMIT_EXCEEDED = 5,   /* the object exceeds a sanity bound */
+  BPFLOAD_ERR_KERNEL = 6,           /* a bpf() or filesystem call failed; errno is set */
+  BPFLOAD_ERR_IO = 7,               /* reading a file failed */
+  BPFLOAD_ERR_NO_MEMORY = 8,        /* an allocation failed */
+  BPFLOAD_ERR_INTERNAL = 9          /* a bug in bpfload: please report the message */
+} bpfload_status;
+
+/* The details of the last failed call. Owned by the library. */
+typedef struct bpfload_error {
+  bpfload_status kind;      /* BPFLOAD_OK after a successful call */
+  int sys_errno;            /* errno of the failing system call, 0 when none */
+  const char *message;      /* never NULL; "" after a successful call */
+  const char *verifier_log; /* never NULL; the verifier's log when a program was refused */
+} bpfload_error;
+
+typedef struct bpfload_object bpfload_object;
+
+/* Sets the `sz` field of an options or out struct and zeroes the rest:
+ * `bpfload_load_opts o = BPFLOAD_OPTS_INIT(o);`. Written so that -Wextra stays quiet:
+ * designated in C, a value-initialised copy in C++ (where GCC warns about either brace form). */
+#ifdef __cplusplus
+#define BPFLOAD_OPTS_INIT(var) \
+  ([]() { decltype(var) bpfload_opts_{}; bpfload_opts_.sz = sizeof(bpfload_opts_); return bpfload_opts_; }())
+#else
+#define BPFLOAD_OPTS_INIT(var) {.sz = sizeof(var)}
+#endif
+
+/* The library's version, "MAJOR.MINOR.PATCH". Never fails. */
+BPFLOAD_API const char *bpfload_version(void);
+
+/* Stable lower-case name of a status ("ok", "not_found", "kernel", ...); "unknown" for a
+ * value that is not one. Never fails. */
+BPFLOAD_API const char *bpfload_status_name(bpfload_status status);
+
+/* The error of the last call on `object` (kind BPFLOAD_OK when it succeeded), or, with
+ * `object` NULL, of the calling thread's last call made without an object. Valid until
+ * the next call on the same object (or, for NULL, the next such call on the thread).
+ * Never fails, never NULL. */
+BPFLOAD_API const bpfload_error *bpfload_object_error(const bpfload_object *object);
+
+/* ---- Opening ---------------------------------------------------------------------- */
+
+/* A program type chosen by the caller: `name` is a section or program name, `type` a
+ * program type as libbpf spells it ("xdp", "sched_cls", "socket_filter", ...). */
+typedef struct bpfload_program_type {
+  const char *name;
+  const char *type;
+} bpfload_program_type;
+
+/* How an object is read. All fields zero (besides sz) means the defaults. */
+typedef struct bpfload_open_opts {
+  size_t sz;              /* sizeof(bpfload_open_opts) */
+  const char *map_layout; /* legacy map layout: "libbpf", "samples", "iproute2"; NULL: detect */
+  const bpfload_program_type *program_types; /* overrides of the section table, or NULL */
+  size_t program_type_count;
+} bpfload_open_opts;
+
+/* Reads and parses the object at `path` (no privileges, no bpf() call) and stores a new
+ * object in *object. `opts` may be NULL. On failure *object is NULL and the error is read
+ * with bpfload_object_error(NULL): BPFLOAD_ERR_IO (unreadable), MALFORMED (with the
+ * section, symbol or offset), UNSUPPORTED, LIMIT_EXCEEDED, INVALID_ARGUMENT (NULL path or
+ * object, bad opts, an unknown layout or program type). */
+BPFLOAD_API bpfload_status bpfload_object_open_file(const char *path, const bpfload_open_opts *opts,
+                                                    bpfload_object **object);
+
+/* As bpfload_object_open_file, for an object of `size` bytes at `data`; the bytes are
+ * copied, they need not outlive the call. Fails as bpfload_object_open_file (never IO). */
+BPFLOAD_API bpfload_status bpfload_object_open_mem(const void *data, size_t size, const bpfload_open_opts *opts,
+                                                   bpfload_object **object);
+
+/* Closes every fd the object owns and frees it. Pins stay. NULL is a no-op; closing an
+ * object twice is undefined, as free() twice is. */
+BPFLOAD_API void bpfload_object_close(bpfload_object *object);
+
+/* ---- Before loading: per-map options ---------------------------------------------- */
+
+/* Where a map is pinned (iproute2's and libbpf's conventions). */
+typedef enum bpfload_pinning {
+  BPFLOAD_PIN_NONE = 0,
+  BPFLOAD_PIN_OBJECT_NS = 1, /* <pin root>/tc/<object id>/<name> (iproute2 PIN_OBJECT_NS) */
+  BPFLOAD_PIN_GLOBAL_NS = 2, /* <pin root>/tc/globals/<name> (iproute2 PIN_GLOBAL_NS) */
+  BPFLOAD_PIN_BY_NAME = 3    /* <pin root>/<name> (libbpf LIBBPF_PIN_BY_NAME) */
+} bpfload_pinning;
+
+/* Creates map `map` with `max_entries` instead of the object's value. Fails with NOT_FOUND
+ * (no such map), INVALID_ARGUMENT (NULL object or name, zero, or already loaded). */
+BPFLOAD_API bpfload_status bpfload_object_set_map_max_entries(bpfload_object *object, const char *map,
+                                                              uint32_t max_entries);
+
+/* Pins map `map` as `pinning` says instead of as the object says. Fails as
+ * bpfload_object_set_map_max_entries, and with INVALID_ARGUMENT for an unknown value. */
+BPFLOAD_API bpfload_status bpfload_object_set_map_pinning(bpfload_object *object, const char *map,
+                                                          bpfload_pinning pinning);
+
+/* Uses the map pinned at `pin_path` for `map` instead of creating one; the load refuses it,
+ * naming both, when its type or sizes differ. Fails as bpfload_object_set_map_max_entries
+ * (also for a NULL path). */
+BPFLOAD_API bpfload_status bpfload_object_reuse_map(bpfload_object *object, const char *map, const char *pin_path);
+
+/* ---- Loading ---------------------------------------------------------------------- */
+
+#define BPFLOAD_LOG_LEVEL1 1u /* the verifier's log of the path it took */
+#define BPFLOAD_LOG_LEVEL2 2u /* every instruction's state */
+#define BPFLOAD_LOG_STATS 4u  /* the closing statistics */
+
+/* How an object is loaded. All fields zero (besides sz) means the defaults. */
+typedef struct bpfload_load_opts {
+  size_t sz;              /* sizeof(bpfload_load_opts) */
+  const char *pin_root;   /* bpffs for the object's own pins; NULL: "/sys/fs/bpf" */
+  const char *pin_dir;    /* when set, maps pinned at <pin_dir>/maps/<name>, programs at <pin_dir>/progs/<name> */
+  const char *object_id;  /* iproute2 PIN_OBJECT_NS directory; NULL: the SHA-1 of the object, as tc */
+  uint32_t log_level;     /* BPFLOAD_LOG_* bits; a refused program's log is fetched at level 1 anyway */
+  int keep_going;         /* non-zero: load what can load instead of all or nothing */
+  int no_bpffs_check;     /* non-zero: do not require pin roots to be on bpffs */
+  unsigned parallelism;   /* threads verifying at once; 0: the CPUs, at most 8 */
+} bpfload_load_opts;
+
+/* Creates the maps, loads the programs, fills prog arrays and pins. `opts` may be NULL.
+ * All or nothing unless keep_going: on failure nothing the call created is left (no fd,
+ * no pin, no directory), and the error names the map or program and carries the
+ * verifier's log. Per-program results (bpfload_object_program_result) are filled either
+ * way. Fails with KERNEL (errno kept, with a hint for EPERM), NOT_FOUND (a reuse path that
+ * names nothing), INVALID_ARGUMENT (NULL object, bad opts, a program of unknown type, a
+ * mismatched pinned map, already loaded), UNSUPPORTED (foreign byte order). */
+BPFLOAD_API bpfload_status bpfload_object_load(bpfload_object *object, const bpfload_load_opts *opts);
+
+/* What happened to one program. Strings are owned by the object and valid until it is
+ * closed or loaded again; never NULL. */
+typedef struct bpfload_program_result {
+  size_t sz;                 /* sizeof(bpfload_program_result), set by the caller */
+  const char *name;
+  const char *section;
+  uint32_t type;             /* enum bpf_prog_type */
+  int loaded;                /* non-zero when the kernel accepted it */
+  uint32_t id;               /* kernel program id, 0 when not loaded */
+  int sys_errno;             /* errno of the refusal, 0 when loaded */
+  const char *error;         /* "" when loaded */
+  const char *verifier_log;  /* as asked for by log_level, or fetched for a refusal */
+  const char *pin_path;      /* "" when not pinned */
+  uint32_t insns_processed;  /* from the verifier's statistics, 0 when unknown */
+} bpfload_program_result;
+
+/* Number of programs: those the object declares before a load, those the load reported
+ * after it. 0 for a NULL object. Never fails. */
+BPFLOAD_API size_t bpfload_object_program_count(const bpfload_object *object);
+
+/* Fills *result (whose sz the caller set) for program `index` (< program_count). Before a
+ * load, only name, section and type are set. Fails with INVALID_ARGUMENT (NULL object or
+ * result, sz 0) and NOT_FOUND (index out of range). */
+BPFLOAD_API bpfload_status bpfload_object_program_result(bpfload_object *object, size_t index,
+                                                         bpfload_program_result *result);
+
+/* Stores the fd of the loaded program `program` in *fd; the object keeps owning it.
+ * Fails with NOT_FOUND (no such program, or it did not load: the message says which)
+ * and INVALID_ARGUMENT (NULL object, name or fd; object not loaded). */
+BPFLOAD_API bpfload_status bpfload_object_program_fd(bpfload_object *object, const char *program, int *fd);
+
+/* Runs the loaded program `program` `repeat` times (0 counts as 1) on the packet
+ * `data`/`size` with BPF_PROG_TEST_RUN and stores its return value in *retval (may be
+ * NULL). For packet programs (XDP, tc, socket filters). Fails as bpfload_object_program_fd,
+ * and with KERNEL when the kernel refuses the run (EINVAL: a type it cannot test-run). */
+BPFLOAD_API bpfload_status bpfload_program_test_run(bpfload_object *object, const char *program, const void *data,
+                                                    size_t size, uint32_t repeat, uint32_t *retval);
+
+/* ---- Maps, by name ---------------------------------------------------------------- */
+
+/* What a loaded map is. */
+typedef struct bpfload_map_info {
+  size_t sz;                /* sizeof(bpfload_map_info), set by the caller */
+  uint32_t type;            /* enum bpf_map_type */
+  uint32_t key_size;
+  uint32_t value_size;      /* of one value (one CPU's, for a per-CPU map) */
+  uint32_t max_entries;
+  uint32_t id;              /* kernel map id */
+  int fd;                   /* owned by the object */
+  int per_cpu;              /* non-zero: a lookup returns one value per possible CPU */
+  uint32_t value_count;     /* values per key: the possible CPUs for a per-CPU map, else 1 */
+  size_t value_stride;      /* bytes from one CPU's value to the next (value_size rounded up to 8) */
+  size_t value_buffer_size; /* bytes a value buffer needs: value_stride * value_count */
+} bpfload_map_info;
+
+/* Fills *info (whose sz the caller set) for map `map` (a map or a global-data section,
+ * ".bss", ".data", ".rodata"). Fails with NOT_FOUND (no such map; the message lists the
+ * object's maps), INVALID_ARGUMENT (NULL object, name or info; sz 0; not loaded), KERNEL. */
+BPFLOAD_API bpfload_status bpfload_map_get_info(bpfload_object *object, const char *map,
+                                                    bpfload_map_info *info);
+
+/* Stores the fd of map `map` in *fd; the object keeps owning it. Fails as
+ * bpfload_map_get_info. */
+BPFLOAD_API bpfload_status bpfload_object_map_fd(bpfload_object *object, const char *map, int *fd);
+
+/* Copies the value of `key` (key_size bytes exactly) into `value`, which must hold at least
+ * value_buffer_size bytes (one value per possible CPU for a per-CPU map, at value_stride
+ * apart). *found (may be NULL) is set to 1, or to 0 when the key is absent; with found NULL,
+ * an absent key is NOT_FOUND with errno ENOENT. Fails with INVALID_ARGUMENT (NULL
+ * arguments, a wrong key size, a buffer too small: nothing is written), NOT_FOUND (no
+ * such map), KERNEL. */
+BPFLOAD_API bpfload_status bpfload_map_lookup(bpfload_object *object, const char *map, const void *key,
+                                              size_t key_size, void *value, size_t value_size, int *found);
+
+/* Sets `key` to `value` (value_buffer_size bytes exactly). `flags`: 0 (BPF_ANY), 1
+ * (BPF_NOEXIST), 2 (BPF_EXIST). Fails with INVALID_ARGUMENT (NULL arguments, wrong sizes),
+ * NOT_FOUND (no such map), KERNEL (EEXIST, E2BIG for a full map, ...). */
+BPFLOAD_API bpfload_status bpfload_map_update(bpfload_object *object, const char *map, const void *key,
+                                              size_t key_size, const void *value, size_t value_size,
+                                              uint64_t flags);
+
+/* Deletes `key`. *found (may be NULL) is set to 0 when it was absent, else 1; with found
+ * NULL an absent key is NOT_FOUND (errno ENOENT). Fails as bpfload_map_update (arrays
+ * refuse deletes: KERNEL with EINVAL). */
+BPFLOAD_API bpfload_status bpfload_map_delete(bpfload_object *object, const char *map, const void *key,
+                                              size_t key_size, int *found);
+
+/* Iteration: writes the key after `key` (the first key when `key` is NULL) into
+ * `next_key`; both are key_size bytes. *has_next is set to 0 after the last key, else 1.
+ * A walk starts with key NULL and passes each next_key back as key.
+ * Fails with INVALID_ARGUMENT (NULL object, name, next_key or has_next; wrong size),
+ * NOT_FOUND (no such map), KERNEL. */
+BPFLOAD_API bpfload_status bpfload_map_next_key(bpfload_object *object, const char *map, const void *key,
+                                                void *next_key, size_t key_size, int *has_next);
+
+/* ---- Attaching -------------------------------------------------------------------- *
+ * Reserved: attachments will be owned by the object like its fds, created by functions
+ * named bpfload_program_attach_<kind>(object, program, ..., bpfload_link **link) and
+ * ended by bpfload_link_detach(link) or by bpfload_object_close, with errors read from
+ * the object as for every other call. */
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* BPFLOAD_BPFLOAD_H */

@@ -1,0 +1,86 @@
+// What a bpfload_object is behind the C API, and the one way into it: call_guarded,
+// which turns Results and every C++ exception into a status and the object's error.
+#pragma once
+
+#include <cstddef>
+#include <exception>
+#include <map>
+#include <new>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bpfload/bpfload.h"
+#include "bpfload/loader.hpp"
+#include "bpfload/map.hpp"
+#include "bpfload/parse.hpp"
+
+/// Its last error: the public view and the strings it points into.
+struct CapiErrorSlot {
+  bpfload_error view{BPFLOAD_OK, 0, "", ""};
+  std::string message;
+  std::string verifier_log;
+};
+
+struct bpfload_object {
+  std::vector<std::byte> bytes;  ///< kept for the iproute2 object id, computed only when a pin needs it
+  bpfload::ObjectSpec spec;
+  std::map<std::string, bpfload::MapOverride> map_overrides;
+  bool load_attempted = false;
+  std::optional<bpfload::LoadedObject> loaded;
+  bpfload::LoadReport report;
+  bpfload::Kernel* kernel = nullptr;  ///< nullptr: system_kernel(); replaced by tests only
+  CapiErrorSlot error;
+};
+
+namespace bpfload::capi {
+
+/// The slot errors of calls without an object go to: per thread.
+CapiErrorSlot& thread_error_slot() noexcept;
+
+/// Records `error` in `slot` and returns its status. Never throws: when the strings
+/// cannot be copied, the slot says "out of memory" from static storage.
+bpfload_status record(CapiErrorSlot& slot, const Error& error) noexcept;
+/// Records a failure that is not a bpfload::Error (allocation, exception).
+bpfload_status record(CapiErrorSlot& slot, bpfload_status status, const char* message) noexcept;
+/// Marks the slot as holding no error.
+void clear(CapiErrorSlot& slot) noexcept;
+
+/// An InvalidArgument error saying `what` must not be NULL.
+Error null_argument(const char* function, const char* what);
+
+/// Runs `body` (returning Status) with every exception caught, recording its outcome in
+/// `slot`. The only path from the C functions into C++ code.
+template <typename Body>
+bpfload_status call_guarded(CapiErrorSlot& slot, Body&& body) noexcept {
+  try {
+    Status status = std::forward<Body>(body)();
+    if (status.ok()) {
+      clear(slot);
+      return BPFLOAD_OK;
+    }
+    return record(slot, status.error());
+  } catch (const std::bad_alloc&) {
+    return record(slot, BPFLOAD_ERR_NO_MEMORY, "out of memory");
+  } catch (const std::exception& exception) {
+    return record(slot, BPFLOAD_ERR_INTERNAL, exception.what());
+  } catch (...) {
+    return record(slot, BPFLOAD_ERR_INTERNAL, "unexpected exception inside bpfload");
+  }
+}
+
+/// call_guarded on `object`'s slot, or on the thread's slot with an InvalidArgument error
+/// when `object` is NULL.
+template <typename Body>
+bpfload_status call_on_object(bpfload_object* object, const char* function, Body&& body) noexcept {
+  if (object == nullptr)
+    return call_guarded(thread_error_slot(), [&]() -> Status { return null_argument(function, "object"); });
+  return call_guarded(object->error, std::forward<Body>(body));
+}
+
+/// Checks a size-prefixed options struct: sz at least `known_prefix` (the struct's first
+/// version), and any bytes past the `known` size this library has must be zero.
+Status check_opts_size(const char* function, const void* opts, size_t sz, size_t known_prefix, size_t known);
+
+}  // namespace bpfload::capi

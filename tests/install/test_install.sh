@@ -1,0 +1,97 @@
+#!/bin/sh
+# Packaging test: installs the build into a temporary root, checks what was installed
+# (soname, a real static archive, headers, bpfload.pc, no foreign symbols exported), then
+# builds the example agents from that root with nothing but pkg-config and runs them.
+#
+#   test_install.sh BUILD_DIR SOURCE_DIR SAMPLE_OBJECT [SANITIZE]
+#
+# SANITIZE is the build's b_sanitize ("none", "address,undefined"): a sanitized library
+# needs agents compiled with the same -fsanitize.
+#
+# Exit 77 (skipped) when the agents cannot run for lack of privileges, unless
+# BPFLOAD_REQUIRE_KERNEL=1.
+set -eu
+build=$1
+source=$2
+sample=$3
+sanitize=${4:-none}
+san_flags=
+[ "$sanitize" = none ] || san_flags="-fsanitize=$sanitize"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+tmp=$(mktemp -d "/tmp/bpfload-install-test-$$.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+root=$tmp/root
+
+DESTDIR=$root meson install -C "$build" --no-rebuild --quiet >"$tmp/install.log" 2>&1 ||
+  { cat "$tmp/install.log" >&2; fail "meson install into $root failed"; }
+
+pc=$(find "$root" -name bpfload.pc | head -n 1)
+[ -n "$pc" ] || fail "no bpfload.pc installed"
+libdir=$(dirname "$(dirname "$pc")")
+for header in bpfload.h export.h loader.hpp map.hpp parse.hpp result.hpp; do
+  [ -n "$(find "$root" -path "*/include/bpfload/$header")" ] || fail "header bpfload/$header not installed"
+done
+
+# The libraries: a versioned soname, and a static archive that is not a thin one (a thin
+# archive only points at object files in the build tree).
+[ -e "$libdir/libbpfload.so" ] || fail "no libbpfload.so in $libdir"
+soname=$(readelf -d "$libdir/libbpfload.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+case $soname in libbpfload.so.[0-9]*) ;; *) fail "soname is '$soname', not libbpfload.so.N" ;; esac
+[ -e "$libdir/$soname" ] || fail "$soname not installed"
+[ "$(head -c 8 "$libdir/libbpfload.a")" = "!<arch>" ] || fail "libbpfload.a is not a regular ar archive"
+
+# Only bpfload's own API is exported: nothing of libbpf, libelf or fmt (an agent linking its
+# own copies must not get ours), and the dependencies stay dynamic.
+foreign=$(nm -D --defined-only "$libdir/libbpfload.so" | awk '{print $3}' |
+  grep -E '^(bpf_|btf_|btf__|libbpf_|bpf_object__|elf_|elf32_|elf64_|gelf_|_ZN3fmt|_ZNK3fmt)' || true)
+[ -z "$foreign" ] || fail "libbpfload.so exports foreign symbols: $(echo "$foreign" | head -n 5 | tr '\n' ' ')"
+c_api=$(nm -D --defined-only "$libdir/libbpfload.so" | awk '$2 == "T" {print $3}' | grep -c '^bpfload_' || true)
+[ "$c_api" -gt 10 ] || fail "the C API is not exported ($c_api bpfload_* functions)"
+readelf -d "$libdir/libbpfload.so" | grep -q 'NEEDED.*libbpf\.so' || fail "libbpf is not a dynamic dependency"
+
+export PKG_CONFIG_PATH="$libdir/pkgconfig"
+export PKG_CONFIG_SYSROOT_DIR="$root"
+pkg-config --exists bpfload || fail "pkg-config does not find bpfload"
+pkg-config --print-requires-private bpfload | grep -q '^libbpf' || fail "libbpf is not in Requires.private"
+pkg-config --print-requires-private bpfload | grep -q '^libelf' || fail "libelf is not in Requires.private"
+
+cc $san_flags -std=c99 -Wall -Wextra -pedantic -Werror "$source/examples/agent.c" -o "$tmp/agent" \
+  $(pkg-config --cflags --libs bpfload) || fail "the C example does not build from pkg-config"
+c++ $san_flags -std=c++20 -Wall -Wextra "$source/examples/agent.cpp" -o "$tmp/agent++" \
+  $(pkg-config --cflags --libs bpfload) || fail "the C++ example does not build from pkg-config"
+
+# The static archive, through `pkg-config --static` (its Libs.private must be complete).
+# -l:libbpfload.a picks the archive although the .so sits next to it.
+static_libs=
+for word in $(pkg-config --static --libs bpfload); do
+  [ "$word" = "-lbpfload" ] && word="-l:libbpfload.a"
+  static_libs="$static_libs $word"
+done
+cc $san_flags -std=c99 -Wall -Werror "$source/examples/agent.c" -o "$tmp/agent-static" $(pkg-config --cflags bpfload) \
+  $static_libs || fail "the C example does not link against libbpfload.a with pkg-config --static"
+if readelf -d "$tmp/agent-static" | grep -q 'NEEDED.*libbpfload'; then fail "agent-static still needs libbpfload.so"; fi
+echo "installed into $root; examples built: agent, agent++, agent-static"
+
+if [ "$(id -u)" != 0 ] && [ "${BPFLOAD_REQUIRE_KERNEL:-0}" != 1 ]; then
+  echo "SKIP: running the agents needs root (bpf()); set BPFLOAD_REQUIRE_KERNEL=1 to fail instead"
+  exit 77
+fi
+
+check_agent() {
+  name=$1
+  shift
+  rc=0
+  LD_LIBRARY_PATH="$libdir" "$@" "$sample" >"$tmp/$name.out" 2>&1 || rc=$?
+  [ "$rc" = 0 ] || { cat "$tmp/$name.out" >&2; fail "$name exited with $rc"; }
+  cat "$tmp/$name.out"
+  grep -q 'returned 2 (XDP_PASS' "$tmp/$name.out" || fail "$name: the XDP program did not run"
+  grep -q 'rxcnt\[17\] (UDP) = 3 packets' "$tmp/$name.out" || fail "$name: the counter read back is not 3"
+  grep -q "map 'nosuch': not_found: no map named 'nosuch'" "$tmp/$name.out" ||
+    fail "$name: no clear error for a map that does not exist"
+}
+check_agent agent "$tmp/agent"
+check_agent agent++ "$tmp/agent++"
+check_agent agent-static "$tmp/agent-static"
+echo "PASS"
