@@ -259,7 +259,7 @@ VerbRunner setup_load(CLI::App& command) {
   command.add_option("--object-id", options->object_id,
                      "directory name for iproute2 PIN_OBJECT_NS maps (default: the SHA-1 of the "
                      "object, as tc uses)");
-  command.add_flag("--json", options->json, "print one JSON document (see docs/cli.md)");
+  add_json_flags(command, options->json);
   return [options] { return run_load(*options); };
 }
 

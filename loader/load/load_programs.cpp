@@ -124,6 +124,8 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
     result.error = linked.error().message;  // already "link program 'x': ..."
     result.sys_errno = linked.error().sys_errno;
     kind = linked.error().kind;
+    // bpfload's own refusal (CO-RE, an unknown relocation): the kernel never saw it.
+    result.unsupported = kind == ErrorKind::Unsupported;
     return;
   }
   result.insns = static_cast<uint32_t>(linked->insns.size());
