@@ -29,11 +29,7 @@ void print_row(const std::vector<std::string>& cells, const std::vector<size_t>&
     // The last column is not padded, so lines carry no trailing blanks.
     line += i + 1 == cells.size() ? cells[i] : fmt::format("{:<{}}", cells[i], widths[i]);
   }
-  if (width != 0 && line.size() > width) {
-    const size_t start = line.size() - cells.back().size();  // where the last column begins
-    const size_t keep = width > start + kCut.size() ? width - start - kCut.size() : 0;
-    line = line.substr(0, start + keep) + std::string(kCut);
-  }
+  if (width > kCut.size() && line.size() > width) line = line.substr(0, width - kCut.size()) + std::string(kCut);
   fmt::print("{}\n", color_code.empty() ? line : colored(line, color_code, color));
 }
 

@@ -17,8 +17,8 @@ struct TextTable {
 };
 
 /// Prints `table` with columns padded to their widest cell (by bytes outside escape codes).
-/// When `width` is not 0 (the terminal's columns) and a row would be wider, its last
-/// column is cut to fit and ends in "..."; the other columns are never cut.
+/// When `width` is not 0 (the terminal's columns) and a row would be wider, it is cut
+/// to `width` and ends in "..." (rows only get that wide through their last, text, column).
 void print_table(const TextTable& table, bool color, size_t width = 0);
 
 /// `text` with each tab replaced by spaces up to the next multiple of 8 columns, so

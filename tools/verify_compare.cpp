@@ -57,7 +57,8 @@ int64_t stat_value(const VerifyReport& report, const std::string& stat) {
   // one to read a single value the same way.
   VerifyReport zero;
   zero.result.name = report.result.name;
-  for (const StatChange& change : compare_reports({zero}, {report})[0].changes) {
+  const std::vector<StatsDelta> deltas = compare_reports({zero}, {report});  // kept alive for the loop
+  for (const StatChange& change : deltas[0].changes) {
     if (change.stat == stat) return change.new_value;
   }
   return 0;

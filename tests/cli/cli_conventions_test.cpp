@@ -82,14 +82,15 @@ TEST(CliConventions, NoColorAndDumbTerminalTurnAutoColourOff) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   const std::string object = quoted(bpf_object("reject_oob.o"));
   // `script` gives bpfload a terminal, so --color auto would colour.
-  const std::string tty = "script -qec ";
+  // TERM and NO_COLOR of the environment the tests run in must not decide.
+  const std::string tty = "env -u NO_COLOR TERM=xterm script -qec ";
   const CommandResult coloured = run_command(tty + quoted(std::string(BPFLOAD_CLI) + " verify " + object) + " /dev/null");
   ASSERT_NE(coloured.out.find("\033[31m"), std::string::npos) << "a terminal is coloured:\n" << coloured.out;
   const CommandResult no_color =
-      run_command("NO_COLOR=1 " + tty + quoted(std::string(BPFLOAD_CLI) + " verify " + object) + " /dev/null");
+      run_command("NO_COLOR=1 script -qec " + quoted(std::string(BPFLOAD_CLI) + " verify " + object) + " /dev/null");
   EXPECT_EQ(no_color.out.find("\033["), std::string::npos) << no_color.out;
   const CommandResult dumb =
-      run_command("TERM=dumb " + tty + quoted(std::string(BPFLOAD_CLI) + " verify " + object) + " /dev/null");
+      run_command("env -u NO_COLOR TERM=dumb script -qec " + quoted(std::string(BPFLOAD_CLI) + " verify " + object) + " /dev/null");
   EXPECT_EQ(dumb.out.find("\033["), std::string::npos) << dumb.out;
   const CommandResult forced = run_command("NO_COLOR=1 " + std::string(BPFLOAD_CLI) + " verify --color always " + object);
   EXPECT_NE(forced.out.find("\033[31m"), std::string::npos) << "--color always wins";

@@ -151,7 +151,9 @@ TEST(CliVerify, JsonKeepsABoundedLogTailUnlessAskedForTheWholeLog) {
 
   const std::string log_file = "/tmp/bpfload-cli-full-log-" + std::to_string(getpid()) + ".txt";
   const CommandResult full = run_bpfload("verify --json --log-level 3 --full-log --log-file " + log_file + " " + object);
-  const json& whole = stdout_json(full)["programs"][0];
+  const json full_doc = stdout_json(full);
+  ASSERT_TRUE(full_doc.contains("programs")) << full.out << full.err;
+  const json& whole = full_doc["programs"][0];
   EXPECT_TRUE(whole["log_complete"].get<bool>());
   const std::string everything = whole["log"];
   EXPECT_EQ(static_cast<size_t>(std::count(everything.begin(), everything.end(), '\n')),
