@@ -8,18 +8,13 @@
 #include <cstdint>
 #include <memory>
 
+#include "bpfload/btf.hpp"
 #include "bpfload/result.hpp"
-
-struct btf;
 
 namespace bpfload {
 
-/// Frees a libbpf `struct btf`.
-struct BtfDeleter {
-  void operator()(struct btf* btf) const noexcept;
-};
-/// An owned libbpf BTF object, to be read with <bpf/btf.h>.
-using BtfPtr = std::unique_ptr<struct btf, BtfDeleter>;
+/// An owned libbpf BTF object (btf.hpp's handle), to be read with <bpf/btf.h>.
+using BtfPtr = BtfHandle;
 
 /// The kernel's BTF object `id` (MapInfo::btf_id), through BPF_BTF_GET_FD_BY_ID and
 /// BPF_OBJ_GET_INFO_BY_FD (libbpf's btf__load_from_kernel_by_id). Fails with Kernel

@@ -8,8 +8,6 @@
 
 namespace bpfload {
 
-void BtfDeleter::operator()(struct btf* btf) const noexcept { btf__free(btf); }
-
 Result<BtfPtr> load_kernel_btf(uint32_t id) {
   errno = 0;
   struct btf* btf = btf__load_from_kernel_by_id(id);
