@@ -3,7 +3,7 @@
 #include <linux/bpf.h>
 #include <linux/ptrace.h>
 #include <bpf/bpf_helpers.h>
-#include "legacy_map_defs.h"
+#include <bpfload/legacy_maps.h>
 
 /* Slot 0: number of probe hits. */
 struct bpf_map_def SEC("maps") kprobe_hits = {

@@ -3,7 +3,7 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
-#include "legacy_map_defs.h"
+#include <bpfload/legacy_maps.h>
 
 #define JMP_MAP_ID 1
 #define INNER_MAP_ID 42

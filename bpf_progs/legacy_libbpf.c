@@ -1,7 +1,7 @@
 /* libbpf < 1.0 legacy maps: 20-byte struct bpf_map_def in SEC("maps"). */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "legacy_map_defs.h"
+#include <bpfload/legacy_maps.h>
 
 /* Packets seen per skb->protocol (network byte order, as the kernel stores it). */
 struct bpf_map_def SEC("maps") proto_hash = {

@@ -1,7 +1,7 @@
 /* The earliest libbpf map definition: 16 bytes, no map_flags. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "legacy_map_defs.h"
+#include <bpfload/legacy_maps.h>
 
 /* Slot 0: packets seen. */
 struct bpf_map_def_early SEC("maps") early_counter = {

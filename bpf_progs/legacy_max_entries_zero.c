@@ -1,7 +1,7 @@
 /* A legacy map whose size the user chooses at load time (max_entries 0). */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "legacy_map_defs.h"
+#include <bpfload/legacy_maps.h>
 
 struct bpf_map_def SEC("maps") sized_at_load = {
 	.type = BPF_MAP_TYPE_ARRAY,

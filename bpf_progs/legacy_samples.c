@@ -2,7 +2,7 @@
  * node and a map-in-map whose inner template is chosen by inner_map_idx. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "legacy_map_defs.h"
+#include <bpfload/legacy_maps.h>
 
 /* Index 0: counts packets when the outer map's slot 0 is empty. */
 struct bpf_load_map_def SEC("maps") miss_counter = {

@@ -1,7 +1,7 @@
 /* samples/bpf map definition before numa_node: 24 bytes with inner_map_idx. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "legacy_map_defs.h"
+#include <bpfload/legacy_maps.h>
 
 /* Slot 0: packets seen; slot 1: last skb->len. */
 struct bpf_load_map_def_no_numa SEC("maps") s24_array = {

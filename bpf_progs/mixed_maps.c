@@ -1,7 +1,7 @@
 /* A legacy SEC("maps") definition and a BTF ".maps" map in one object. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "legacy_map_defs.h"
+#include <bpfload/legacy_maps.h>
 
 struct bpf_map_def SEC("maps") legacy_counter = {
 	.type = BPF_MAP_TYPE_ARRAY,

@@ -1,7 +1,7 @@
 /* Refused by the verifier: reads packet data without checking data_end. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "legacy_map_defs.h"
+#include <bpfload/legacy_maps.h>
 
 struct bpf_map_def SEC("maps") first_bytes = {
 	.type = BPF_MAP_TYPE_ARRAY,

@@ -10,7 +10,7 @@
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
-#include "legacy_map_defs.h"
+#include <bpfload/legacy_maps.h>
 
 /* One counter per IP protocol number, per CPU. */
 struct bpf_map_def SEC("maps") rxcnt = {

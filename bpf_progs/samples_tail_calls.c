@@ -2,7 +2,7 @@
  * prog array at key N (bpf_load.c uses the PROG_ARRAY map of the object). */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "legacy_map_defs.h"
+#include <bpfload/legacy_maps.h>
 
 struct bpf_load_map_def SEC("maps") jmp_table = {
 	.type = BPF_MAP_TYPE_PROG_ARRAY,

@@ -1,6 +1,11 @@
 #include "cli_output.hpp"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -38,15 +43,43 @@ int report_error(const Error& error, bool json) {
                       exit_code_for(error));
 }
 
+namespace {
+bool g_pretty_json = false;
+// nlohmann's indent: -1 is one line.
+int json_indent() { return g_pretty_json ? 2 : -1; }
+}  // namespace
+
+void set_pretty_json(bool pretty) noexcept { g_pretty_json = pretty; }
+
+void add_json_flags(CLI::App& command, bool& json) {
+  command.add_flag("--json", json, "print one JSON document, on one line (see docs/cli.md)");
+  command.add_flag_callback(
+      "--pretty",
+      [&json] {
+        json = true;
+        set_pretty_json(true);
+      },
+      "print the JSON document indented (implies --json)");
+}
+
+void add_color_option(CLI::App& command, ColorMode& mode) {
+  command.add_option("--color", mode, "colour: auto (a terminal, unless NO_COLOR or TERM=dumb), always or never")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, ColorMode>{
+              {"auto", ColorMode::Auto}, {"always", ColorMode::Always}, {"never", ColorMode::Never}},
+          CLI::ignore_case))
+      ->option_text("WHEN");
+}
+
 void print_json(const Json& document) {
   // Invalid UTF-8 in a verifier log or symbol must not abort the dump.
-  const std::string text = document.dump(2, ' ', false, Json::error_handler_t::replace);
+  const std::string text = document.dump(json_indent(), ' ', false, Json::error_handler_t::replace);
   fmt::print("{}\n", text);
   std::fflush(stdout);
 }
 
 void print_json(const nlohmann::json& document) {
-  const std::string text = document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string text = document.dump(json_indent(), ' ', false, nlohmann::json::error_handler_t::replace);
   fmt::print("{}\n", text);
   std::fflush(stdout);
 }
@@ -55,9 +88,24 @@ bool use_color(ColorMode mode, FILE* stream) {
   switch (mode) {
     case ColorMode::Always: return true;
     case ColorMode::Never: return false;
-    case ColorMode::Auto: return isatty(fileno(stream)) == 1;
+    case ColorMode::Auto: break;
   }
-  return false;
+  if (const char* no_color = std::getenv("NO_COLOR"); no_color != nullptr && *no_color != '\0') return false;
+  if (const char* term = std::getenv("TERM"); term != nullptr && std::string_view(term) == "dumb") return false;
+  return isatty(fileno(stream)) == 1;
+}
+
+size_t terminal_columns(FILE* stream) {
+  if (const char* columns = std::getenv("COLUMNS"); columns != nullptr) {
+    const std::string_view text(columns);
+    size_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec == std::errc() && end == text.data() + text.size() && value > 0) return value;
+  }
+  if (isatty(fileno(stream)) != 1) return 0;
+  winsize size{};
+  if (ioctl(fileno(stream), TIOCGWINSZ, &size) != 0 || size.ws_col == 0) return 0;
+  return size.ws_col;
 }
 
 std::string colored(std::string_view text, std::string_view code, bool enabled) {

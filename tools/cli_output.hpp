@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "bpfload/result.hpp"
@@ -38,16 +39,32 @@ int report_error(std::string_view kind, std::string_view message, int sys_errno,
 /// As above for a library error; the exit code comes from exit_code_for().
 int report_error(const Error& error, bool json);
 
-/// The one JSON writer: pretty-printed, with a trailing newline, on stdout.
+/// The one JSON writer: one line (compact, like `bpftool -j`) unless set_pretty_json(true)
+/// (`--pretty`, like `bpftool -p`), with a trailing newline, on stdout.
 void print_json(const Json& document);
 /// The same for documents the library builds (unordered keys).
 void print_json(const nlohmann::json& document);
 
+/// Makes print_json indent its output; set by every verb's --pretty.
+void set_pretty_json(bool pretty) noexcept;
+
+/// Adds --json and --pretty (which implies --json) to `command`.
+void add_json_flags(CLI::App& command, bool& json);
+
 /// When to colour plain output.
 enum class ColorMode { Auto, Always, Never };
 
-/// Whether to colour output written to `stream` under `mode` (Auto: only a terminal).
+/// Whether to colour output written to `stream` under `mode`. Auto colours only a
+/// terminal, and not when NO_COLOR is set (https://no-color.org) or TERM is "dumb";
+/// Always and Never are the user's explicit choice and win over both.
 [[nodiscard]] bool use_color(ColorMode mode, FILE* stream);
+
+/// Adds --color WHEN (auto, always, never) to `command`.
+void add_color_option(CLI::App& command, ColorMode& mode);
+
+/// Columns of the terminal `stream` is, 0 when it is not a terminal. COLUMNS, when set
+/// to a number, wins (as in coreutils), so scripts and tests can choose a width.
+[[nodiscard]] size_t terminal_columns(FILE* stream);
 
 /// ANSI-coloured `text` when `enabled`, else `text` unchanged. `code` is an SGR code ("31").
 [[nodiscard]] std::string colored(std::string_view text, std::string_view code, bool enabled);

@@ -268,7 +268,7 @@ VerbRunner setup_inspect(CLI::App& command) {
   auto options = std::make_shared<InspectOptions>();
   command.add_option("OBJ", options->object.path, "BPF ELF object file")->required();
   add_object_options(command, options->object);
-  command.add_flag("--json", options->json, "print one JSON document (see docs/cli.md)");
+  add_json_flags(command, options->json);
   return [options] { return run_inspect(*options); };
 }
 

@@ -338,7 +338,7 @@ VerbRunner setup_load(CLI::App& command) {
                    "DIR/links/PROGRAM (needs --pin-dir); all or nothing");
   command.add_option("--dev", options->device, "network interface for XDP and tc programs (with --attach)");
   command.add_option("--cgroup", options->cgroup, "cgroup v2 directory for cgroup programs (with --attach)");
-  command.add_flag("--json", options->json, "print one JSON document (see docs/cli.md)");
+  add_json_flags(command, options->json);
   return [options] { return run_load(*options); };
 }
 

@@ -9,6 +9,7 @@
 
 #include "bpfload/system.hpp"
 #include "cli_output.hpp"
+#include "help_text.hpp"
 #include "verbs.hpp"
 
 #ifndef BPFLOAD_VERSION
@@ -24,7 +25,8 @@ constexpr std::array kVerbs = {
     Verb{"load", "load an object into the kernel, optionally pinning everything", setup_load},
     Verb{"map", "create a pinned map, or dump, look up, update and delete its entries",
          setup_map},
-    Verb{"verify", "run the verifier on an object's programs and report statistics and failures",
+    Verb{"verify", "run the verifier on objects' programs and report statistics and failures; "
+                   "compare two runs",
          setup_verify},
     Verb{"tc", "load one section of an object and attach it to DEV ingress|egress, as 'tc filter add "
                "... bpf da obj OBJ sec SECTION' did", setup_tc},
@@ -34,19 +36,50 @@ constexpr std::array kVerbs = {
     Verb{"link", "list BPF links: 'bpfload link list'", setup_link},
 };
 
+const std::string kVersionText = std::string("bpfload ") + BPFLOAD_VERSION;
+
 // A usage error happens before the verb's options exist, so --json is looked for by hand.
 bool wants_json(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
-    if (std::string_view(argv[i]) == "--json") return true;
+    const std::string_view arg(argv[i]);
+    if (arg == "--json" || arg == "--pretty") return true;
   }
   return false;
 }
 
+int usage(std::string_view message, bool json) {
+  return report_error("usage", fmt::format("{} (see bpfload help)", message), 0, json, kExitUsage);
+}
+
+std::vector<std::string> verb_names() {
+  std::vector<std::string> names;
+  for (const Verb& verb : kVerbs) names.emplace_back(verb.name);
+  return names;
+}
+
+// CLI11 says only "A subcommand is required" for `bpfload version` or `bpfload --bogus`;
+// the first word is checked here so the message names it.
+std::optional<std::string> first_word_problem(int argc, char** argv) {
+  if (argc < 2) return std::nullopt;
+  const std::string_view first(argv[1]);
+  if (first == "--help" || first == "-h" || first == "--version") return std::nullopt;
+  if (first.substr(0, 1) == "-")
+    return fmt::format("unknown option '{}' before the verb (options go after it: bpfload VERB [OPTIONS])", first);
+  for (const Verb& verb : kVerbs) {
+    if (verb.name == first) return std::nullopt;
+  }
+  if (first == "help" || first == "version") return std::nullopt;
+  std::string names;
+  for (const Verb& verb : kVerbs) names += fmt::format("{}{}", names.empty() ? "" : ", ", verb.name);
+  return fmt::format("no verb named '{}' (verbs: {}, help, version)", first, names);
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"bpfload: load legacy and modern BPF ELF objects", "bpfload"};
-  app.set_version_flag("--version", std::string("bpfload ") + BPFLOAD_VERSION);
+  app.set_version_flag("--version", kVersionText);
   app.require_subcommand(1);
   app.fallthrough(false);
+  app.get_formatter()->column_width(32);
 
   std::vector<std::pair<CLI::App*, VerbRunner>> commands;
   for (const Verb& verb : kVerbs) {
@@ -54,33 +87,48 @@ int run(int argc, char** argv) {
     commands.emplace_back(command, verb.setup(*command));
   }
 
-  std::string help_topic;
-  CLI::App* help = app.add_subcommand("help", "show help for bpfload or one verb");
-  help->add_option("VERB", help_topic, "the verb to explain");
+  std::vector<std::string> help_topic;
+  CLI::App* help = app.add_subcommand("help", "show help for bpfload, a verb or a map action (help map create)");
+  help->add_option("VERB", help_topic, "the verb (and action) to explain");
+  CLI::App* version = app.add_subcommand("version", "print the version (as --version does)");
+  tidy_help(app);
+
+  // Generated documentation, from the same tree as --help (meson runs these at build time).
+  if (argc >= 2 && std::string_view(argv[1]) == "help-completion") {
+    fmt::print("{}", bash_completion(app));
+    return kExitOk;
+  }
+  if (argc >= 2 && std::string_view(argv[1]) == "help-man") {
+    std::vector<std::string> path(argv + 2, argv + argc);
+    std::string unknown;
+    CLI::App* command = find_command(app, path, unknown);
+    if (command == nullptr) return usage(fmt::format("help-man: no verb named '{}'", unknown), false);
+    const std::string name = path.empty() ? "bpfload" : "bpfload " + path[0];
+    fmt::print("{}", man_page(*command, name, BPFLOAD_VERSION, verb_names()));
+    return kExitOk;
+  }
+  if (auto problem = first_word_problem(argc, argv)) return usage(*problem, wants_json(argc, argv));
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     if (error.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(error);
-    return report_error("usage", fmt::format("{} (see bpfload help)", error.what()), 0,
-                        wants_json(argc, argv), kExitUsage);
+    return usage(error.what(), wants_json(argc, argv));
   }
 
+  if (version->parsed()) {
+    fmt::print("{}\n", kVersionText);
+    return kExitOk;
+  }
   if (help->parsed()) {
-    if (help_topic.empty()) {
-      // app.help() would describe the parsed `help` subcommand instead.
-      fmt::print("{}", app.get_formatter()->make_help(&app, "bpfload", CLI::AppFormatMode::Normal));
-      return kExitOk;
-    }
-    for (auto& [command, runner] : commands) {
-      if (command->get_name() == help_topic) {
-        fmt::print("{}", command->get_formatter()->make_help(command, "bpfload " + help_topic,
-                                                              CLI::AppFormatMode::Normal));
-        return kExitOk;
-      }
-    }
-    return report_error("usage", fmt::format("no verb named '{}' (see bpfload help)", help_topic),
-                        0, false, kExitUsage);
+    std::string unknown;
+    CLI::App* command = find_command(app, help_topic, unknown);
+    if (command == nullptr) return usage(fmt::format("no verb or action named '{}'", unknown), false);
+    // app.help() would describe the parsed `help` subcommand instead.
+    std::string name = "bpfload";
+    for (const std::string& word : help_topic) name += " " + word;
+    fmt::print("{}", help_text(*command, name));
+    return kExitOk;
   }
   for (auto& [command, runner] : commands) {
     if (!command->parsed()) continue;
@@ -89,7 +137,7 @@ int run(int argc, char** argv) {
     (void)raise_memlock_limit();
     return runner();
   }
-  return report_error("usage", "no verb given (see bpfload help)", 0, false, kExitUsage);
+  return usage("no verb given", false);
 }
 
 }  // namespace

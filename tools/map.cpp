@@ -14,10 +14,12 @@
 #include <fmt/format.h>
 
 #include "bpfload/kernel.hpp"
+#include "bpfload/kernel_btf.hpp"
 #include "bpfload/kernel_names.hpp"
 #include "bpfload/section_table.hpp"
 #include "cli_options.hpp"
 #include "cli_output.hpp"
+#include "map_btf.hpp"
 #include "map_bytes.hpp"
 #include "verbs.hpp"
 
@@ -49,7 +51,11 @@ struct OpenMap {
   MapInfo info;
   unsigned cpus = 1;  ///< value copies per lookup: the possible CPUs for per-CPU maps, else 1
   size_t value_stride = 0;  ///< bytes per copy (per-CPU values are 8-byte aligned)
+  BtfPtr btf;               ///< the map's BTF, when it has some and it can be read
 };
+
+uint32_t key_type(const OpenMap& map) { return map.btf ? map.info.btf_key_type_id : 0; }
+uint32_t value_type(const OpenMap& map) { return map.btf ? map.info.btf_value_type_id : 0; }
 
 
 Result<OpenMap> open_map(Kernel& kernel, const std::string& path) {
@@ -61,7 +67,11 @@ Result<OpenMap> open_map(Kernel& kernel, const std::string& path) {
     error.kind = ErrorKind::InvalidArgument;
     return error;
   }
-  OpenMap map{std::move(*fd), *info, 1, info->value_size};
+  OpenMap map{std::move(*fd), *info, 1, info->value_size, nullptr};
+  // Without its BTF a map still dumps, as bytes: the formatted view is a bonus.
+  if (info->btf_id != 0) {
+    if (auto btf = load_kernel_btf(info->btf_id); btf.ok()) map.btf = std::move(btf).value();
+  }
   if (is_per_cpu_map(info->type)) {
     auto cpus = kernel.system().possible_cpus();
     if (!cpus) return std::move(cpus).error();
@@ -92,31 +102,81 @@ void add_bytes(Json& object, std::string_view field, std::span<const std::byte> 
   object[std::string(field) + "_int"] = value ? Json(*value) : Json(nullptr);
 }
 
+// The key or value shaped by the map's BTF (bpftool's "formatted"), null without BTF.
+Json typed_json(const OpenMap& map, uint32_t type_id, std::span<const std::byte> bytes) {
+  if (type_id == 0) return Json(nullptr);
+  return btf_to_json(map.btf.get(), type_id, bytes);
+}
+
+std::span<const std::byte> cpu_value(const OpenMap& map, std::span<const std::byte> value, unsigned cpu) {
+  return value.subspan(cpu * map.value_stride, map.info.value_size);
+}
+
 Json entry_json(const OpenMap& map, std::span<const std::byte> key, std::span<const std::byte> value) {
   Json entry;
   add_bytes(entry, "key", key);
+  const bool typed = key_type(map) != 0 || value_type(map) != 0;
   if (map.cpus == 1 && !is_per_cpu_map(map.info.type)) {
     add_bytes(entry, "value", value);
+    if (typed) entry["formatted"] = Json{{"key", typed_json(map, key_type(map), key)},
+                                         {"value", typed_json(map, value_type(map), value)}};
     return entry;
   }
   Json values = Json::array();
+  Json formatted_values = Json::array();
   for (unsigned cpu = 0; cpu < map.cpus; ++cpu) {
     Json per_cpu{{"cpu", cpu}};
-    add_bytes(per_cpu, "value", value.subspan(cpu * map.value_stride, map.info.value_size));
+    add_bytes(per_cpu, "value", cpu_value(map, value, cpu));
     values.push_back(per_cpu);
+    formatted_values.push_back(Json{{"cpu", cpu}, {"value", typed_json(map, value_type(map), cpu_value(map, value, cpu))}});
   }
   entry["values"] = values;
+  if (typed) entry["formatted"] = Json{{"key", typed_json(map, key_type(map), key)}, {"values", formatted_values}};
   return entry;
 }
 
+// With BTF, a key or value prints as bpftool shows it ({"packets":5,"bytes":255});
+// without, as bytes and the integer they hold.
+std::string shown(const OpenMap& map, uint32_t type_id, std::span<const std::byte> bytes) {
+  if (type_id == 0) return bytes_text(bytes);
+  return btf_to_json(map.btf.get(), type_id, bytes).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 void print_entry_text(const OpenMap& map, std::span<const std::byte> key, std::span<const std::byte> value) {
-  fmt::print("key: {}\n", bytes_text(key));
+  fmt::print("key: {}\n", shown(map, key_type(map), key));
   if (!is_per_cpu_map(map.info.type)) {
-    fmt::print("value: {}\n", bytes_text(value));
+    fmt::print("value: {}\n", shown(map, value_type(map), value));
     return;
   }
   for (unsigned cpu = 0; cpu < map.cpus; ++cpu)
-    fmt::print("value (cpu {}): {}\n", cpu, bytes_text(value.subspan(cpu * map.value_stride, map.info.value_size)));
+    fmt::print("value (cpu {}): {}\n", cpu, shown(map, value_type(map), cpu_value(map, value, cpu)));
+}
+
+// --key / --value: the byte forms first (an integer, hex:..., hex bytes); then, when the
+// map has BTF for this side, JSON of that type ({"packets":1}, [1,2], "RUNNING" or a
+// bare enum name).
+Result<std::vector<std::byte>> encode_typed(const OpenMap& map, std::string_view text, size_t size,
+                                            uint32_t type_id, std::string_view what) {
+  const bool looks_json = !text.empty() && (text[0] == '{' || text[0] == '[' || text[0] == '"');
+  if (type_id == 0) return encode_map_bytes(text, size, what);
+  const std::string type_name = btf_type_name(map.btf.get(), type_id);
+  const std::string example = btf_example(map.btf.get(), type_id);
+  if (!looks_json) {
+    auto bytes = encode_map_bytes(text, size, what);
+    if (bytes) return bytes;
+    // A bare word may be an enum member; otherwise the byte form's error, plus the typed form.
+    auto named = btf_from_json(map.btf.get(), type_id, size, nlohmann::json(std::string(text)), what);
+    if (named) return named;
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("{}; or JSON of the map's {} type {}, e.g. '{}'", bytes.error().message, what,
+                                  type_name, example));
+  }
+  const nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
+  if (value.is_discarded())
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("{} '{}' is not valid JSON (the map's {} type is {}; for example '{}')", what, text,
+                                  what, type_name, example));
+  return btf_from_json(map.btf.get(), type_id, size, value, what);
 }
 
 Json map_header_json(const std::string& path, const MapInfo& info) {
@@ -160,7 +220,7 @@ std::variant<KeyedMap, int> open_keyed_map(Kernel& kernel, const MapVerbOptions&
   auto map = open_map(kernel, options.path);
   if (!map) return fail_open(map.error(), options.json);
   if (auto keys = require_keys(*map); !keys) return report_error(keys.error(), options.json);
-  auto key = encode_map_bytes(options.key, map->info.key_size, "key");
+  auto key = encode_typed(*map, options.key, map->info.key_size, key_type(*map), "key");
   if (!key) return report_error(key.error(), options.json);
   return KeyedMap{std::move(*map), std::move(*key)};
 }
@@ -269,7 +329,7 @@ int run_update(const MapVerbOptions& options) {
   auto opened = open_keyed_map(kernel, options);
   if (const int* exit_code = std::get_if<int>(&opened)) return *exit_code;
   auto& [map, key] = std::get<KeyedMap>(opened);
-  auto one_value = encode_map_bytes(options.value, map.info.value_size, "value");
+  auto one_value = encode_typed(map, options.value, map.info.value_size, value_type(map), "value");
   if (!one_value) return report_error(one_value.error(), options.json);
   // A per-CPU map takes one value per CPU; the user's value goes to every CPU.
   std::vector<std::byte> value(map.value_stride * map.cpus);
@@ -285,7 +345,7 @@ int run_update(const MapVerbOptions& options) {
     add_bytes(doc, "value", *one_value);
     print_json(doc);
   } else {
-    fmt::print("updated key {} to {}\n", bytes_text(key), bytes_text(*one_value));
+    fmt::print("updated key {} to {}\n", shown(map, key_type(map), key), shown(map, value_type(map), *one_value));
   }
   return kExitOk;
 }
@@ -324,7 +384,7 @@ CLI::App* add_action(CLI::App& command, std::shared_ptr<MapVerbOptions> options,
                      const char* name, const char* help) {
   CLI::App* sub = command.add_subcommand(name, help);
   sub->add_option("PATH", options->path, "the map's pin path on bpffs")->required();
-  sub->add_flag("--json", options->json, "print JSON (see docs/cli.md)");
+  add_json_flags(*sub, options->json);
   sub->callback([options, action] { options->action = action; });
   return sub;
 }

@@ -12,11 +12,20 @@
 namespace bpfload::cli {
 namespace {
 
+// What the user can type for `size` bytes, with an example of exactly that size.
+std::string forms_for(size_t size) {
+  const std::string zeros = size <= 32 ? std::string(2 * size, '0') : std::string(8, '0') + "...";
+  if (size == 1 || size == 2 || size == 4 || size == 8)
+    return fmt::format("give an integer (e.g. 0x55), hex:{} or {} space-separated hex bytes", zeros, size);
+  return fmt::format("give hex:{} ({} hex digits) or {} space-separated hex bytes; integers fit only "
+                     "sizes 1, 2, 4 and 8",
+                     zeros, 2 * size, size);
+}
+
 Error bad_bytes(std::string_view what, std::string_view text, size_t size, std::string_view why) {
   return make_error(ErrorKind::InvalidArgument,
-                    fmt::format("{} '{}': {} (the map's {} size is {} bytes; give an integer, "
-                                "hex:0102.. or space-separated hex bytes)",
-                                what, text, why, what, size));
+                    fmt::format("{} '{}': {} (the map's {} size is {} bytes: {})", what, text, why, what, size,
+                                forms_for(size)));
 }
 
 std::optional<std::byte> hex_byte(std::string_view digits) {
@@ -77,7 +86,7 @@ std::vector<std::byte> host_bytes(uint64_t value) {
 
 Result<std::vector<std::byte>> from_integer(std::string_view text, size_t size, std::string_view what) {
   if (size != 1 && size != 2 && size != 4 && size != 8)
-    return bad_bytes(what, text, size, "integers are only accepted for sizes 1, 2, 4 and 8");
+    return bad_bytes(what, text, size, fmt::format("an integer does not fill {} bytes", size));
   std::string_view digits = text;
   const bool negative = !digits.empty() && digits[0] == '-';
   if (negative) digits.remove_prefix(1);

@@ -1,37 +1,22 @@
 #include "verify_compare.hpp"
 
-#include <fstream>
-#include <iterator>
+#include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "bpfload/verify.hpp"
+#include "cli_options.hpp"
 #include "text_table.hpp"
+#include "verify_compare_input.hpp"
+#include "verify_select.hpp"
+#include "verify_thresholds.hpp"
 
 namespace bpfload::cli {
 namespace {
 
-Result<std::vector<VerifyReport>> read_reports(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return make_error(ErrorKind::Io, fmt::format("cannot read {}", path));
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
-  if (doc.is_discarded()) return make_error(ErrorKind::Malformed, fmt::format("{} is not JSON", path));
-  auto reports = reports_from_json(doc);
-  if (!reports) return reports.error().with_context(fmt::format("{} (expected `bpfload verify --json` output)", path));
-  return reports;
-}
-
 std::string verdict(const std::optional<VerifyReport>& report) {
-  if (!report) return "absent";
-  return report->result.loaded ? "accepted" : "rejected";
-}
-
-std::string status(const StatsDelta& delta) {
-  if (!delta.old_report) return "new";
-  if (!delta.new_report) return "missing";
-  return has_difference(delta) ? "changed" : "unchanged";
+  return report ? std::string(verdict_name(*report)) : std::string("absent");
 }
 
 std::string percent(int64_t before, int64_t after) {
@@ -39,29 +24,103 @@ std::string percent(int64_t before, int64_t after) {
   return fmt::format("{:+.1f}%", 100.0 * static_cast<double>(after - before) / static_cast<double>(before));
 }
 
-Json delta_json(const StatsDelta& delta) {
+/// One program's comparison, limited to the chosen statistics, with its regressions.
+struct ProgramComparison {
+  StatsDelta delta;
+  std::vector<std::string> regressions;  ///< why, one line each
+};
+
+std::string status(const ProgramComparison& comparison) {
+  const StatsDelta& delta = comparison.delta;
+  if (!delta.old_report) return "new";
+  if (!delta.new_report) return "missing";
+  return delta.verdict_changed || !delta.changes.empty() ? "changed" : "unchanged";
+}
+
+// Programs are named "file/program" when both runs say which object each came from, so
+// the same program name in two objects stays two programs.
+std::vector<VerifyReport> keyed(std::vector<RunEntry> entries, bool by_file) {
+  std::vector<VerifyReport> reports;
+  for (RunEntry& entry : entries) {
+    if (by_file) entry.report.result.name = base_name(entry.file) + "/" + entry.report.result.name;
+    reports.push_back(std::move(entry.report));
+  }
+  return reports;
+}
+
+bool all_have_files(const std::vector<RunEntry>& entries) {
+  return std::all_of(entries.begin(), entries.end(), [](const RunEntry& e) { return !e.file.empty(); });
+}
+
+int64_t stat_value(const VerifyReport& report, const std::string& stat) {
+  // The library's comparison computes every statistic; compare a report with an empty
+  // one to read a single value the same way.
+  VerifyReport zero;
+  zero.result.name = report.result.name;
+  const std::vector<StatsDelta> deltas = compare_reports({zero}, {report});  // kept alive for the loop
+  for (const StatChange& change : deltas[0].changes) {
+    if (change.stat == stat) return change.new_value;
+  }
+  return 0;
+}
+
+ProgramComparison compare_program(StatsDelta delta, const std::vector<std::string>& stats,
+                                  const std::vector<Threshold>& thresholds) {
+  ProgramComparison comparison;
+  std::vector<StatChange> kept;
+  for (const StatChange& change : delta.changes) {
+    if (std::find(stats.begin(), stats.end(), change.stat) != stats.end()) kept.push_back(change);
+  }
+  if (!delta.old_report) {
+    if (!delta.new_report->result.loaded)
+      comparison.regressions.push_back(fmt::format("new program is {}", verdict(delta.new_report)));
+  } else if (!delta.new_report) {
+    comparison.regressions.push_back("program is missing from the new run");
+  } else {
+    if (delta.old_report->result.loaded && !delta.new_report->result.loaded)
+      comparison.regressions.push_back(fmt::format("verdict accepted -> {}", verdict(delta.new_report)));
+    for (const Threshold& threshold : thresholds) {
+      const int64_t before = stat_value(*delta.old_report, threshold.stat);
+      const int64_t after = stat_value(*delta.new_report, threshold.stat);
+      if (exceeds(threshold, before, after)) {
+        comparison.regressions.push_back(
+            fmt::format("{} {} -> {} ({}) crosses '{}'", threshold.stat, before, after, percent(before, after),
+                        threshold.text));
+      }
+    }
+  }
+  delta.changes = std::move(kept);
+  comparison.delta = std::move(delta);
+  return comparison;
+}
+
+Json comparison_json(const ProgramComparison& comparison) {
+  const StatsDelta& delta = comparison.delta;
   Json changes = Json::array();
   for (const StatChange& change : delta.changes) {
     changes.push_back(Json{{"stat", change.stat},
                            {"old", change.old_value},
                            {"new", change.new_value},
-                           {"diff", change.new_value - change.old_value}});
+                           {"diff", change.new_value - change.old_value},
+                           {"diff_pct", percent(change.old_value, change.new_value)}});
   }
   return Json{{"name", delta.program},
-              {"status", status(delta)},
+              {"status", status(comparison)},
               {"old_verdict", verdict(delta.old_report)},
               {"new_verdict", verdict(delta.new_report)},
               {"verdict_changed", delta.verdict_changed},
-              {"changes", changes}};
+              {"changes", changes},
+              {"regressions", comparison.regressions}};
 }
 
-TextTable delta_table(const std::vector<StatsDelta>& deltas) {
+TextTable comparison_table(const std::vector<ProgramComparison>& comparisons) {
   TextTable table;
   table.headers = {"program", "stat", "old", "new", "diff", "diff_pct"};
-  for (const StatsDelta& delta : deltas) {
+  for (const ProgramComparison& comparison : comparisons) {
+    const StatsDelta& delta = comparison.delta;
     if (!delta.old_report || !delta.new_report || delta.verdict_changed) {
       table.rows.push_back({delta.program, "verdict", verdict(delta.old_report), verdict(delta.new_report),
-                            status(delta), ""});
+                            status(comparison), ""});
       table.row_colors.push_back(verdict(delta.new_report) == "accepted" ? "32" : "31");
     }
     for (const StatChange& change : delta.changes) {
@@ -72,34 +131,85 @@ TextTable delta_table(const std::vector<StatsDelta>& deltas) {
       // More verifier work is worse: red; less is green.
       table.row_colors.push_back(diff > 0 ? "31" : diff < 0 ? "32" : "");
     }
-    if (status(delta) == "unchanged") {
-      table.rows.push_back({delta.program, "(all)", "", "", "unchanged", ""});
+    if (status(comparison) == "unchanged") {
+      table.rows.push_back({delta.program, "(compared)", "", "", "unchanged", ""});
       table.row_colors.push_back("");
     }
   }
   return table;
 }
 
+int usage_error(const Error& error, bool json) {
+  return report_error(to_string(error.kind), error.message, error.sys_errno, json, kExitUsage);
+}
+
 }  // namespace
 
-int run_verify_compare(const std::string& old_path, const std::string& new_path, bool json, bool csv,
-                       ColorMode color) {
-  auto old_reports = read_reports(old_path);
-  if (!old_reports) return report_error(to_string(old_reports.error().kind), old_reports.error().message, 0, json, kExitUsage);
-  auto new_reports = read_reports(new_path);
-  if (!new_reports) return report_error(to_string(new_reports.error().kind), new_reports.error().message, 0, json, kExitUsage);
+void add_compare_options(CLI::App& command, CompareOptions& options) {
+  command.add_option("-C,--compare", options.files,
+                     "compare two runs (`verify --json` or `--csv` output, or veristat CSV): OLD NEW; "
+                     "exit 1 on a regression")
+      ->expected(2)
+      ->option_text("OLD NEW");
+  one_value_each(command.add_option("--stats", options.stats,
+                                    "statistics to compare, comma-separated (default: every deterministic one; "
+                                    "'all' adds verification_time_usec)"))
+      ->option_text("LIST");
+  one_value_each(command.add_option("--exclude-stats", options.excluded, "statistics not to compare"))
+      ->option_text("LIST");
+  one_value_each(command.add_option("--threshold", options.thresholds,
+                                    "a change that is a regression: STAT>+N% (e.g. 'insns>+10%'), "
+                                    "STAT>+N or STAT>N; repeatable"))
+      ->option_text("EXPR");
+}
 
-  const std::vector<StatsDelta> deltas = compare_reports(*old_reports, *new_reports);
+int run_verify_compare(const CompareOptions& options) {
+  const bool json = options.json;
+  auto stats = compared_stats(options.stats, options.excluded);
+  if (!stats) return usage_error(stats.error(), json);
+  std::vector<Threshold> thresholds;
+  for (const std::string& text : options.thresholds) {
+    auto threshold = parse_threshold(text);
+    if (!threshold) return usage_error(threshold.error(), json);
+    thresholds.push_back(std::move(threshold).value());
+  }
+  auto old_run = read_verify_run(options.files[0]);
+  if (!old_run) return usage_error(old_run.error(), json);
+  auto new_run = read_verify_run(options.files[1]);
+  if (!new_run) return usage_error(new_run.error(), json);
+
+  const bool by_file = all_have_files(*old_run) && all_have_files(*new_run);
+  std::vector<ProgramComparison> comparisons;
+  size_t regressions = 0;
+  for (StatsDelta& delta : compare_reports(keyed(std::move(*old_run), by_file), keyed(std::move(*new_run), by_file))) {
+    comparisons.push_back(compare_program(std::move(delta), *stats, thresholds));
+    regressions += comparisons.back().regressions.size();
+  }
+
   if (json) {
     Json programs = Json::array();
-    for (const StatsDelta& delta : deltas) programs.push_back(delta_json(delta));
-    print_json(Json{{"old", old_path}, {"new", new_path}, {"programs", programs}});
-  } else if (csv) {
-    print_csv(delta_table(deltas));
+    for (const ProgramComparison& comparison : comparisons) programs.push_back(comparison_json(comparison));
+    Json threshold_texts = Json::array();
+    for (const Threshold& threshold : thresholds) threshold_texts.push_back(threshold.text);
+    print_json(Json{{"old", options.files[0]},
+                    {"new", options.files[1]},
+                    {"stats", *stats},
+                    {"thresholds", threshold_texts},
+                    {"programs", programs},
+                    {"regressions", regressions}});
+  } else if (options.csv) {
+    print_csv(comparison_table(comparisons));
   } else {
-    print_table(delta_table(deltas), use_color(color, stdout));
+    const bool color = use_color(options.color, stdout);
+    print_table(comparison_table(comparisons), color);
+    for (const ProgramComparison& comparison : comparisons) {
+      for (const std::string& why : comparison.regressions)
+        fmt::print("{} {}: {}\n", colored("REGRESSION", "31", color), comparison.delta.program, why);
+    }
+    fmt::print("{}\n", regressions == 0 ? std::string("no regressions")
+                                        : fmt::format("{} regression{}", regressions, regressions == 1 ? "" : "s"));
   }
-  return kExitOk;
+  return regressions == 0 ? kExitOk : kExitRefused;
 }
 
 }  // namespace bpfload::cli

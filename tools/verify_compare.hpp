@@ -1,16 +1,35 @@
-// `bpfload verify --compare OLD.json NEW.json`: statistics differences between two runs.
+// `bpfload verify --compare OLD NEW`: statistics differences between two runs, and
+// whether any is a regression (the exit code CI checks).
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "cli_output.hpp"
 
 namespace bpfload::cli {
 
-/// Compares the `programs` of two `verify --json` documents by program name.
-/// Prints a table (or JSON when `json`); returns the exit code (2 when a file is
-/// unreadable or not a verify report).
-int run_verify_compare(const std::string& old_path, const std::string& new_path, bool json,
-                       bool csv, ColorMode color);
+/// What to compare and what counts as a regression.
+struct CompareOptions {
+  std::vector<std::string> files;       ///< OLD NEW: `verify --json` or `--csv` output
+  std::vector<std::string> stats;       ///< --stats (comma lists); empty: the deterministic ones
+  std::vector<std::string> excluded;    ///< --exclude-stats
+  std::vector<std::string> thresholds;  ///< --threshold 'insns>+10%'
+  bool json = false;
+  bool csv = false;
+  ColorMode color = ColorMode::Auto;
+};
+
+/// Adds -C/--compare, --stats, --exclude-stats and --threshold to `command`.
+void add_compare_options(CLI::App& command, CompareOptions& options);
+
+/// Compares two runs program by program (by object file name and program name when
+/// both runs name their objects, else by program name). A regression is: a program
+/// accepted before and not now, a program gone from the new run, a new program that is
+/// not accepted, or a statistic crossing a --threshold. Prints a table (or JSON or CSV);
+/// returns 0 without regressions, 1 with, 2 when an input or option is unusable.
+int run_verify_compare(const CompareOptions& options);
 
 }  // namespace bpfload::cli

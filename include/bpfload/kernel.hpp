@@ -72,6 +72,9 @@ struct MapInfo {
   uint32_t max_entries = 0;
   uint32_t flags = 0;
   std::string name;
+  uint32_t btf_id = 0;             ///< the map's BTF object (0: none); see load_kernel_btf
+  uint32_t btf_key_type_id = 0;    ///< type of the key in that BTF (0: none)
+  uint32_t btf_value_type_id = 0;  ///< type of the value in that BTF (0: none)
 };
 
 /// Subset of struct bpf_prog_info bpfload uses.

@@ -82,6 +82,9 @@ struct ProgramResult {
   bool log_truncated = false; ///< the log hit the kernel's maximum size
   uint32_t log_true_size = 0; ///< size the kernel reported for the whole log, 0 if unknown
   unsigned load_attempts = 0; ///< BPF_PROG_LOAD calls made for this program
+  /// bpfload refused the program before the kernel saw it, because it needs something
+  /// bpfload does not do (CO-RE relocations); `error` says what. Never set with `loaded`.
+  bool unsupported = false;
   VerifierStats stats;
   uint32_t insns = 0;         ///< instructions submitted (after linking)
   uint32_t xlated_size = 0;

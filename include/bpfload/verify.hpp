@@ -4,7 +4,7 @@
 // JSON: the library owns the schema of a report (report_to_json / report_from_json),
 // so `bpfload verify --json` output can be read back by `bpfload verify --compare`.
 // A document is {"schema": "bpfload-verify/1", "programs": [<report>...]}; one report is
-//   {"name", "section", "type" (program type name), "verdict": "accepted"|"rejected",
+//   {"name", "section", "type" (program type name), "verdict": "accepted"|"rejected"|"unsupported",
 //    "errno", "error", "insns", "xlated_size", "jited_size", "verified_insns",
 //    "log_truncated", "log_true_size", "load_attempts",
 //    "stats": {"present", "insns_processed", "insn_limit", "max_states_per_insn",
@@ -100,6 +100,10 @@ struct StatsDelta {
 [[nodiscard]] bool has_difference(const StatsDelta& delta);
 
 // ---- JSON (verify_json.cpp): the schema described at the top of this file ----
+
+/// "accepted", "rejected" (by the kernel's verifier) or "unsupported" (bpfload refused
+/// the program before the kernel saw it, e.g. CO-RE; result.error says why).
+[[nodiscard]] std::string_view verdict_name(const VerifyReport& report) noexcept;
 
 /// One report as JSON; the verifier log is included only when `include_log`.
 [[nodiscard]] nlohmann::json report_to_json(const VerifyReport& report, bool include_log = false);

@@ -69,7 +69,7 @@ Result<HeaderFacts> check_header(std::span<const std::byte> bytes, const ParseLi
   const uint64_t type = field(offsetof(Elf64_Ehdr, e_type), 2);
   const uint64_t machine = field(offsetof(Elf64_Ehdr, e_machine), 2);
   if (machine != EM_BPF)
-    return make_error(ErrorKind::Unsupported, fmt::format("e_machine {} is not EM_BPF ({})", machine, EM_BPF));
+    return make_error(ErrorKind::Unsupported, fmt::format("e_machine {} is not EM_BPF ({}): this is not a BPF object; compile it with clang -target bpf (e.g. clang -target bpf -O2 -g -c prog.c -o prog.o)", machine, EM_BPF));
   if (type != ET_REL)
     return make_error(ErrorKind::Unsupported,
                       fmt::format("e_type {} is not ET_REL: only relocatable objects are loaded", type));

@@ -44,6 +44,9 @@ Result<MapInfo> read_map_info(int map_fd) {
   result.max_entries = info.max_entries;
   result.flags = info.map_flags;
   result.name.assign(info.name, strnlen(info.name, sizeof(info.name)));
+  result.btf_id = info.btf_id;
+  result.btf_key_type_id = info.btf_key_type_id;
+  result.btf_value_type_id = info.btf_value_type_id;
   return result;
 }
 

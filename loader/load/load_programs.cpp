@@ -102,6 +102,8 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
     result.error = error.message;  // already "link program 'x': ..."
     result.sys_errno = error.sys_errno;
     kind = error.kind;
+    // bpfload's own refusal (CO-RE, an unknown relocation): the kernel never saw it.
+    result.unsupported = kind == ErrorKind::Unsupported;
   };
   const Result<std::shared_ptr<const ProgramLayout>>& layout = context.layouts[index];
   if (!layout.ok()) return fail_link(layout.error());

@@ -31,6 +31,8 @@ LoadOptions load_options_for(const VerifyOptions& options) {
 
 /// Fills failed_insn, failed_source and kernel_message of a rejected program.
 void explain_rejection(VerifyReport& report, const SourceLineTable* table) {
+  // bpfload's own refusal has no kernel message or failing instruction: result.error is the reason.
+  if (report.result.unsupported) return;
   LogFailure failure = analyze_failure_log(report.result.verifier_log);
   report.failed_insn = failure.insn;
   report.kernel_message = failure.message.empty() ? report.result.error : failure.message;

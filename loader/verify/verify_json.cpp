@@ -73,12 +73,17 @@ Result<VerifierStats> stats_from_json(const json& object) {
 
 }  // namespace
 
+std::string_view verdict_name(const VerifyReport& report) noexcept {
+  if (report.result.loaded) return "accepted";
+  return report.result.unsupported ? "unsupported" : "rejected";
+}
+
 json report_to_json(const VerifyReport& report, bool include_log) {
   const ProgramResult& r = report.result;
   json out{{"name", r.name},
            {"section", r.section},
            {"type", program_type_name(r.type)},
-           {"verdict", r.loaded ? "accepted" : "rejected"},
+           {"verdict", verdict_name(report)},
            {"errno", r.sys_errno},
            {"error", r.error},
            {"insns", r.insns},
@@ -121,10 +126,12 @@ Result<VerifyReport> report_from_json(const json& object) {
   }
   std::string verdict;
   BPFLOAD_TRY(read_optional(object, "verdict", verdict));
-  if (verdict != "accepted" && verdict != "rejected")
+  if (verdict != "accepted" && verdict != "rejected" && verdict != "unsupported")
     return make_error(ErrorKind::Malformed,
-                      fmt::format("program '{}': key 'verdict' is '{}', not accepted/rejected", r.name, verdict));
+                      fmt::format("program '{}': key 'verdict' is '{}', not accepted/rejected/unsupported",
+                                  r.name, verdict));
   r.loaded = verdict == "accepted";
+  r.unsupported = verdict == "unsupported";
   BPFLOAD_TRY(read_optional(object, "errno", r.sys_errno));
   BPFLOAD_TRY(read_optional(object, "error", r.error));
   BPFLOAD_TRY(read_optional(object, "insns", r.insns));

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
+#include <set>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -78,6 +80,7 @@ TEST(CliVerify, RejectedProgramShowsMessageInstructionAndSourceLine) {
   EXPECT_EQ(program["failed_source"]["line"], line);
   EXPECT_TRUE(program["failed_insn"].is_number());
   EXPECT_NE(program["log"].get<std::string>().find("invalid access to packet"), std::string::npos);
+  EXPECT_EQ(program["file"], bpf_object("reject_oob.o"));
 
   const CommandResult coloured = run_bpfload("verify --color always " + quoted(bpf_object("reject_oob.o")));
   EXPECT_NE(coloured.out.find("\033[31m"), std::string::npos);
@@ -104,7 +107,7 @@ TEST(CliVerify, CompareShowsStatisticDifferences) {
   const std::string new_file = write_file(base + "-new.json", changed.dump());
 
   const CommandResult compare = run_bpfload("verify --json --compare " + old_file + " " + new_file);
-  ASSERT_EQ(compare.exit_code, 0) << compare.err;
+  EXPECT_EQ(compare.exit_code, 1) << "a program missing from the new run is a regression\n" << compare.err;
   const json doc = stdout_json(compare);
   bool saw_change = false;
   bool saw_missing = false;
@@ -129,6 +132,166 @@ TEST(CliVerify, CompareShowsStatisticDifferences) {
   EXPECT_EQ(bad.exit_code, 2);
   std::remove(old_file.c_str());
   std::remove(new_file.c_str());
+}
+
+TEST(CliVerify, JsonKeepsABoundedLogTailUnlessAskedForTheWholeLog) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const std::string object = quoted(bpf_object("reject_oob.o"));
+  const CommandResult tail = run_bpfload("verify --json --log-level 3 --log-lines 5 " + object);
+  EXPECT_EQ(tail.exit_code, 1);
+  const json doc = stdout_json(tail);
+  ASSERT_EQ(doc["programs"].size(), 1u) << tail.out;
+  const json& program = doc["programs"][0];
+  const std::string kept = program["log"];
+  EXPECT_EQ(std::count(kept.begin(), kept.end(), '\n'), 5) << kept;
+  EXPECT_GT(program["log_lines"].get<size_t>(), 5u);
+  EXPECT_FALSE(program["log_complete"].get<bool>());
+  // The tail holds the kernel's message: the line that matters.
+  EXPECT_NE(kept.find("invalid access to packet"), std::string::npos) << kept;
+
+  const std::string log_file = "/tmp/bpfload-cli-full-log-" + std::to_string(getpid()) + ".txt";
+  const CommandResult full = run_bpfload("verify --json --log-level 3 --full-log --log-file " + log_file + " " + object);
+  const json full_doc = stdout_json(full);
+  ASSERT_TRUE(full_doc.contains("programs")) << full.out << full.err;
+  const json& whole = full_doc["programs"][0];
+  EXPECT_TRUE(whole["log_complete"].get<bool>());
+  const std::string everything = whole["log"];
+  EXPECT_EQ(static_cast<size_t>(std::count(everything.begin(), everything.end(), '\n')),
+            whole["log_lines"].get<size_t>());
+  std::ifstream in(log_file);
+  const std::string written((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(written.find("=== " + bpf_object("reject_oob.o") + ": "), std::string::npos) << written.substr(0, 200);
+  EXPECT_NE(written.find(everything), std::string::npos) << "the file holds the whole log";
+  std::remove(log_file.c_str());
+}
+
+TEST(CliVerify, ManyObjectsAndProgramGlobsInOneTable) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const std::string objects = quoted(bpf_object("btf_maps.o")) + " " + quoted(bpf_object("legacy_libbpf.o"));
+  const CommandResult table = run_bpfload("verify --color never " + objects);
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_EQ(table.out.rfind("file ", 0), 0u) << "a file column first:\n" << table.out;
+  EXPECT_NE(table.out.find("btf_maps.o "), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("legacy_libbpf.o "), std::string::npos) << table.out;
+
+  const json doc = stdout_json(run_bpfload("verify --json " + objects));
+  std::set<std::string> files;
+  for (const json& program : doc["programs"]) files.insert(program["file"].get<std::string>());
+  EXPECT_EQ(files.size(), 2u) << doc.dump();
+  EXPECT_EQ(doc["files"].size(), 2u);
+
+  // A glob picks programs by name across the objects; objects without a match are skipped.
+  const json globbed = stdout_json(run_bpfload("verify --json " + objects + " 'entry_*'"));
+  ASSERT_GE(globbed["programs"].size(), 1u) << globbed.dump();
+  for (const json& program : globbed["programs"]) {
+    EXPECT_EQ(program["name"].get<std::string>().rfind("entry_", 0), 0u) << program["name"];
+    EXPECT_EQ(program["file"], bpf_object("btf_maps.o"));
+  }
+  const CommandResult none = run_bpfload("verify " + objects + " 'nothing_*'");
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("'nothing_*'"), std::string::npos) << none.err;
+
+  // One unreadable object among good ones: the others are still verified, exit 2.
+  const CommandResult missing = run_bpfload("verify --color never " + objects + " /nonexistent-" +
+                                            std::to_string(getpid()) + ".o");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.out.find("legacy_libbpf.o"), std::string::npos) << missing.out;
+  EXPECT_NE(missing.err.find("/nonexistent-"), std::string::npos) << missing.err;
+}
+
+TEST(CliVerify, CoReObjectIsUnsupportedNotRejectedByTheKernel) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const std::string object = quoted(bpf_object("reject_core_read.o"));
+  const CommandResult text = run_bpfload("verify --color never " + object);
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_NE(text.out.find("unsupported"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("reason: "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("CO-RE"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("kernel:"), std::string::npos) << "not the kernel's refusal:\n" << text.out;
+  EXPECT_EQ(text.out.find("rejected"), std::string::npos) << text.out;
+
+  const json doc = stdout_json(run_bpfload("verify --json " + object));
+  ASSERT_GE(doc["programs"].size(), 1u);
+  EXPECT_EQ(doc["programs"][0]["verdict"], "unsupported");
+  EXPECT_NE(doc["programs"][0]["error"].get<std::string>().find("CO-RE"), std::string::npos);
+  EXPECT_EQ(doc["programs"][0]["kernel_message"], "");
+  EXPECT_EQ(doc["programs"][0]["load_attempts"], 0) << "the kernel never saw it";
+}
+
+TEST(CliVerify, CompareOfTwoRealRunsIgnoresTimeAndPassesThresholds) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const std::string base = "/tmp/bpfload-cli-compare2-" + std::to_string(getpid());
+  const std::string object = quoted(bpf_object("btf_maps.o"));
+  const std::string first = write_file(base + "-1.json", run_bpfload("verify --json " + object).out);
+  const std::string second = write_file(base + "-2.json", run_bpfload("verify --json " + object).out);
+
+  const CommandResult same = run_bpfload("verify --json -C " + first + " " + second);
+  EXPECT_EQ(same.exit_code, 0) << same.out << same.err;
+  const json doc = stdout_json(same);
+  for (const json& program : doc["programs"]) EXPECT_EQ(program["status"], "unchanged") << program.dump();
+  EXPECT_EQ(std::find(doc["stats"].begin(), doc["stats"].end(), "verification_time_usec"), doc["stats"].end());
+  EXPECT_EQ(doc["regressions"], 0);
+
+  // A 50% growth of processed instructions: reported always, a regression only past a threshold.
+  json grown = json::parse(run_bpfload("verify --json " + object).out);
+  const uint32_t processed = grown["programs"][0]["stats"]["insns_processed"];
+  grown["programs"][0]["stats"]["insns_processed"] = processed + processed / 2 + 1;
+  const std::string bigger = write_file(base + "-grown.json", grown.dump());
+  EXPECT_EQ(run_bpfload("verify -C " + first + " " + bigger).exit_code, 0) << "no threshold: not a regression";
+  const CommandResult over = run_bpfload("verify --color never -C " + first + " " + bigger + " --threshold 'insns>+10%'");
+  EXPECT_EQ(over.exit_code, 1) << over.out;
+  EXPECT_NE(over.out.find("REGRESSION"), std::string::npos) << over.out;
+  EXPECT_NE(over.out.find("insns>+10%"), std::string::npos) << over.out;
+  EXPECT_EQ(run_bpfload("verify -C " + first + " " + bigger + " --threshold 'insns>+60%'").exit_code, 0);
+  // Excluding the statistic hides the change; a bad stat name is a usage error.
+  const json excluded = stdout_json(run_bpfload("verify --json -C " + first + " " + bigger + " --exclude-stats insns"));
+  EXPECT_EQ(excluded["programs"][0]["status"], "unchanged") << excluded.dump();
+  EXPECT_EQ(run_bpfload("verify -C " + first + " " + bigger + " --stats nonsense").exit_code, 2);
+  EXPECT_EQ(run_bpfload("verify -C " + first + " " + bigger + " --threshold 'insns=3'").exit_code, 2);
+  // --stats all brings the verification time back.
+  const json all = stdout_json(run_bpfload("verify --json -C " + first + " " + second + " --stats all"));
+  EXPECT_NE(std::find(all["stats"].begin(), all["stats"].end(), "verification_time_usec"), all["stats"].end());
+
+  // Rejected now, accepted before: always a regression.
+  json rejected = json::parse(run_bpfload("verify --json " + object).out);
+  rejected["programs"][0]["verdict"] = "rejected";
+  const std::string worse = write_file(base + "-rejected.json", rejected.dump());
+  EXPECT_EQ(run_bpfload("verify -C " + first + " " + worse).exit_code, 1);
+  EXPECT_EQ(run_bpfload("verify -C " + worse + " " + first).exit_code, 0) << "an improvement is not a regression";
+  for (const std::string& file : {first, second, bigger, worse}) std::remove(file.c_str());
+}
+
+TEST(CliVerify, CompareReadsCsvOfBpfloadAndOfVeristat) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const std::string base = "/tmp/bpfload-cli-compare-csv-" + std::to_string(getpid());
+  const std::string object = quoted(bpf_object("btf_maps.o"));
+  const CommandResult csv_run = run_bpfload("verify --csv " + object);
+  ASSERT_EQ(csv_run.exit_code, 0) << csv_run.err;
+  const std::string csv = write_file(base + ".csv", csv_run.out);
+  const std::string json_file = write_file(base + ".json", run_bpfload("verify --json " + object).out);
+  const CommandResult mixed = run_bpfload("verify --json -C " + csv + " " + json_file);
+  EXPECT_EQ(mixed.exit_code, 0) << mixed.out << mixed.err;
+  const json doc = stdout_json(mixed);
+  ASSERT_EQ(doc["programs"].size(), 2u) << mixed.out;
+  for (const json& program : doc["programs"]) EXPECT_EQ(program["status"], "unchanged") << program.dump();
+
+  // veristat -o csv columns: a program that got more expensive than the threshold allows.
+  const json run = stdout_json(run_bpfload("verify --json " + object));
+  const std::string name = run["programs"][0]["name"];
+  const uint32_t processed = run["programs"][0]["stats"]["insns_processed"];
+  const std::string veristat = write_file(
+      base + "-veristat.csv", "file_name,prog_name,verdict,duration,total_insns,total_states,peak_states\n"
+                              "btf_maps.o," + name + ",success,100," + std::to_string(processed / 2) + ",1,1\n");
+  const CommandResult against = run_bpfload("verify --color never -C " + veristat + " " + json_file +
+                                            " --stats insns --threshold 'insns>+20%'");
+  EXPECT_EQ(against.exit_code, 1) << against.out << against.err;
+  EXPECT_NE(against.out.find(name), std::string::npos) << against.out;
+
+  const std::string broken = write_file(base + "-broken.csv", "prog_name,total_insns\nx,many\n");
+  const CommandResult bad = run_bpfload("verify -C " + broken + " " + json_file);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("line 2"), std::string::npos) << bad.err;
+  for (const std::string& file : {csv, json_file, veristat, broken}) std::remove(file.c_str());
 }
 
 }  // namespace
