@@ -8,7 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#include "legacy_map_defs.h"
+#include <bpfload/legacy_maps.h>
 
 #define TEST_ETHERTYPE 0x88B5
 

@@ -6,7 +6,7 @@
 #include <asm/unistd.h>
 #include <bpf/bpf_helpers.h>
 
-#include "legacy_map_defs.h"
+#include <bpfload/legacy_maps.h>
 
 struct bpf_map_def SEC("maps") config = {
 	.type = BPF_MAP_TYPE_ARRAY,

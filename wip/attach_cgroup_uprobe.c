@@ -5,7 +5,7 @@
 #include <linux/ptrace.h>
 #include <bpf/bpf_helpers.h>
 
-#include "legacy_map_defs.h"
+#include <bpfload/legacy_maps.h>
 
 struct bpf_map_def SEC("maps") counts = {
 	.type = BPF_MAP_TYPE_ARRAY,
