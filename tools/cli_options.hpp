@@ -38,7 +38,7 @@ void add_object_options(CLI::App& command, ObjectOptions& options);
 [[nodiscard]] Result<uint64_t> parse_unsigned(std::string_view text, uint64_t max,
                                               std::string_view what);
 
-/// Reads a whole file. Fails with Io naming the path and errno.
+/// Reads a whole object file, as read_input_file with the default ParseLimits bound.
 [[nodiscard]] Result<std::vector<std::byte>> read_whole_file(const std::string& path);
 
 /// Makes repeatable options take exactly one value per occurrence, so

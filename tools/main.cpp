@@ -1,5 +1,7 @@
 // bpfload: inspect, load and verify BPF ELF objects, and work with pinned maps.
 #include <array>
+#include <cstdio>
+#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +27,8 @@ constexpr std::array kVerbs = {
          setup_map},
     Verb{"verify", "run the verifier on an object's programs and report statistics and failures",
          setup_verify},
+    Verb{"unpin", "remove a pin set made by `load --pin-dir DIR` (maps/, progs/ and DIR itself)",
+         setup_unpin},
 };
 
 // A usage error happens before the verb's options exist, so --json is looked for by hand.
@@ -33,6 +37,17 @@ bool wants_json(int argc, char** argv) {
     if (std::string_view(argv[i]) == "--json") return true;
   }
   return false;
+}
+
+// A verb that runs out of memory reports it like any other error; the library's entry
+// points already turn std::bad_alloc into errors, this catches the CLI's own allocations.
+int run_verb(const VerbRunner& runner, int argc, char** argv) {
+  try {
+    return runner();
+  } catch (const std::bad_alloc&) {
+    const Error error = out_of_memory_error("running the command");
+    return report_error(error, wants_json(argc, argv));
+  }
 }
 
 int run(int argc, char** argv) {
@@ -76,7 +91,7 @@ int run(int argc, char** argv) {
                         0, false, kExitUsage);
   }
   for (auto& [command, runner] : commands) {
-    if (command->parsed()) return runner();
+    if (command->parsed()) return run_verb(runner, argc, argv);
   }
   return report_error("usage", "no verb given (see bpfload help)", 0, false, kExitUsage);
 }
@@ -85,5 +100,11 @@ int run(int argc, char** argv) {
 }  // namespace bpfload::cli
 
 int main(int argc, char** argv) {
-  return bpfload::cli::run(argc, argv);
+  try {
+    return bpfload::cli::run(argc, argv);
+  } catch (const std::bad_alloc&) {
+    // Before a verb runs (option parsing): no JSON, the message is all that fits.
+    std::fputs("bpfload: out of memory\n", stderr);
+    return bpfload::cli::kExitUsage;
+  }
 }

@@ -24,5 +24,6 @@ VerbRunner setup_inspect(CLI::App& command);
 VerbRunner setup_load(CLI::App& command);
 VerbRunner setup_map(CLI::App& command);
 VerbRunner setup_verify(CLI::App& command);
+VerbRunner setup_unpin(CLI::App& command);
 
 }  // namespace bpfload::cli

@@ -6,16 +6,21 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "bpfload/parse.hpp"
 #include "bpfload/verify.hpp"
 #include "text_table.hpp"
 
 namespace bpfload::cli {
 namespace {
 
+// `verify --json` of 4096 programs with full logs stays far below this.
+constexpr size_t kMaxReportBytes = size_t{256} << 20;
+
 Result<std::vector<VerifyReport>> read_reports(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return make_error(ErrorKind::Io, fmt::format("cannot read {}", path));
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Bounded and non-blocking like an object: /dev/zero or a FIFO is refused, not read.
+  auto bytes = read_input_file(path, kMaxReportBytes);
+  if (!bytes) return std::move(bytes).error().with_context("verify --compare");
+  const std::string_view text(reinterpret_cast<const char*>(bytes->data()), bytes->size());
   const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
   if (doc.is_discarded()) return make_error(ErrorKind::Malformed, fmt::format("{} is not JSON", path));
   auto reports = reports_from_json(doc);

@@ -35,6 +35,7 @@ struct MapCreateRequest {
   int btf_fd = -1;
   uint32_t btf_key_type_id = 0;
   uint32_t btf_value_type_id = 0;
+  uint64_t map_extra = 0;  ///< bloom filter hash count, arena address, ...
 };
 
 /// Arguments of BPF_PROG_LOAD. Spans must stay valid for the call.
@@ -70,6 +71,7 @@ struct MapInfo {
   uint32_t value_size = 0;
   uint32_t max_entries = 0;
   uint32_t flags = 0;
+  uint64_t map_extra = 0;  ///< Linux 5.16+, else 0
   std::string name;
 };
 
@@ -138,6 +140,17 @@ class Kernel {
 /// Creates `dir` and its parents (mode 0700) as needed; the paths it created are
 /// appended to `created` so a failed load can remove them. Fails with Kernel (errno).
 [[nodiscard]] Status make_directories(const std::string& dir, std::vector<std::string>& created);
+
+/// Removes a pin set made with LoadOptions::pin_dir: the pins in `dir`/maps and
+/// `dir`/progs, those directories, and `dir` itself when it is then empty. Nothing else
+/// is touched: another file or directory stops the removal of its parent with an
+/// InvalidArgument naming it. Refuses a `dir` that is not on bpffs. The removed paths
+/// are appended to `removed`. Fails with NotFound when `dir` does not exist.
+[[nodiscard]] Status remove_pin_set(const std::string& dir, std::vector<std::string>& removed);
+
+/// Swaps directory `fresh` in at `dir`, atomically where the filesystem supports it
+/// (RENAME_EXCHANGE); `fresh` then holds what `dir` held. Fails with Kernel (errno).
+[[nodiscard]] Status exchange_directories(const std::string& fresh, const std::string& dir);
 
 /// Checks that `path` is on a bpf filesystem (statfs magic). Fails with NotFound
 /// when it does not exist and InvalidArgument when it is another filesystem.

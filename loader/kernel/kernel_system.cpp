@@ -20,6 +20,7 @@
 #include "bpfload/kernel.hpp"
 #include "kernel_errors.hpp"
 #include "kernel_prog_load.hpp"
+#include "pin_path.hpp"
 
 namespace bpfload {
 namespace {
@@ -55,6 +56,7 @@ class SystemKernel final : public Kernel {
     opts.sz = sizeof(opts);
     opts.map_flags = request.flags;
     if (request.numa_node) opts.numa_node = *request.numa_node;
+    opts.map_extra = request.map_extra;
     if (request.inner_map_fd >= 0) opts.inner_map_fd = static_cast<uint32_t>(request.inner_map_fd);
     if (request.btf_fd >= 0) {
       opts.btf_fd = static_cast<uint32_t>(request.btf_fd);
@@ -97,6 +99,11 @@ class SystemKernel final : public Kernel {
   }
 
   Result<MapInfo> map_info(int map_fd) override {
+    // OBJ_GET_INFO_BY_FD fills whatever info the fd's object has: a program's info read
+    // as a map's gives nonsense sizes. Say what the object is instead.
+    if (const std::string kind = bpf_fd_kind(map_fd); !kind.empty() && kind != "map")
+      return make_error(ErrorKind::InvalidArgument,
+                        fmt::format("the object is {}, not a map", bpf_kind_phrase(kind)), EINVAL);
     bpf_map_info info {};
     uint32_t length = sizeof(info);
     if (bpf_obj_get_info_by_fd(map_fd, &info, &length) != 0) {
@@ -109,6 +116,7 @@ class SystemKernel final : public Kernel {
     result.value_size = info.value_size;
     result.max_entries = info.max_entries;
     result.flags = info.map_flags;
+    result.map_extra = info.map_extra;
     result.name.assign(info.name, strnlen(info.name, sizeof(info.name)));
     return result;
   }
@@ -118,6 +126,9 @@ class SystemKernel final : public Kernel {
   }
 
   Result<ProgInfo> prog_info(int prog_fd) override {
+    if (const std::string kind = bpf_fd_kind(prog_fd); !kind.empty() && kind != "prog")
+      return make_error(ErrorKind::InvalidArgument,
+                        fmt::format("the object is {}, not a program", bpf_kind_phrase(kind)), EINVAL);
     bpf_prog_info info {};
     uint32_t length = sizeof(info);
     if (bpf_obj_get_info_by_fd(prog_fd, &info, &length) != 0) {
@@ -184,7 +195,18 @@ class SystemKernel final : public Kernel {
   }
 
   Status obj_pin(int fd, const std::string& path) override {
-    if (bpf_obj_pin(fd, path.c_str()) == 0) return {};
+    // Pinned relative to a directory opened without following symlinks on bpffs, so a
+    // symlink planted in the pin tree cannot move the pin (the magic /proc link names
+    // exactly the directory that was opened, on any kernel).
+    const size_t slash = path.find_last_of('/');
+    const std::string parent = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    Result<Fd> dir = open_pin_directory(parent);
+    if (!dir.ok() && dir.error().kind != ErrorKind::Kernel)
+      return dir.error().with_context(fmt::format("pin at '{}'", path));
+    const std::string target =
+        dir.ok() ? fmt::format("/proc/self/fd/{}/{}", dir->get(), base) : path;  // missing parent: let the kernel say
+    if (bpf_obj_pin(fd, target.c_str()) == 0) return {};
     const int err = errno;
     return kernel_error(KernelCommand::ObjPin, fmt::format("of fd {} at '{}'", fd, path), err, path);
   }
@@ -225,6 +247,12 @@ Status make_directories(const std::string& dir, std::vector<std::string>& create
     }
     const int err = errno;
     struct stat st {};
+    if (err == EEXIST && ::lstat(prefix.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+      // Resolved like a pin's directory: refused when the symlink is inside bpffs.
+      Result<Fd> opened = open_pin_directory(prefix);
+      if (!opened.ok()) return std::move(opened).error();
+      continue;
+    }
     if (err == EEXIST && ::stat(prefix.c_str(), &st) == 0) {
       if (S_ISDIR(st.st_mode)) continue;
       return make_error(ErrorKind::Kernel,

@@ -3,6 +3,7 @@
 #include "bpfload/link.hpp"
 
 #include <bit>
+#include <new>
 #include <string>
 
 #include <fmt/format.h>
@@ -170,9 +171,9 @@ class Linker {
     }
     const DataSectionSpec& section = spec_.data_sections[relocation.target];
     // The kernel refuses a direct value address at or past the value's end.
-    if (relocation.offset >= section.bytes.size()) {
+    if (relocation.offset >= section.size()) {
       return fail(ErrorKind::Malformed, fmt::format("{}: offset 0x{:x} past the end of '{}' (size 0x{:x})", where,
-                                                    relocation.offset, section.name, section.bytes.size()));
+                                                    relocation.offset, section.name, section.size()));
     }
     if (relocation.target >= handles_.data_sections.size() || handles_.data_sections[relocation.target] < 0) {
       return fail(ErrorKind::InvalidArgument,
@@ -248,7 +249,11 @@ Result<LinkedProgram> link_program(const ObjectSpec& spec, size_t program, const
                                   spec.programs[program].name,
                                   spec.byte_order == ByteOrder::Little ? "little" : "big"));
   }
-  return Linker(spec, spec.programs[program], handles).link();
+  try {
+    return Linker(spec, spec.programs[program], handles).link();
+  } catch (const std::bad_alloc&) {
+    return out_of_memory_error(fmt::format("linking program '{}'", spec.programs[program].name));
+  }
 }
 
 }  // namespace bpfload
