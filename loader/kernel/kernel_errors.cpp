@@ -87,11 +87,11 @@ bool is_directory(const std::string& path) {
 std::string pin_hint(KernelCommand command, int err, std::string_view path) {
   // A pin is created in its parent directory; an existing object is read at the path itself.
   const std::string dir = command == KernelCommand::ObjPin ? parent_directory(path) : std::string(path);
+  if (command == KernelCommand::ObjGet && is_directory(dir))
+    return "this is a directory; give the path of a pinned map or program in it";
   if (err == EACCES)
     return "permission denied: this user may not open the pin or a directory above it (bpffs directories "
            "are often mode 0700; run as their owner or root)";
-  if (command == KernelCommand::ObjGet && is_directory(dir))
-    return "this is a directory; give the path of a pinned map or program in it";
   if (err == ENOENT && command == KernelCommand::ObjGet) return "nothing is pinned at this path";
   if (known_not_bpffs(dir)) return fmt::format("'{}' is not on a bpf filesystem; {}", dir, kMountHint);
   if (err == ENOENT) return fmt::format("parent directory '{}' missing", dir);

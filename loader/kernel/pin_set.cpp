@@ -76,7 +76,7 @@ Status exchange_directories(const std::string& fresh, const std::string& dir) {
     return make_error(ErrorKind::Kernel,
                       fmt::format("swap '{}' and '{}': {}", fresh, dir, errno_text(errno)), errno);
   // No RENAME_EXCHANGE here: two renames, with `dir` absent for the moment between them.
-  const std::string aside = fresh + ".old";
+  const std::string aside = fresh + "-old";  // bpffs refuses '.' in names
   if (::rename(dir.c_str(), aside.c_str()) != 0) return fs_error("rename", dir, errno);
   if (::rename(fresh.c_str(), dir.c_str()) != 0) {
     const int err = errno;

@@ -209,7 +209,8 @@ Status pin_objects(LoadContext& context) {
   if (replacing && !context.options.replace_pins) return existing_pins_error(*pin_dir, existing, plan.size());
   // A replacement is built beside the old set and swapped in only once it is complete,
   // so an interrupted --replace leaves the old set whole.
-  const std::string target = replacing ? fmt::format("{}.bpfload-new-{}", *pin_dir, ::getpid()) : *pin_dir;
+  // No '.' in the name: bpffs refuses it.
+  const std::string target = replacing ? fmt::format("{}-bpfload-new-{}", *pin_dir, ::getpid()) : *pin_dir;
   BPFLOAD_TRY(context.journal.make_directories(target + "/maps"));
   BPFLOAD_TRY(context.journal.make_directories(target + "/progs"));
   for (const PlannedPin& pin : plan) {

@@ -136,7 +136,7 @@ TEST(ParseObjects, GlobalData) {
   for (const Relocation& r : relocations) {
     ASSERT_EQ(r.kind, Relocation::Kind::Data);
     const DataSectionSpec& data = spec.data_sections.at(r.target);
-    EXPECT_LE(r.offset, data.bytes.size());
+    EXPECT_LE(r.offset, data.size());
     if (data.name == ".rodata.str1.1") saw_str_byte = r.offset <= 3;
     if (data.name == ".data") {
       EXPECT_TRUE(r.offset == 0 || r.offset == 8) << r.offset;
