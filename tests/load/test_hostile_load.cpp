@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "kernel_errors.hpp"
 #include "kernel_guard.hpp"
 #include "load_test_support.hpp"
 #include "test_util.hpp"
@@ -189,6 +190,54 @@ TEST(HostileLoad, RemovePinSetLeavesForeignFilesAndSaysSo) {
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.error().message.find("nested"), std::string::npos) << status.error().message;
   EXPECT_TRUE(exists(dir + "/maps/nested"));
+}
+
+ObjectSpec one_array(const std::string& name) {
+  ObjectSpec spec;
+  MapSpec map;
+  map.name = name;
+  map.section = "maps";
+  map.type = BPF_MAP_TYPE_ARRAY;
+  map.key_size = 4;
+  map.value_size = 4;
+  map.max_entries = 4;
+  spec.maps.push_back(map);
+  return spec;
+}
+
+TEST(HostileLoad, MaxEntriesOverrideOfZeroIsRefusedBeforeTheKernel) {
+  LoadOptions options;
+  options.pin = false;
+  options.maps["counts"].max_entries = 0;
+  Result<LoadedObject> loaded = load_object(one_array("counts"), options);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error().kind, ErrorKind::InvalidArgument);
+  EXPECT_NE(loaded.error().message.find("override of 0"), std::string::npos) << loaded.error().message;
+  EXPECT_EQ(loaded.error().message.find("supported"), std::string::npos) << loaded.error().message;
+}
+
+TEST(HostileLoad, NamesThatOutputCannotShowFaithfullyAreNotPinned) {
+  for (const std::string name : {std::string("a\nb"), std::string("caf\xff"), std::string("x\x1b[2J")}) {
+    LoadOptions options;
+    options.pin_dir = "/sys/fs/bpf/bpfload-never-created";
+    Result<LoadedObject> loaded = load_object(one_array(name), options);
+    ASSERT_FALSE(loaded.ok());
+    EXPECT_EQ(loaded.error().kind, ErrorKind::InvalidArgument) << loaded.error().message;
+    EXPECT_TRUE(loaded.error().message.find("control character") != std::string::npos ||
+                loaded.error().message.find("UTF-8") != std::string::npos)
+        << loaded.error().message;
+  }
+}
+
+TEST(HostileLoad, PermissionHintBlamesCapabilitiesOnlyWhenTheyAreMissing) {
+  const std::string hint = privilege_hint("loading a tracing program needs root or CAP_BPF + CAP_PERFMON");
+  if (::geteuid() == 0) {
+    // Root with every capability (the CI machine): fentry's EPERM is not about privileges.
+    EXPECT_NE(hint.find("not missing privileges"), std::string::npos) << hint;
+    EXPECT_NE(hint.find("lockdown"), std::string::npos) << hint;
+  } else {
+    EXPECT_NE(hint.find("lacks"), std::string::npos) << hint;
+  }
 }
 
 }  // namespace
