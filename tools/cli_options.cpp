@@ -47,18 +47,8 @@ Result<ParseOptions> make_parse_options(const ObjectOptions& options) {
 }
 
 Result<std::vector<std::byte>> read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int saved = errno;
-    return make_error(ErrorKind::Io, fmt::format("cannot read {}: {}", path, std::strerror(saved)),
-                      saved);
-  }
-  std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad())
-    return make_error(ErrorKind::Io, fmt::format("cannot read {}", path));
-  std::vector<std::byte> bytes(chars.size());
-  std::memcpy(bytes.data(), chars.data(), chars.size());
-  return bytes;
+  // The parser's own bound, checked before reading; devices and FIFOs are refused.
+  return read_input_file(path, ParseLimits{}.max_object_bytes, kElfMagic);
 }
 
 }  // namespace bpfload::cli

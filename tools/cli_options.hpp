@@ -34,7 +34,7 @@ void add_object_options(CLI::App& command, ObjectOptions& options);
 [[nodiscard]] Result<std::pair<std::string, std::string>> split_assignment(std::string_view text,
                                                                          std::string_view option);
 
-/// Reads a whole file. Fails with Io naming the path and errno.
+/// Reads a whole object file, as read_input_file with the default ParseLimits bound.
 [[nodiscard]] Result<std::vector<std::byte>> read_whole_file(const std::string& path);
 
 /// Makes repeatable options take exactly one value per occurrence, so

@@ -151,7 +151,7 @@ Json inspect_json(const std::string& path, const ObjectSpec& spec) {
   Json data = Json::array();
   for (const DataSectionSpec& section : spec.data_sections) {
     data.push_back(Json{{"name", section.name},
-                        {"size", section.bytes.size()},
+                        {"size", section.size()},
                         {"readonly", section.readonly}});
   }
   return Json{{"file", path},

@@ -23,6 +23,8 @@ namespace {
 struct LoadVerbOptions {
   ObjectOptions object;
   std::string pin_dir;
+  CLI::Option* pin_dir_option = nullptr;  ///< to tell `--pin-dir ''` from no --pin-dir
+  bool replace = false;
   std::string pin_root = "/sys/fs/bpf";
   uint32_t log_level = 0;
   bool keep_going = false;
@@ -40,7 +42,12 @@ Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const Obje
                                       std::span<const std::byte> bytes) {
   LoadOptions load;
   load.pin_root = options.pin_root;
+  if (options.pin_dir_option != nullptr && options.pin_dir_option->count() > 0 && options.pin_dir.empty())
+    return make_error(ErrorKind::InvalidArgument, "--pin-dir: the path is empty (leave the option out to pin nothing)");
   if (!options.pin_dir.empty()) load.pin_dir = options.pin_dir;
+  if (options.replace && !load.pin_dir)
+    return make_error(ErrorKind::InvalidArgument, "--replace: replaces the pin set in --pin-dir, which is not given");
+  load.replace_pins = options.replace;
   load.log_level = options.log_level;
   load.keep_going = options.keep_going;
   load.require_bpffs = !options.any_filesystem;
@@ -120,7 +127,8 @@ Json program_result_json(const ProgramResult& program) {
 Json load_json(const std::string& path, const LoadOptions& load, const LoadReport& report,
                const Error* error) {
   Json maps = Json::array();
-  for (const MapResult& map : report.maps) maps.push_back(map_result_json(map));
+  for (const MapResult& map : report.maps)
+    if (!map.name.empty()) maps.push_back(map_result_json(map));  // empty: never reached
   Json programs = Json::array();
   for (const ProgramResult& program : report.programs) programs.push_back(program_result_json(program));
   return Json{{"file", path},
@@ -157,8 +165,14 @@ void print_load_text(const LoadReport& report, const LoadOptions& load, const Er
     if (!error->verifier_log.empty()) print_log(error->verifier_log, false, 0);
     return;
   }
-  fmt::print("maps ({}):\n", report.maps.size());
+  // A failed load reports the maps it reached; the others have no name yet.
+  size_t reached = 0;
+  for (const MapResult& map : report.maps) reached += map.name.empty() ? 0 : 1;
+  fmt::print("maps ({}{}):\n", reached,
+             reached == report.maps.size() ? "" : fmt::format(" of {}, the load stopped before the others",
+                                                               report.maps.size()));
   for (const MapResult& map : report.maps) {
+    if (map.name.empty()) continue;
     std::string pin = map.pin_path.empty()
                           ? std::string("not pinned")
                           : fmt::format("{} {}", map.reused ? "reused" : "pinned", map.pin_path);
@@ -309,9 +323,12 @@ VerbRunner setup_load(CLI::App& command) {
   auto options = std::make_shared<LoadVerbOptions>();
   command.add_option("OBJ", options->object.path, "BPF ELF object file")->required();
   add_object_options(command, options->object);
-  command.add_option("--pin-dir", options->pin_dir,
+  options->pin_dir_option = command.add_option("--pin-dir", options->pin_dir,
                      "pin every map at DIR/maps/NAME and every program at DIR/progs/NAME, so "
                      "they outlive the command");
+  command.add_flag("--replace", options->replace,
+                   "when --pin-dir already holds pins, build the new set beside it, swap it in once "
+                   "complete, then remove the old set");
   command.add_option("--pin-root", options->pin_root,
                      "bpffs directory for pins the object asks for (iproute2 tc/globals, libbpf "
                      "by-name)")

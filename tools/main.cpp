@@ -1,5 +1,7 @@
 // bpfload: inspect, load and verify BPF ELF objects, and work with pinned maps.
 #include <array>
+#include <cstdio>
+#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +36,8 @@ constexpr std::array kVerbs = {
                 "sec SECTION' did", setup_xdp},
     Verb{"detach", "detach a pinned link, or everything pinned in a pin directory", setup_detach},
     Verb{"link", "list BPF links: 'bpfload link list'", setup_link},
+    Verb{"unpin", "remove a pin set made by `load --pin-dir DIR` (maps/, progs/ and DIR itself)",
+         setup_unpin},
 };
 
 const std::string kVersionText = std::string("bpfload ") + BPFLOAD_VERSION;
@@ -72,6 +76,17 @@ std::optional<std::string> first_word_problem(int argc, char** argv) {
   std::string names;
   for (const Verb& verb : kVerbs) names += fmt::format("{}{}", names.empty() ? "" : ", ", verb.name);
   return fmt::format("no verb named '{}' (verbs: {}, help, version)", first, names);
+}
+
+// A verb that runs out of memory reports it like any other error; the library's entry
+// points already turn std::bad_alloc into errors, this catches the CLI's own allocations.
+int run_verb(const VerbRunner& runner, int argc, char** argv) {
+  try {
+    return runner();
+  } catch (const std::bad_alloc&) {
+    const Error error = out_of_memory_error("running the command");
+    return report_error(error, wants_json(argc, argv));
+  }
 }
 
 int run(int argc, char** argv) {
@@ -135,7 +150,7 @@ int run(int argc, char** argv) {
     // The one place the CLI changes process limits. A refusal is not fatal: kernels
     // 5.11+ ignore the limit, and on older ones the EPERM hint names RLIMIT_MEMLOCK.
     (void)raise_memlock_limit();
-    return runner();
+    return run_verb(runner, argc, argv);
   }
   return usage("no verb given", false);
 }
@@ -144,5 +159,11 @@ int run(int argc, char** argv) {
 }  // namespace bpfload::cli
 
 int main(int argc, char** argv) {
-  return bpfload::cli::run(argc, argv);
+  try {
+    return bpfload::cli::run(argc, argv);
+  } catch (const std::bad_alloc&) {
+    // Before a verb runs (option parsing): no JSON, the message is all that fits.
+    std::fputs("bpfload: out of memory\n", stderr);
+    return bpfload::cli::kExitUsage;
+  }
 }

@@ -63,7 +63,10 @@ Result<OpenMap> open_map(Kernel& kernel, const std::string& path) {
   if (!fd) return fd.error().with_context(fmt::format("open pinned map {}", path));
   auto info = kernel.map_info(fd->get());
   if (!info) {
-    Error error = info.error().with_context(fmt::format("{} is not a map", path));
+    // "the object is a program, not a map" already says what it is.
+    Error error = info.error().with_context(info.error().kind == ErrorKind::InvalidArgument
+                                                ? path
+                                                : fmt::format("{} is not a map", path));
     error.kind = ErrorKind::InvalidArgument;
     return error;
   }

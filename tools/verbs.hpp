@@ -28,5 +28,6 @@ VerbRunner setup_tc(CLI::App& command);
 VerbRunner setup_xdp(CLI::App& command);
 VerbRunner setup_detach(CLI::App& command);
 VerbRunner setup_link(CLI::App& command);
+VerbRunner setup_unpin(CLI::App& command);
 
 }  // namespace bpfload::cli

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "bpfload/parse.hpp"
 #include "bpfload/verify.hpp"
 #include "cli_options.hpp"
 #include "text_table.hpp"

@@ -36,6 +36,7 @@ struct MapCreateRequest {
   int btf_fd = -1;
   uint32_t btf_key_type_id = 0;
   uint32_t btf_value_type_id = 0;
+  uint64_t map_extra = 0;  ///< bloom filter hash count, arena address, ...
 };
 
 /// Arguments of BPF_PROG_LOAD. Spans must stay valid for the call.
@@ -71,6 +72,7 @@ struct MapInfo {
   uint32_t value_size = 0;
   uint32_t max_entries = 0;
   uint32_t flags = 0;
+  uint64_t map_extra = 0;  ///< Linux 5.16+, else 0
   std::string name;
   uint32_t btf_id = 0;             ///< the map's BTF object (0: none); see load_kernel_btf
   uint32_t btf_key_type_id = 0;    ///< type of the key in that BTF (0: none)
@@ -155,5 +157,17 @@ class Kernel {
 
 /// True for the map types whose lookups return one value per possible CPU.
 [[nodiscard]] bool is_per_cpu_map(uint32_t map_type) noexcept;
+
+/// Removes a pin set made with LoadOptions::pin_dir: the pins in `dir`/maps and
+/// `dir`/progs, those directories, and `dir` itself when it is then empty. Nothing else
+/// is touched: another file or directory stops the removal of its parent with an
+/// InvalidArgument naming it. Refuses a `dir` that is not on bpffs. The removed paths
+/// are appended to `removed`. Fails with NotFound when `dir` does not exist.
+[[nodiscard]] Status remove_pin_set(const std::string& dir, std::vector<std::string>& removed);
+
+/// Swaps directory `fresh` in at `dir`, atomically where the filesystem supports it
+/// (RENAME_EXCHANGE); `fresh` then holds what `dir` held. Fails with Kernel (errno).
+[[nodiscard]] Status exchange_directories(const std::string& fresh, const std::string& dir);
+
 
 }  // namespace bpfload

@@ -37,6 +37,10 @@ struct LoadOptions {
   /// When set, every map is pinned at <pin_dir>/maps/<name> and every program at
   /// <pin_dir>/progs/<name>, in addition to pins the object asks for.
   std::optional<std::string> pin_dir;
+  /// When pin_dir already holds pins (an earlier load, complete or interrupted): build
+  /// the new set beside it, swap it in once complete, then remove the old set. Without
+  /// it such a load fails with InvalidArgument listing the pins that exist.
+  bool replace_pins = false;
   /// iproute2 PIN_OBJECT_NS directory name (tc uses the object's SHA-1 in hex: see
   /// object_id_for()). Loading an object with an object-ns map fails with
   /// InvalidArgument while this is empty.

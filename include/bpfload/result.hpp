@@ -38,6 +38,10 @@ struct Error {
 /// Builds an Error of `kind` with `message` and an optional errno.
 [[nodiscard]] Error make_error(ErrorKind kind, std::string message, int sys_errno = 0);
 
+/// The error an entry point returns instead of letting std::bad_alloc escape: kind
+/// LimitExceeded, errno ENOMEM, naming what was being done.
+[[nodiscard]] Error out_of_memory_error(std::string_view during) noexcept;
+
 /// Either a T or an Error. Accessing the wrong alternative is a programming error (asserted).
 template <typename T>
 class [[nodiscard]] Result {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bpfload/btf.hpp"
+#include "bpfload/result.hpp"
 
 namespace bpfload {
 
@@ -147,10 +148,21 @@ struct ProgramSpec {
 /// A global-data section (.data, .bss, .rodata, .rodata.*), later a one-entry array map.
 struct DataSectionSpec {
   std::string name;             ///< section name
-  std::vector<std::byte> bytes; ///< initial contents (zeros for .bss)
+  /// Initial contents; empty for a zero-filled (SHT_NOBITS) section, which costs
+  /// nothing until its map is created (the kernel zero-fills array maps).
+  std::vector<std::byte> bytes;
+  uint64_t zero_size = 0;       ///< size of a zero-filled section; 0 when `bytes` holds it
   bool readonly = false;        ///< .rodata*: frozen after loading
   uint32_t btf_type_id = 0;     ///< the DATASEC's BTF type when present
+
+  /// Size in bytes: the value size of the map the section becomes.
+  [[nodiscard]] uint64_t size() const noexcept { return bytes.empty() ? zero_size : bytes.size(); }
 };
+
+/// The file name a data section is pinned under in `<pin dir>/maps/` (".rodata.str" ->
+/// "rodata_str"): bpffs refuses '.' in names. Two sections, or a section and a map,
+/// with the same pin name are refused by the parser.
+[[nodiscard]] std::string data_section_pin_name(std::string_view section);
 
 /// Everything in one object.
 struct ObjectSpec {
@@ -171,6 +183,12 @@ struct ObjectSpec {
   /// Index of the program named `name`, or nullopt.
   [[nodiscard]] std::optional<size_t> find_program(std::string_view name) const;
 };
+
+/// Checks that the names the loader resolves by are unique: program names, map names
+/// (across `maps`, `maps/...` and `.maps`), and the pin names of data sections, which
+/// share `<pin dir>/maps/` with the maps. Fails with Malformed naming both places.
+/// parse_object calls it; load_object calls it again for specs built in memory.
+[[nodiscard]] Result<void> check_unique_names(const ObjectSpec& spec);
 
 /// Indices of every function `function` calls or takes the address of (callbacks),
 /// directly or not, in first-use order.

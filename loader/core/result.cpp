@@ -1,5 +1,7 @@
 #include "bpfload/result.hpp"
 
+#include <cerrno>
+
 namespace bpfload {
 
 std::string_view to_string(ErrorKind kind) noexcept {
@@ -23,6 +25,20 @@ Error Error::with_context(std::string_view context) const {
 
 Error make_error(ErrorKind kind, std::string message, int sys_errno) {
   return Error{kind, std::move(message), sys_errno, {}};
+}
+
+Error out_of_memory_error(std::string_view during) noexcept {
+  Error error;
+  error.kind = ErrorKind::LimitExceeded;
+  error.sys_errno = ENOMEM;
+  try {
+    error.message = std::string("out of memory while ") + std::string(during) +
+                    " (the input needs more memory than this process may use; raise `ulimit -v` or "
+                    "use a smaller input)";
+  } catch (...) {
+    error.message = "out of memory";  // fits the small-string buffer: no allocation
+  }
+  return error;
 }
 
 }  // namespace bpfload

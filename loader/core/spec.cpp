@@ -4,6 +4,13 @@
 
 namespace bpfload {
 
+std::string data_section_pin_name(std::string_view section) {
+  if (!section.empty() && section.front() == '.') section.remove_prefix(1);
+  std::string name(section);
+  std::replace(name.begin(), name.end(), '.', '_');
+  return name;
+}
+
 std::optional<size_t> ObjectSpec::find_map(std::string_view name) const {
   for (size_t i = 0; i < maps.size(); ++i)
     if (maps[i].name == name) return i;

@@ -1,6 +1,12 @@
 #include "kernel_errors.hpp"
 
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
 #include <cerrno>
+#include <cstdint>
+#include <fstream>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -15,9 +21,47 @@ namespace {
 // types; libc has no name for it.
 constexpr int kKernelEnotsupp = 524;
 
-constexpr std::string_view kPrivilegeHint =
-    "needs root or CAP_BPF (CAP_NET_ADMIN/CAP_PERFMON for some types); on kernels before "
-    "5.11 RLIMIT_MEMLOCK may be too low";
+// Capability bits of /proc/self/status CapEff.
+constexpr int kCapNetAdmin = 12;
+constexpr int kCapSysAdmin = 21;
+constexpr int kCapPerfmon = 38;
+constexpr int kCapBpf = 39;
+
+std::optional<uint64_t> effective_capabilities() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (!line.starts_with("CapEff:")) continue;
+    try {
+      return std::stoull(line.substr(7), nullptr, 16);
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+// EPERM is blamed on privileges only when the process lacks them: a process with every
+// BPF capability is refused for another reason.
+std::string privilege_hint(std::string_view needs) {
+  const std::optional<uint64_t> caps = effective_capabilities();
+  const auto has = [&](int cap) { return caps && ((*caps >> cap) & 1u) != 0; };
+  if (caps && (has(kCapSysAdmin) || (has(kCapBpf) && has(kCapPerfmon) && has(kCapNetAdmin))))
+    return "the process has CAP_SYS_ADMIN/CAP_BPF, so this is not missing privileges: this kernel may not "
+           "allow this program or map type here (fentry/fexit/LSM need trampolines and BTF), kernel lockdown "
+           "may forbid it (/sys/kernel/security/lockdown), or on kernels before 5.11 RLIMIT_MEMLOCK is too low";
+  std::string missing;
+  for (const auto& [cap, name] : {std::pair{kCapBpf, "CAP_BPF"}, std::pair{kCapPerfmon, "CAP_PERFMON"},
+                                  std::pair{kCapNetAdmin, "CAP_NET_ADMIN"}})
+    if (caps && !has(cap)) missing += (missing.empty() ? "" : ", ") + std::string(name);
+  return fmt::format("{}{}; on kernels before 5.11 RLIMIT_MEMLOCK may be too low",
+                     needs.empty() ? "needs root or CAP_BPF (CAP_NET_ADMIN/CAP_PERFMON for some types)" : needs,
+                     missing.empty() ? "" : fmt::format("; this process lacks {}", missing));
+}
+
+namespace {
 constexpr std::string_view kMountHint = "mount one with 'mount -t bpf bpf /sys/fs/bpf'";
 
 std::string parent_directory(std::string_view path) {
@@ -35,18 +79,25 @@ bool known_not_bpffs(System* system, const std::string& dir) {
   return magic.ok() && *magic != BPF_FS_MAGIC;
 }
 
+bool is_directory(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 std::string pin_hint(KernelCommand command, int err, std::string_view path, System* system) {
-  const std::string dir = parent_directory(path);
-  if (err == ENOENT) {
-    return command == KernelCommand::ObjPin ? fmt::format("parent directory '{}' missing", dir)
-                                            : std::string("nothing is pinned at this path");
-  }
-  if ((err == EPERM || err == EINVAL || err == EACCES) && known_not_bpffs(system, dir)) {
-    return fmt::format("'{}' is not on a bpf filesystem; {}", dir, kMountHint);
-  }
+  // A pin is created in its parent directory; an existing object is read at the path itself.
+  const std::string dir = command == KernelCommand::ObjPin ? parent_directory(path) : std::string(path);
+  if (command == KernelCommand::ObjGet && is_directory(dir))
+    return "this is a directory; give the path of a pinned map or program in it";
+  if (err == EACCES)
+    return "permission denied: this user may not open the pin or a directory above it (bpffs directories "
+           "are often mode 0700; run as their owner or root)";
+  if (err == ENOENT && command == KernelCommand::ObjGet) return "nothing is pinned at this path";
+  if (known_not_bpffs(system, dir)) return fmt::format("'{}' is not on a bpf filesystem; {}", dir, kMountHint);
+  if (err == ENOENT) return fmt::format("parent directory '{}' missing", dir);
   if (err == EEXIST) return "a file is already pinned at this path";
-  if (err == EPERM) return std::string(kPrivilegeHint);
-  if (err == EINVAL || err == EACCES) {
+  if (err == EPERM) return privilege_hint({});
+  if (err == EINVAL) {
     return command == KernelCommand::ObjGet ? "the path is not a pinned BPF object"
                                             : "the path is not on a bpf filesystem";
   }
@@ -87,7 +138,7 @@ std::string errno_hint(KernelCommand command, int err, std::string_view path, Sy
   if (err == kKernelEnotsupp) return "this kernel does not support the requested feature";
   switch (command) {
     case KernelCommand::MapCreate:
-      if (err == EPERM) return std::string(kPrivilegeHint);
+      if (err == EPERM) return privilege_hint({});
       if (err == EINVAL) {
         return "the kernel refused the map's type, key/value size, max_entries or flags "
                "(is the map type supported by this kernel?)";
@@ -95,14 +146,14 @@ std::string errno_hint(KernelCommand command, int err, std::string_view path, Sy
       if (err == ENOMEM) return "not enough memory for max_entries (or RLIMIT_MEMLOCK too low)";
       return {};
     case KernelCommand::ProgLoad:
-      if (err == EPERM) return std::string(kPrivilegeHint);
+      if (err == EPERM) return privilege_hint({});
       if (err == EACCES) return "the verifier rejected the program; see its log";
       if (err == EINVAL) return "the program or its load attributes are invalid; see the verifier log";
       if (err == ENOSPC) return "the verifier log did not fit in the buffer";
       if (err == E2BIG) return "the program is too large";
       return {};
     case KernelCommand::BtfLoad:
-      if (err == EPERM) return std::string(kPrivilegeHint);
+      if (err == EPERM) return privilege_hint({});
       if (err == EINVAL) return "the kernel rejected the BTF; see the BTF log";
       return {};
     case KernelCommand::MapUpdate:

@@ -41,6 +41,11 @@ enum class KernelCommand {
 [[nodiscard]] Error kernel_error(KernelCommand command, std::string_view subject, int err,
                                  std::string_view path = {}, System* system = nullptr);
 
+/// Why EPERM: the capabilities `needs` ("" for the general ones) and which of them this
+/// process lacks, or, when it has them all, the other causes (program type not allowed
+/// here, lockdown, RLIMIT_MEMLOCK on old kernels).
+[[nodiscard]] std::string privilege_hint(std::string_view needs);
+
 /// strerror without the thread-safety caveats of strerror().
 [[nodiscard]] std::string errno_text(int err);
 

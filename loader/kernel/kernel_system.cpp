@@ -15,6 +15,7 @@
 #include "kernel_errors.hpp"
 #include "kernel_prog_load.hpp"
 #include "map_spans.hpp"
+#include "pin_path.hpp"
 
 namespace bpfload {
 namespace {
@@ -44,6 +45,7 @@ Result<MapInfo> read_map_info(int map_fd) {
   result.max_entries = info.max_entries;
   result.flags = info.map_flags;
   result.name.assign(info.name, strnlen(info.name, sizeof(info.name)));
+  result.map_extra = info.map_extra;
   result.btf_id = info.btf_id;
   result.btf_key_type_id = info.btf_key_type_id;
   result.btf_value_type_id = info.btf_value_type_id;
@@ -74,6 +76,7 @@ class SystemKernel final : public Kernel {
     opts.sz = sizeof(opts);
     opts.map_flags = request.flags;
     if (request.numa_node) opts.numa_node = *request.numa_node;
+    opts.map_extra = request.map_extra;
     if (request.inner_map_fd >= 0) opts.inner_map_fd = static_cast<uint32_t>(request.inner_map_fd);
     if (request.btf_fd >= 0) {
       opts.btf_fd = static_cast<uint32_t>(request.btf_fd);
@@ -123,13 +126,23 @@ class SystemKernel final : public Kernel {
     return status_of(bpf_map_freeze(map_fd), KernelCommand::MapFreeze, map_fd);
   }
 
-  Result<MapInfo> map_info(int map_fd) override { return read_map_info(map_fd); }
+  Result<MapInfo> map_info(int map_fd) override {
+    // OBJ_GET_INFO_BY_FD fills whatever info the fd's object has: a program's info read
+    // as a map's gives nonsense sizes. Say what the object is instead.
+    if (const std::string kind = bpf_fd_kind(map_fd); !kind.empty() && kind != "map")
+      return make_error(ErrorKind::InvalidArgument,
+                        fmt::format("the object is {}, not a map", bpf_kind_phrase(kind)), EINVAL);
+    return read_map_info(map_fd);
+  }
 
   ProgLoadOutcome prog_load(const ProgLoadRequest& request) override {
     return raw_prog_load(request);
   }
 
   Result<ProgInfo> prog_info(int prog_fd) override {
+    if (const std::string kind = bpf_fd_kind(prog_fd); !kind.empty() && kind != "prog")
+      return make_error(ErrorKind::InvalidArgument,
+                        fmt::format("the object is {}, not a program", bpf_kind_phrase(kind)), EINVAL);
     bpf_prog_info info {};
     uint32_t length = sizeof(info);
     if (bpf_obj_get_info_by_fd(prog_fd, &info, &length) != 0) {
@@ -196,7 +209,18 @@ class SystemKernel final : public Kernel {
   }
 
   Status obj_pin(int fd, const std::string& path) override {
-    if (bpf_obj_pin(fd, path.c_str()) == 0) return {};
+    // Pinned relative to a directory opened without following symlinks on bpffs, so a
+    // symlink planted in the pin tree cannot move the pin (the magic /proc link names
+    // exactly the directory that was opened, on any kernel).
+    const size_t slash = path.find_last_of('/');
+    const std::string parent = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    Result<Fd> dir = open_pin_directory(parent);
+    if (!dir.ok() && dir.error().kind != ErrorKind::Kernel)
+      return dir.error().with_context(fmt::format("pin at '{}'", path));
+    const std::string target =
+        dir.ok() ? fmt::format("/proc/self/fd/{}/{}", dir->get(), base) : path;  // missing parent: let the kernel say
+    if (bpf_obj_pin(fd, target.c_str()) == 0) return {};
     const int err = errno;
     return kernel_error(KernelCommand::ObjPin, fmt::format("of fd {} at '{}'", fd, path), err, path,
                         &host_system());

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <new>
 #include <string>
 
 #include <fmt/format.h>
@@ -156,9 +157,9 @@ class Linker {
     }
     const DataSectionSpec& section = spec_.data_sections[relocation.target];
     // The kernel refuses a direct value address at or past the value's end.
-    if (relocation.offset >= section.bytes.size()) {
+    if (relocation.offset >= section.size()) {
       return fail(ErrorKind::Malformed, fmt::format("{}: offset 0x{:x} past the end of '{}' (size 0x{:x})", where,
-                                                    relocation.offset, section.name, section.bytes.size()));
+                                                    relocation.offset, section.name, section.size()));
     }
     return {};
   }
@@ -288,7 +289,7 @@ Result<std::vector<bpf_insn>> patch_fds(const ProgramLayout& layout, const Objec
   return insns;
 }
 
-Result<LinkedProgram> link_program(const ObjectSpec& spec, size_t program, const MapHandles& handles) {
+Result<LinkedProgram> link_program(const ObjectSpec& spec, size_t program, const MapHandles& handles) try {
   auto layout = lay_out_program(spec, program);
   if (!layout.ok()) return std::move(layout).error();
   auto insns = patch_fds(*layout, spec, handles);
@@ -300,6 +301,8 @@ Result<LinkedProgram> link_program(const ObjectSpec& spec, size_t program, const
   linked.insn_function.reserve(layout->origins.size());
   for (const InsnOrigin& origin : layout->origins) linked.insn_function.push_back(origin.function);
   return linked;
+} catch (const std::bad_alloc&) {
+  return out_of_memory_error("linking a program");
 }
 
 }  // namespace bpfload

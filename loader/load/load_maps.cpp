@@ -53,7 +53,8 @@ Result<MapDefinition> definition_of(LoadContext& context, const MapSpec& spec, c
 // definition, which names the type when this kernel lacks it.
 Error map_error(const Error& error, const MapDefinition& def) {
   Error out = error;
-  if (out.sys_errno == EINVAL && out.message.find(map_type_name(def.type)) == std::string::npos)
+  if (out.sys_errno == EINVAL && out.message.find(map_type_name(def.type)) == std::string::npos &&
+      out.message.find("supported by this kernel") == std::string::npos)
     out.message += fmt::format(" (is map type {} supported by this kernel?)", map_type_name(def.type));
   return out;
 }
@@ -78,6 +79,7 @@ MapCreateRequest request_for(const LoadContext& context, const MapSpec& spec, co
   request.max_entries = def.max_entries;
   request.flags = def.flags;
   request.numa_node = spec.numa_node;
+  request.map_extra = spec.map_extra;
   if (context.btf_fd.valid() && spec.btf_value_type_id != 0) {
     request.btf_fd = context.btf_fd.get();
     request.btf_key_type_id = spec.btf_key_type_id;
@@ -150,6 +152,11 @@ Result<Fd> open_reused_map(LoadContext& context, const MapSpec& spec, const MapD
                                   "fix the object to reuse it)",
                                   spec.name, path, describe(pinned), describe(def)));
   }
+  if (info->map_extra != spec.map_extra)
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("map '{}': pinned map at {} has map_extra {:#x}; object wants {:#x} (remove the "
+                                  "pin or fix the object to reuse it)",
+                                  spec.name, path, info->map_extra, spec.map_extra));
   return fd;
 }
 
@@ -237,13 +244,13 @@ Status load_data_section(LoadContext& context, size_t index, std::set<std::strin
   context.data_names[index] = unique_data_name(section.name, taken);
   taken.insert(context.data_names[index]);
   // An empty section has no storage to point at; nothing can be relocated to it.
-  if (section.bytes.empty()) return {};
+  if (section.size() == 0) return {};
 
   MapCreateRequest request;
   request.type = BPF_MAP_TYPE_ARRAY;
   request.name = context.data_names[index];
   request.key_size = 4;
-  request.value_size = static_cast<uint32_t>(section.bytes.size());
+  request.value_size = static_cast<uint32_t>(section.size());
   request.max_entries = 1;
   // As libbpf: mmapable so user space can map it; .rodata read-only for programs.
   request.flags = uint32_t{BPF_F_MMAPABLE} | (section.readonly ? uint32_t{BPF_F_RDONLY_PROG} : 0u);
@@ -258,7 +265,7 @@ Status load_data_section(LoadContext& context, size_t index, std::set<std::strin
   context.data_fds[index] = std::move(created).value();
   const int fd = context.data_fds[index].get();
 
-  if (!all_zero(section.bytes)) {
+  if (!section.bytes.empty() && !all_zero(section.bytes)) {
     const uint32_t zero = 0;
     Status written = context.kernel.map_update(fd, std::as_bytes(std::span(&zero, 1)), section.bytes, BPF_ANY);
     if (!written.ok()) return written.error().with_context(fmt::format("{}: write initial value", what));

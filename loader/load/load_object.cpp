@@ -3,6 +3,7 @@
 // directories through the journal, and the context's destructor closes every fd.
 #include <bit>
 #include <cerrno>
+#include <new>
 #include <string>
 
 #include <fmt/format.h>
@@ -44,6 +45,8 @@ Pinning effective_pinning(const LoadContext& context, const MapSpec& map) {
 Status check_options(LoadContext& context) {
   const ObjectSpec& spec = context.spec;
   const LoadOptions& options = context.options;
+  // A spec built in memory never met the parser's check; slots and pins resolve by name.
+  BPFLOAD_TRY(check_unique_names(spec));
   const bool host_little = host_is_little_endian();
   if ((spec.byte_order == ByteOrder::Little) != host_little)
     return make_error(ErrorKind::Unsupported,
@@ -81,6 +84,11 @@ Status check_options(LoadContext& context) {
   bool pins_in_root = false;
   for (const MapSpec& map : spec.maps) {
     const MapOverride* override = context.override_for(map.name);
+    if (override != nullptr && override->max_entries && *override->max_entries == 0 &&
+        map.type != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+      return make_error(ErrorKind::InvalidArgument,
+                        fmt::format("map '{}': a max_entries override of 0 leaves it unsized; give at least 1",
+                                    map.name));
     const bool sized = map.max_entries != 0 || (override != nullptr && override->max_entries) ||
                        map.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
     if (!sized)
@@ -124,7 +132,13 @@ Result<LoadedObject> run_load(LoadContext& context) {
 }  // namespace
 
 Result<LoadedObject> load_object(const ObjectSpec& spec, const LoadOptions& options, LoadReport* report) {
-  return load_object(spec, lay_out_programs(spec), options, report);
+  ProgramLayouts layouts;
+  try {
+    layouts = lay_out_programs(spec);
+  } catch (const std::bad_alloc&) {
+    return out_of_memory_error("linking the object's programs");
+  }
+  return load_object(spec, layouts, options, report);
 }
 
 Result<LoadedObject> load_object(const ObjectSpec& spec, const ProgramLayouts& layouts, const LoadOptions& options,
@@ -139,12 +153,29 @@ Result<LoadedObject> load_object(const ObjectSpec& spec, const ProgramLayouts& l
   LoadReport local_report;
   Kernel& kernel = options.kernel != nullptr ? *options.kernel : system_kernel();
   Result<LoadedObject> loaded = [&]() -> Result<LoadedObject> {
-    LoadContext context(spec, layouts, options, kernel, local_report);
-    Result<LoadedObject> result = run_load(context);
-    if (!result.ok()) context.journal.rollback();
-    return result;
+    try {
+      LoadContext context(spec, layouts, options, kernel, local_report);
+      Result<LoadedObject> result = [&]() -> Result<LoadedObject> {
+        try {
+          return run_load(context);
+        } catch (const std::bad_alloc&) {
+          return out_of_memory_error("loading the object");
+        }
+      }();
+      // Nothing stays behind on any failure, out of memory included; the context's
+      // destructor closes the fds.
+      if (!result.ok()) context.journal.rollback();
+      return result;
+    } catch (const std::bad_alloc&) {
+      return out_of_memory_error("loading the object");
+    }
   }();
-  if (report != nullptr) *report = std::move(local_report);
+  if (report != nullptr) {
+    try {
+      *report = std::move(local_report);
+    } catch (const std::bad_alloc&) {
+    }
+  }
   return loaded;
 }
 

@@ -11,6 +11,20 @@
 namespace bpfload {
 namespace {
 
+bool is_valid_utf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3 : (lead >> 3) == 0x1e ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    if (length == 2 && lead < 0xc2) return false;  // overlong
+    for (size_t k = 1; k < length; ++k)
+      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return false;
+    i += length;
+  }
+  return true;
+}
+
 std::string parent_of(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   if (slash == std::string::npos) return ".";
@@ -38,6 +52,14 @@ Status PinJournal::pin(int fd, const std::string& path) {
   BPFLOAD_TRY(make_directories(parent_of(path)));
   Status pinned = kernel_.obj_pin(fd, path);
   if (!pinned.ok()) {
+    const bool ours = std::any_of(entries_.begin(), entries_.end(),
+                                  [&](const Entry& entry) { return !entry.is_directory && entry.path == path; });
+    if (ours && pinned.error().sys_errno == EEXIST)
+      return make_error(ErrorKind::InvalidArgument,
+                        fmt::format("pin at {}: this load pinned something else there already (two objects "
+                                    "of the object have the same pin path)",
+                                    path),
+                        EEXIST);
     return pinned.error().with_context(fmt::format("pin at {}", path));
   }
   entries_.push_back(Entry{false, path});
@@ -66,6 +88,12 @@ Status check_path_name(std::string_view name, std::string_view what) {
   if (name.find('.') != std::string_view::npos) return refuse("bpffs refuses '.' in pinned names");
   if (name.find('\0') != std::string_view::npos) return refuse("it contains a NUL byte");
   if (name.size() > 255) return refuse(fmt::format("it is {} bytes long (at most 255)", name.size()));
+  // A pin path is reported in text and JSON: a control character would break the line,
+  // and invalid UTF-8 would be replaced in JSON, naming a file that does not exist.
+  for (const char c : name)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      return refuse(fmt::format("it contains the control character 0x{:02x}", static_cast<unsigned char>(c)));
+  if (!is_valid_utf8(name)) return refuse("it is not valid UTF-8");
   return {};
 }
 
@@ -114,6 +142,55 @@ Status check_pin_root(System& system, const std::string& path, std::string_view 
   return error;
 }
 
+namespace {
+
+/// The pins of <pin dir>: relative path and fd, in pinning order.
+struct PlannedPin {
+  std::string relative;
+  int fd = -1;
+  std::string what;          ///< "map 'x'", for messages
+  std::string* report_path;  ///< where the final path is reported, or nullptr
+};
+
+std::vector<PlannedPin> plan_pin_dir(LoadContext& context) {
+  const ObjectSpec& spec = context.spec;
+  std::vector<PlannedPin> plan;
+  for (size_t i = 0; i < spec.maps.size(); ++i) {
+    std::string* report = context.report.maps[i].pin_path.empty() ? &context.report.maps[i].pin_path : nullptr;
+    plan.push_back({"maps/" + spec.maps[i].name, context.map_fds[i].get(),
+                    fmt::format("map '{}'", spec.maps[i].name), report});
+  }
+  for (size_t i = 0; i < spec.data_sections.size(); ++i)
+    plan.push_back({"maps/" + data_section_file_name(spec.data_sections[i].name), context.data_fds[i].get(),
+                    fmt::format("data section '{}'", spec.data_sections[i].name),
+                    &context.report.maps[spec.maps.size() + i].pin_path});
+  for (size_t i = 0; i < spec.programs.size(); ++i) {
+    if (!context.prog_fds[i].valid()) continue;
+    std::string* report =
+        context.program_report[i] ? &context.report.programs[*context.program_report[i]].pin_path : nullptr;
+    plan.push_back({"progs/" + spec.programs[i].name, context.prog_fds[i].get(),
+                    fmt::format("program '{}'", spec.programs[i].name), report});
+  }
+  return plan;
+}
+
+Error existing_pins_error(const std::string& dir, const std::vector<std::string>& existing, size_t planned) {
+  std::string list;
+  for (size_t i = 0; i < existing.size() && i < 8; ++i) list += (i == 0 ? "" : ", ") + existing[i];
+  if (existing.size() > 8) list += fmt::format(", and {} more", existing.size() - 8);
+  const std::string_view state = existing.size() == planned ? "a complete set, from an earlier load"
+                                                              : "a partial or different set: an earlier load "
+                                                                "was interrupted, or loaded another object";
+  return make_error(ErrorKind::InvalidArgument,
+                    fmt::format("pin directory {} already holds {} of the {} pins this load makes ({}): {}; "
+                                "load with --replace to swap in the new set, or remove the old one with "
+                                "`bpfload unpin {}`",
+                                dir, existing.size(), planned, list, state, dir),
+                    EEXIST);
+}
+
+}  // namespace
+
 Status pin_objects(LoadContext& context) {
   const ObjectSpec& spec = context.spec;
   const std::optional<std::string>& pin_dir = context.options.pin_dir;
@@ -125,39 +202,36 @@ Status pin_objects(LoadContext& context) {
     if (!pinned.ok()) return pinned.error().with_context(fmt::format("map '{}'", spec.maps[i].name));
   }
   if (!pin_dir) return {};
-  BPFLOAD_TRY(context.journal.make_directories(*pin_dir + "/maps"));
-  BPFLOAD_TRY(context.journal.make_directories(*pin_dir + "/progs"));
-  for (size_t i = 0; i < spec.maps.size(); ++i) {
-    const std::string path = *pin_dir + "/maps/" + spec.maps[i].name;
-    Status pinned = context.journal.pin(context.map_fds[i].get(), path);
-    if (!pinned.ok()) return pinned.error().with_context(fmt::format("map '{}'", spec.maps[i].name));
-    if (context.report.maps[i].pin_path.empty()) context.report.maps[i].pin_path = path;
+  std::vector<PlannedPin> plan = plan_pin_dir(context);
+  std::vector<std::string> existing;
+  for (const PlannedPin& pin : plan)
+    if (path_exists(*pin_dir + "/" + pin.relative)) existing.push_back(pin.relative);
+  const bool replacing = !existing.empty();
+  if (replacing && !context.options.replace_pins) return existing_pins_error(*pin_dir, existing, plan.size());
+  // A replacement is built beside the old set and swapped in only once it is complete,
+  // so an interrupted --replace leaves the old set whole.
+  // No '.' in the name: bpffs refuses it.
+  const std::string target = replacing ? fmt::format("{}-bpfload-new-{}", *pin_dir, ::getpid()) : *pin_dir;
+  BPFLOAD_TRY(context.journal.make_directories(target + "/maps"));
+  BPFLOAD_TRY(context.journal.make_directories(target + "/progs"));
+  for (const PlannedPin& pin : plan) {
+    Status pinned = context.journal.pin(pin.fd, target + "/" + pin.relative);
+    if (!pinned.ok()) return pinned.error().with_context(pin.what);
+    if (pin.report_path != nullptr) *pin.report_path = *pin_dir + "/" + pin.relative;
   }
-  for (size_t i = 0; i < spec.data_sections.size(); ++i) {
-    const std::string name = data_section_file_name(spec.data_sections[i].name);
-    const std::string path = *pin_dir + "/maps/" + name;
-    Status pinned = context.journal.pin(context.data_fds[i].get(), path);
-    if (!pinned.ok())
-      return pinned.error().with_context(fmt::format("data section '{}'", spec.data_sections[i].name));
-    context.report.maps[spec.maps.size() + i].pin_path = path;
-  }
-  for (size_t i = 0; i < spec.programs.size(); ++i) {
-    if (!context.prog_fds[i].valid()) continue;
-    const std::string path = *pin_dir + "/progs/" + spec.programs[i].name;
-    Status pinned = context.journal.pin(context.prog_fds[i].get(), path);
-    if (!pinned.ok())
-      return pinned.error().with_context(fmt::format("program '{}'", spec.programs[i].name));
-    if (context.program_report[i]) context.report.programs[*context.program_report[i]].pin_path = path;
-  }
+  if (!replacing) return {};
+  Status swapped = exchange_directories(target, *pin_dir);
+  if (!swapped.ok()) return swapped.error().with_context(fmt::format("replace the pin set in {}", *pin_dir));
+  // `target` now holds the old set; the new one is in place whatever happens next.
+  context.journal.commit();
+  std::vector<std::string> removed;
+  Status cleared = remove_pin_set(target, removed);
+  if (!cleared.ok())
+    context.report.warnings.push_back(
+        fmt::format("the previous pin set was moved to {} but not removed: {}", target, cleared.error().message));
   return {};
 }
 
-std::string data_section_file_name(std::string_view section) {
-  if (!section.empty() && section.front() == '.') section.remove_prefix(1);
-  std::string name(section);
-  // bpffs refuses '.' in the names of pinned objects.
-  std::replace(name.begin(), name.end(), '.', '_');
-  return name;
-}
+std::string data_section_file_name(std::string_view section) { return data_section_pin_name(section); }
 
 }  // namespace bpfload

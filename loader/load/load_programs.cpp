@@ -61,6 +61,14 @@ bool is_networking(uint32_t type) {
   }
 }
 
+// Some kernel messages end without a newline ("... in func info"), so the statistics
+// line that follows would read as part of them ("in func infoprocessed 0 insns").
+void separate_statistics_line(std::string& log) {
+  const size_t at = log.rfind("processed ");
+  if (at == std::string::npos || at == 0 || log[at - 1] == '\n') return;
+  if (log.compare(at, 10, "processed ") == 0 && log.find(" insns", at) != std::string::npos) log.insert(at, "\n");
+}
+
 std::string load_failure_text(const ProgramSpec& program, int sys_errno, const std::string& log,
                               bool log_truncated) {
   std::string text = fmt::format("bpf(PROG_LOAD): {}", errno_text(sys_errno));
@@ -71,7 +79,11 @@ std::string load_failure_text(const ProgramSpec& program, int sys_errno, const s
              program.type == BPF_PROG_TYPE_PERF_EVENT || program.type == BPF_PROG_TYPE_RAW_TRACEPOINT ||
              program.type == BPF_PROG_TYPE_TRACING)
       caps += " + CAP_PERFMON";
-    return text + fmt::format(" (loading a {} program needs {})", program_type_name(program.type), caps);
+    // The log, when the kernel wrote one, says why better than any guess.
+    const std::string reason = last_meaningful_log_line(log);
+    if (!reason.empty()) text += fmt::format("; verifier: {}", reason);
+    return text + fmt::format(" ({})", privilege_hint(fmt::format("loading a {} program needs {}",
+                                                                  program_type_name(program.type), caps)));
   }
   if (log_truncated) text += " (the verifier log exceeded the kernel's 1 GiB maximum)";
   const std::string reason = last_meaningful_log_line(log);
@@ -155,7 +167,10 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
     outcome = context.kernel.prog_load(request);
     ++result.load_attempts;
     if (outcome.log_true_size != 0) result.log_true_size = outcome.log_true_size;
-    if (log_size != 0) result.verifier_log.assign(log.data(), strnlen(log.data(), log.size()));
+    if (log_size != 0) {
+      result.verifier_log.assign(log.data(), strnlen(log.data(), log.size()));
+      separate_statistics_line(result.verifier_log);
+    }
     if (outcome.fd.valid()) break;
     if (outcome.sys_errno == ENOSPC && log_size != 0) {
       if (log_size >= kLogMaxSize) {

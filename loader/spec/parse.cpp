@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <new>
 
 #include <bpf/btf.h>
 #include <fmt/format.h>
@@ -48,19 +49,27 @@ Status read_license_and_version(const elf::View& view, ObjectSpec& spec) {
 }
 
 Status read_data_sections(const elf::View& view, const ParseOptions& options, ObjectSpec& spec) {
+  uint64_t total = 0;
   for (const elf::Section& section : view.sections()) {
     if (!is_data_section(section.name)) continue;
     if (section.type != SHT_PROGBITS && section.type != SHT_NOBITS) continue;
+    // Checked before anything is allocated: a NOBITS section's size costs no file bytes.
+    if (section.size > options.limits.max_data_section_bytes)
+      return make_error(ErrorKind::LimitExceeded,
+                        fmt::format("section '{}': size 0x{:x} exceeds the limit of 0x{:x} bytes for one data "
+                                    "section (it would become a map value of that size)",
+                                    section.name, section.size, options.limits.max_data_section_bytes));
+    total += section.size;
+    if (total > options.limits.max_data_bytes)
+      return make_error(ErrorKind::LimitExceeded,
+                        fmt::format("section '{}': data sections up to here total 0x{:x} bytes, over the limit "
+                                    "of 0x{:x} for all global data",
+                                    section.name, total, options.limits.max_data_bytes));
     DataSectionSpec data;
     data.name = section.name;
     data.readonly = section.name.starts_with(".rodata");
     if (section.type == SHT_NOBITS) {
-      // .bss occupies no file bytes, so its size is the only thing to bound.
-      if (section.size > options.limits.max_object_bytes)
-        return make_error(ErrorKind::LimitExceeded, fmt::format("section '{}': size 0x{:x} exceeds the limit 0x{:x}",
-                                                                section.name, section.size,
-                                                                options.limits.max_object_bytes));
-      data.bytes.assign(section.size, std::byte{0});
+      data.zero_size = section.size;  // zero-filled: no bytes until a map is created
     } else {
       data.bytes.assign(section.data.begin(), section.data.end());
     }
@@ -186,9 +195,7 @@ Status fill_tail_call_slots(ObjectSpec& spec) {
   return {};
 }
 
-}  // namespace
-
-Result<ObjectSpec> parse_object(std::span<const std::byte> bytes, const ParseOptions& options) {
+Result<ObjectSpec> parse_object_unguarded(std::span<const std::byte> bytes, const ParseOptions& options) {
   auto view = elf::View::open(bytes, options.limits);
   if (!view) return std::move(view).error();
   ObjectSpec spec;
@@ -203,28 +210,29 @@ Result<ObjectSpec> parse_object(std::span<const std::byte> bytes, const ParseOpt
   spec.functions = std::move(code->functions);
   spec.programs = std::move(code->programs);
   BPFLOAD_TRY(read_btf_ext(*view, btf, spec));
+  BPFLOAD_TRY(check_unique_names(spec));
   BPFLOAD_TRY(fill_tail_call_slots(spec));
   return spec;
 }
 
-Result<ObjectSpec> parse_object_file(const std::string& path, const ParseOptions& options) {
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) return make_error(ErrorKind::Io, fmt::format("open '{}': {}", path, std::strerror(errno)), errno);
-  std::vector<std::byte> bytes;
-  std::byte chunk[65536];
-  while (true) {
-    const size_t got = std::fread(chunk, 1, sizeof(chunk), file.get());
-    bytes.insert(bytes.end(), chunk, chunk + got);
-    if (bytes.size() > options.limits.max_object_bytes)
-      return make_error(ErrorKind::LimitExceeded, fmt::format("'{}': larger than the limit of {} bytes", path,
-                                                              options.limits.max_object_bytes));
-    if (got < sizeof(chunk)) break;
+}  // namespace
+
+Result<ObjectSpec> parse_object(std::span<const std::byte> bytes, const ParseOptions& options) {
+  try {
+    return parse_object_unguarded(bytes, options);
+  } catch (const std::bad_alloc&) {
+    return out_of_memory_error("parsing the object");
   }
-  if (std::ferror(file.get()) != 0)
-    return make_error(ErrorKind::Io, fmt::format("read '{}': {}", path, std::strerror(errno)), errno);
-  auto spec = parse_object(bytes, options);
+}
+
+Result<ObjectSpec> parse_object_file(const std::string& path, const ParseOptions& options) try {
+  auto bytes = read_input_file(path, options.limits.max_object_bytes, kElfMagic);
+  if (!bytes) return std::move(bytes).error();
+  auto spec = parse_object(*bytes, options);
   if (!spec) return std::move(spec).error().with_context(path);
   return spec;
+} catch (const std::bad_alloc&) {
+  return out_of_memory_error(fmt::format("reading {}", path));
 }
 
 std::string_view to_string(MapLayout layout) noexcept {

@@ -256,6 +256,9 @@ class Decoder {
   Result<Relocation> resolve_load(const CodeSection& code, const elf::Relocation& entry, const Instruction& insn,
                                   const std::string& where) {
     const elf::Symbol& symbol = view_.symbols()[entry.symbol];
+    // Symbol 0 is ELF's null symbol: a relocation naming it refers to nothing at all.
+    if (entry.symbol == 0)
+      return malformed(fmt::format("{}: relocation against the null symbol (index 0)", where));
     if (symbol.section == SHN_UNDEF)
       return unsupported(fmt::format("{}: extern symbol '{}' (.kconfig/.ksyms) is not supported", where, symbol.name));
     if (symbol.section >= view_.sections().size())
@@ -286,9 +289,9 @@ class Decoder {
         if (data.name != target.name) continue;
         // libbpf: the variable's st_value plus the addend clang left in imm.
         const uint64_t offset = (section_symbol ? 0 : symbol.value) + static_cast<uint32_t>(insn.imm);
-        if (offset > data.bytes.size())
+        if (offset > data.size())
           return malformed(fmt::format("{}: offset 0x{:x} past the end of '{}' (size 0x{:x})", where, offset,
-                                       data.name, data.bytes.size()));
+                                       data.name, data.size()));
         relocation.kind = Relocation::Kind::Data;
         relocation.target = static_cast<uint32_t>(d);
         relocation.offset = offset;

@@ -1,6 +1,7 @@
 // verify_object: load every selected program once, with logs, keep_going and no pins,
 // and turn each outcome into a developer report.
 #include <algorithm>
+#include <new>
 #include <optional>
 #include <utility>
 
@@ -66,7 +67,7 @@ VerifyReport report_for(const ObjectSpec& spec, const Result<std::shared_ptr<con
 
 }  // namespace
 
-Result<std::vector<VerifyReport>> verify_object(const ObjectSpec& spec, const VerifyOptions& options) {
+Result<std::vector<VerifyReport>> verify_object(const ObjectSpec& spec, const VerifyOptions& options) try {
   for (const std::string& name : options.programs) {
     if (!spec.find_program(name))
       return make_error(ErrorKind::NotFound, fmt::format("verify: no program named '{}' in the object", name));
@@ -95,6 +96,8 @@ Result<std::vector<VerifyReport>> verify_object(const ObjectSpec& spec, const Ve
     reports.push_back(report_for(spec, layouts[i], std::move(*by_program[i]), options.source_costs));
   }
   return reports;
+} catch (const std::bad_alloc&) {
+  return out_of_memory_error("verifying the object");
 }
 
 }  // namespace bpfload

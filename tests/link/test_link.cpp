@@ -618,7 +618,7 @@ TEST(LinkRealObjects, GlobalDataLoads) {
     ASSERT_GE(insn.imm, 200);
     const size_t section = static_cast<size_t>(insn.imm - 200);
     ASSERT_LT(section, object.spec.data_sections.size());
-    EXPECT_LT(static_cast<size_t>(linked.insns[i + 1].imm), object.spec.data_sections[section].bytes.size());
+    EXPECT_LT(static_cast<size_t>(linked.insns[i + 1].imm), object.spec.data_sections[section].size());
     ++data_loads;
     ++i;  // skip the second half
   }

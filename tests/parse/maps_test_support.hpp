@@ -32,6 +32,11 @@ class ElfWriter {
     sections_.push_back({std::move(name), std::move(data), type, flags, 0, 0, 0});
     return sections_.size();
   }
+  /// Adds an SHT_NOBITS section of `size` bytes, which take no room in the file.
+  size_t add_nobits_section(std::string name, uint64_t size) {
+    sections_.push_back({std::move(name), {}, SHT_NOBITS, SHF_ALLOC | SHF_WRITE, 0, 0, 0, size});
+    return sections_.size();
+  }
   /// Adds a symbol (index 1.. in order of the calls) and returns its index.
   size_t add_symbol(std::string name, size_t section, uint64_t value, uint64_t size, uint8_t type = STT_OBJECT,
                     uint8_t bind = STB_GLOBAL) {
@@ -130,7 +135,7 @@ class ElfWriter {
       put(out, s.flags, 8);
       put(out, 0, 8);  // addr
       put(out, offsets[i], 8);
-      put(out, s.data.size(), 8);
+      put(out, s.type == SHT_NOBITS && s.nobits_size != 0 ? s.nobits_size : s.data.size(), 8);
       put(out, s.link, 4);
       put(out, s.info, 4);
       put(out, 8, 8);  // addralign
@@ -148,6 +153,7 @@ class ElfWriter {
     size_t link;
     size_t info;
     uint64_t entsize;
+    uint64_t nobits_size = 0;
   };
   struct Sym {
     std::string name;
