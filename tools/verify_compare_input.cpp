@@ -8,6 +8,8 @@
 #include <utility>
 
 #include <fmt/format.h>
+
+#include "bpfload/parse.hpp"
 #include <nlohmann/json.hpp>
 
 namespace bpfload::cli {

@@ -1,19 +1,36 @@
+#include "bpfload/system.hpp"
 // Pin sets (<dir>/maps/*, <dir>/progs/*): removal, and swapping a new set in.
+#include "bpfload/system.hpp"
 #include <dirent.h>
+#include "bpfload/system.hpp"
 #include <fcntl.h>
+#include "bpfload/system.hpp"
 #include <sys/stat.h>
+#include "bpfload/system.hpp"
 #include <sys/syscall.h>
+#include "bpfload/system.hpp"
 #include <unistd.h>
+#include "bpfload/system.hpp"
 
+#include "bpfload/system.hpp"
 #include <algorithm>
+#include "bpfload/system.hpp"
 #include <cerrno>
+#include "bpfload/system.hpp"
 #include <cstdio>
+#include "bpfload/system.hpp"
 #include <memory>
+#include "bpfload/system.hpp"
 #include <string>
+#include "bpfload/system.hpp"
 #include <vector>
+#include "bpfload/system.hpp"
 
+#include "bpfload/system.hpp"
 #include <fmt/format.h>
+#include "bpfload/system.hpp"
 
+#include "bpfload/system.hpp"
 #include "bpfload/kernel.hpp"
 #include "kernel_errors.hpp"
 
@@ -59,7 +76,7 @@ Status remove_pins_in(const std::string& dir, std::vector<std::string>& removed)
 }  // namespace
 
 Status remove_pin_set(const std::string& dir, std::vector<std::string>& removed) {
-  BPFLOAD_TRY(check_bpffs(dir));
+  BPFLOAD_TRY(check_bpffs(host_system(), dir));
   BPFLOAD_TRY(remove_pins_in(dir + "/maps", removed));
   BPFLOAD_TRY(remove_pins_in(dir + "/progs", removed));
   if (::rmdir(dir.c_str()) == 0) {

@@ -204,8 +204,11 @@ Status pin_objects(LoadContext& context) {
   if (!pin_dir) return {};
   std::vector<PlannedPin> plan = plan_pin_dir(context);
   std::vector<std::string> existing;
-  for (const PlannedPin& pin : plan)
-    if (path_exists(*pin_dir + "/" + pin.relative)) existing.push_back(pin.relative);
+  for (const PlannedPin& pin : plan) {
+    Result<bool> exists = path_exists(context.kernel.system(), *pin_dir + "/" + pin.relative);
+    if (!exists.ok()) return std::move(exists).error();
+    if (*exists) existing.push_back(pin.relative);
+  }
   const bool replacing = !existing.empty();
   if (replacing && !context.options.replace_pins) return existing_pins_error(*pin_dir, existing, plan.size());
   // A replacement is built beside the old set and swapped in only once it is complete,

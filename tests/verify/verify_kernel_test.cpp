@@ -334,9 +334,13 @@ ObjectSpec two_programs_named_alike() {
   return spec;
 }
 
-TEST(VerifyKernel, ProgramsWithTheSameNameEachGetTheirOwnResult) {
+// Results are tied to programs by index: an accepted and a rejected program, each with its
+// own section, type, verdict and counts.
+TEST(VerifyKernel, EachProgramGetsItsOwnResultByIndex) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
-  const ObjectSpec spec = two_programs_named_alike();
+  ObjectSpec spec = two_programs_named_alike();
+  spec.functions[1].name = "other";
+  spec.programs[1].name = "other";
   auto reports = verify_object(spec, {});
   ASSERT_TRUE(reports.ok()) << reports.error().message;
   ASSERT_EQ(reports->size(), 2u);
@@ -359,15 +363,16 @@ TEST(VerifyKernel, ProgramsWithTheSameNameEachGetTheirOwnResult) {
   EXPECT_FALSE((*reports)[0].failed_insn.has_value());
 }
 
-TEST(VerifyKernel, SelectingAnAmbiguousNameVerifiesEveryProgramOfThatName) {
+// Names are unique by rule (tail-call slots, pins and --type address programs by name), so
+// an object with two programs of one name is refused before anything loads, naming both.
+TEST(VerifyKernel, TwoProgramsWithTheSameNameAreRefusedNamingBothSections) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
-  VerifyOptions options;
-  options.programs = {"dup"};
-  auto reports = verify_object(two_programs_named_alike(), options);
-  ASSERT_TRUE(reports.ok()) << reports.error().message;
-  ASSERT_EQ(reports->size(), 2u);
-  EXPECT_TRUE((*reports)[0].result.loaded);
-  EXPECT_FALSE((*reports)[1].result.loaded);
+  ObjectSpec spec = two_programs_named_alike();
+  auto reports = verify_object(spec, {});
+  ASSERT_FALSE(reports.ok());
+  EXPECT_NE(reports.error().message.find("'dup' is used twice"), std::string::npos) << reports.error().message;
+  EXPECT_NE(reports.error().message.find("section 'socket'"), std::string::npos);
+  EXPECT_NE(reports.error().message.find("section 'xdp'"), std::string::npos);
 }
 
 }  // namespace
