@@ -126,7 +126,10 @@ typedef enum bpfload_pinning {
   BPFLOAD_PIN_NONE = 0,
   BPFLOAD_PIN_OBJECT_NS = 1, /* <pin root>/tc/<object id>/<name> (iproute2 PIN_OBJECT_NS) */
   BPFLOAD_PIN_GLOBAL_NS = 2, /* <pin root>/tc/globals/<name> (iproute2 PIN_GLOBAL_NS) */
-  BPFLOAD_PIN_BY_NAME = 3    /* <pin root>/<name> (libbpf LIBBPF_PIN_BY_NAME) */
+  BPFLOAD_PIN_BY_NAME = 3,   /* <pin root>/<name> (libbpf LIBBPF_PIN_BY_NAME) */
+  /* Not a value: gives the enum an int's range in C++, so an unknown value a caller passes
+   * is refused with INVALID_ARGUMENT instead of being undefined behaviour. */
+  BPFLOAD_PIN_RANGE_ = 0x7fffffff
 } bpfload_pinning;
 
 /* Creates map `map` with `max_entries` instead of the object's value. Fails with NOT_FOUND
