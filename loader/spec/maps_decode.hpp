@@ -52,5 +52,10 @@ void annotate_legacy_map_btf(std::vector<MapSpec>& maps, const struct btf* btf);
 /// the DATASEC and variable when a section or symbol is missing.
 [[nodiscard]] Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view,
                                                                   std::span<const std::byte> btf);
+/// As above, reusing `parsed` (btf__new of the same bytes) instead of parsing them again;
+/// nullptr parses them.
+[[nodiscard]] Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view,
+                                                                  std::span<const std::byte> btf_bytes,
+                                                                  const struct btf* parsed);
 
 }  // namespace bpfload
