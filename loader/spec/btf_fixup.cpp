@@ -5,15 +5,14 @@
 #include <elf.h>
 
 #include <algorithm>
-#include <memory>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
+#include "btf_fixup.hpp"
 #include "btf_util.hpp"
-#include "maps_decode.hpp"
 
 namespace bpfload {
 namespace {
@@ -22,10 +21,6 @@ constexpr uint16_t kBtfMagic = 0xeb9f;
 constexpr size_t kHeaderMinSize = 24;  // magic .. str_len of struct btf_header
 constexpr size_t kTypeSizeField = 8;   // struct btf_type: name_off, info, size
 constexpr size_t kSecinfoSize = sizeof(struct btf_var_secinfo);
-
-struct BtfDeleter {
-  void operator()(struct btf* btf) const { btf__free(btf); }
-};
 
 Error malformed(const std::string& what) { return make_error(ErrorKind::Malformed, ".BTF: " + what); }
 
@@ -117,10 +112,6 @@ Status fix_datasec(const elf::View& view, const struct btf* btf, const struct bt
 
 }  // namespace
 
-Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view, std::span<const std::byte> btf_bytes) {
-  return fixup_btf_for_kernel(view, btf_bytes, nullptr);
-}
-
 Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view, std::span<const std::byte> btf_bytes,
                                                     const struct btf* parsed) {
   if (btf_bytes.size() < kHeaderMinSize)
@@ -135,14 +126,9 @@ Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view, std::
     return malformed(fmt::format("type section (offset 0x{:x}, length 0x{:x}) runs past the end 0x{:x}",
                                  header_size + type_off, type_len, btf_bytes.size()));
 
-  // libbpf validates the whole thing and gives host-order access to each record;
+  // libbpf validated the whole thing and gives host-order access to each record;
   // the records keep their sizes in either byte order, so offsets carry over.
-  std::unique_ptr<struct btf, BtfDeleter> owned;
-  if (parsed == nullptr) {
-    owned.reset(btf__new(btf_bytes.data(), static_cast<uint32_t>(btf_bytes.size())));
-    if (owned == nullptr) return malformed("libbpf cannot parse it");  // libbpf 1.x: NULL and errno
-    parsed = owned.get();
-  }
+  if (parsed == nullptr) return malformed("libbpf cannot parse it");
 
   std::vector<std::byte> out(btf_bytes.begin(), btf_bytes.end());
   size_t record = header_size + type_off;
