@@ -1,6 +1,5 @@
 #include "cli_options.hpp"
 
-#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -72,22 +71,11 @@ Result<std::vector<std::byte>> read_whole_file(const std::string& path) {
     return make_error(ErrorKind::Io, fmt::format("cannot read {}: {}", path, std::strerror(saved)),
                       saved);
   }
-  // Straight into the buffer that is returned: sized from the file, grown only for pipes.
-  std::vector<std::byte> bytes;
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  in.seekg(0, std::ios::beg);
-  if (size > 0) bytes.reserve(static_cast<size_t>(size) + 1);
-  in.clear();
-  for (;;) {
-    const size_t used = bytes.size();
-    const size_t room = std::max<size_t>(bytes.capacity() - used, 65536);
-    bytes.resize(used + room);
-    in.read(reinterpret_cast<char*>(bytes.data() + used), static_cast<std::streamsize>(room));
-    bytes.resize(used + static_cast<size_t>(in.gcount()));
-    if (in.bad()) return make_error(ErrorKind::Io, fmt::format("cannot read {}", path));
-    if (static_cast<size_t>(in.gcount()) < room) break;
-  }
+  std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad())
+    return make_error(ErrorKind::Io, fmt::format("cannot read {}", path));
+  std::vector<std::byte> bytes(chars.size());
+  std::memcpy(bytes.data(), chars.data(), chars.size());
   return bytes;
 }
 

@@ -22,7 +22,6 @@ struct LoadVerbOptions {
   std::string pin_root = "/sys/fs/bpf";
   uint32_t log_level = 0;
   bool keep_going = false;
-  bool no_ids = false;
   bool any_filesystem = false;  ///< --no-bpffs-check
   std::vector<std::string> max_entries;  ///< MAP=N
   std::vector<std::string> reuse_maps;   ///< MAP=PATH
@@ -30,13 +29,13 @@ struct LoadVerbOptions {
   bool json = false;
 };
 
-Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const ObjectSpec& spec) {
+Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const ObjectSpec& spec,
+                                      std::span<const std::byte> bytes) {
   LoadOptions load;
   load.pin_root = options.pin_root;
   if (!options.pin_dir.empty()) load.pin_dir = options.pin_dir;
   load.log_level = options.log_level;
   load.keep_going = options.keep_going;
-  load.query_info = !options.no_ids;
   load.require_bpffs = !options.any_filesystem;
   for (const std::string& text : options.max_entries) {
     auto assignment = split_assignment(text, "--max-entries");
@@ -62,11 +61,7 @@ Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const Obje
   // tc names the PIN_OBJECT_NS directory after the object's SHA-1; do the same by default
   // so maps land where tc would put them.
   if (load.object_id.empty() && needs_object_id) {
-    // Read again only here: the parse took over the first buffer, so the object is held
-    // in memory once for everyone else.
-    auto bytes = read_whole_file(options.object.path);
-    if (!bytes) return std::move(bytes).error().with_context("computing the object id (give --object-id)");
-    auto id = object_id_for(*bytes);
+    auto id = object_id_for(bytes);
     if (!id) return id.error().with_context("computing the object id (give --object-id)");
     load.object_id = *id;
   }
@@ -203,15 +198,15 @@ void print_load_text(const LoadReport& report, const LoadOptions& load, const Er
 int run_load(const LoadVerbOptions& options) {
   auto parse_options = make_parse_options(options.object);
   if (!parse_options) return report_error(parse_options.error(), options.json);
-  // parse_object_file holds the object in memory once; the bytes are read again only
-  // for an iproute2 object id.
-  auto spec = parse_object_file(options.object.path, *parse_options);
+  auto bytes = read_whole_file(options.object.path);
+  if (!bytes) return report_error(bytes.error(), options.json);
+  auto spec = parse_object(*bytes, *parse_options);
   if (!spec) {
-    const Error error = spec.error();
+    const Error error = spec.error().with_context(options.object.path);
     return report_error(to_string(error.kind), error.message, error.sys_errno, options.json,
                         kExitUsage);
   }
-  auto load = make_load_options(options, *spec);
+  auto load = make_load_options(options, *spec, *bytes);
   if (!load) return report_error(load.error(), options.json);
 
   LoadReport report;
@@ -254,9 +249,6 @@ VerbRunner setup_load(CLI::App& command) {
   command.add_flag("--no-bpffs-check", options->any_filesystem,
                    "pin even where --pin-root/--pin-dir is not on a bpf filesystem (the kernel "
                    "itself still refuses pins outside bpffs)");
-  command.add_flag("--no-ids", options->no_ids,
-                   "do not ask the kernel for map and program ids and sizes (one bpf() call each, which "
-                   "libbpf does not make); they show as 0");
   command.add_flag("--keep-going", options->keep_going,
                    "load the programs that can load instead of all or nothing");
   one_value_each(command.add_option("--max-entries", options->max_entries,
