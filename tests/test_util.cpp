@@ -30,6 +30,23 @@ std::vector<std::string> all_bpf_objects() {
   return paths;
 }
 
+ParseOptions parse_options_for(const std::string& path) {
+  ParseOptions options;
+  const std::string file = std::filesystem::path(path).filename().string();
+  if (file.starts_with("quirk_unknown_sections.")) options.default_program_type = "sched_cls";
+  if (file.starts_with("quirk_glob_sections.")) options.program_types["cls-*"] = "sched_cls";
+  if (file.starts_with("quirk_stray_inner_idx.")) options.ignore_stray_inner_map_idx = true;
+  return options;
+}
+
+std::string cli_options_for(const std::string& path) {
+  const std::string file = std::filesystem::path(path).filename().string();
+  if (file.starts_with("quirk_unknown_sections.")) return "--default-type sched_cls";
+  if (file.starts_with("quirk_glob_sections.")) return "--type 'cls-*=sched_cls'";
+  if (file.starts_with("quirk_stray_inner_idx.")) return "--ignore-inner-map-idx";
+  return "";
+}
+
 std::vector<std::byte> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include <linux/bpf.h>
@@ -36,6 +38,10 @@ struct LinkedProgram {
 /// data section), or LimitExceeded when the linked program would exceed the limit.
 [[nodiscard]] Result<LinkedProgram> link_program(const ObjectSpec& spec, size_t program,
                                                  const MapHandles& handles);
+
+/// Why a program referring to the undefined symbol `name` cannot be linked, and what
+/// would satisfy it; `function` when the code calls it rather than loads it.
+[[nodiscard]] std::string unresolved_extern_text(std::string_view name, bool function);
 
 /// Encodes one decoded instruction in host byte order.
 [[nodiscard]] bpf_insn encode_instruction(const Instruction& insn) noexcept;

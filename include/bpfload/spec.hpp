@@ -61,6 +61,10 @@ struct MapSpec {
   uint32_t iproute2_inner_id = 0;   ///< bpf_elf_map.inner_id: id of this outer map's inner template
   int32_t iproute2_inner_idx = -1;  ///< bpf_elf_map.inner_idx: slot of this map in its outer map
   int32_t samples_inner_map_idx = -1;  ///< bpf_load_map_def.inner_map_idx: index of the inner template
+  /// The inner template is the map at index 0 because the definition's inner_map_idx is
+  /// 0, which is also what an unset field reads as: samples/bpf programs often fixed the
+  /// real index up in user space, so the template may not be the one the code expects.
+  bool inner_from_default_index = false;
   /// Inner map template of a map-in-map: a copy of the referenced map's spec
   /// (legacy) or the inline definition (BTF `__array(values, ...)`).
   std::shared_ptr<const MapSpec> inner;
@@ -90,6 +94,9 @@ struct Relocation {
     /// ld_imm64 of a function's address (a callback for bpf_loop, bpf_for_each_map_elem,
     /// timers); `target` indexes ObjectSpec::functions. Loaded as BPF_PSEUDO_FUNC.
     FuncAddr,
+    /// ld_imm64 or call of a symbol no section of the object defines; `target` indexes
+    /// ObjectSpec::externs. Nothing resolves it: a program that has one is not loaded.
+    Extern,
   };
   Kind kind = Kind::Map;
   uint32_t insn = 0;      ///< instruction index within the function
@@ -142,11 +149,21 @@ struct ProgramSpec {
   bool type_overridden = false; ///< type came from a caller override, not the section table
 };
 
-/// A global-data section (.data, .bss, .rodata, .rodata.*), later a one-entry array map.
+/// A symbol the object uses but does not define (`extern int MY_CONST;`, a kfunc, a
+/// .kconfig / .ksyms variable). Decoding keeps it; loading refuses the programs using it.
+struct ExternSpec {
+  enum class Kind { Variable, Function };
+  std::string name;
+  Kind kind = Kind::Variable;
+  bool operator==(const ExternSpec&) const = default;
+};
+
+/// A global-data section (.data, .data.*, .bss, .rodata, .rodata.*, .data.rel.ro*),
+/// later a one-entry array map.
 struct DataSectionSpec {
   std::string name;             ///< section name
   std::vector<std::byte> bytes; ///< initial contents (zeros for .bss)
-  bool readonly = false;        ///< .rodata*: frozen after loading
+  bool readonly = false;        ///< .rodata*, .data.rel.ro*: frozen after loading
   uint32_t btf_type_id = 0;     ///< the DATASEC's BTF type when present
 };
 
@@ -157,6 +174,7 @@ struct ObjectSpec {
   std::vector<FunctionSpec> functions;       ///< every function, in section then offset order
   std::vector<ProgramSpec> programs;         ///< in section then offset order
   std::vector<DataSectionSpec> data_sections;
+  std::vector<ExternSpec> externs;           ///< undefined symbols the code refers to, first use first
   std::string license;                       ///< "" when the object has no license section
   std::optional<uint32_t> kern_version;      ///< from the `version` section
   std::vector<std::byte> btf;                ///< raw .BTF section, empty when absent
@@ -167,6 +185,10 @@ struct ObjectSpec {
   /// Index of the program named `name`, or nullopt.
   [[nodiscard]] std::optional<size_t> find_program(std::string_view name) const;
 };
+
+/// Names of the externs function `function` (and every function it calls) refers to,
+/// in first-use order; empty when it uses none.
+[[nodiscard]] std::vector<std::string> externs_used_by(const ObjectSpec& spec, uint32_t function);
 
 /// Indices of every function `function` calls or takes the address of (callbacks),
 /// directly or not, in first-use order.

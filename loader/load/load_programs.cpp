@@ -118,6 +118,11 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
   result.name = program.name;
   result.section = program.section;
   result.type = program.type;
+  if (index < context.refusals.size() && !context.refusals[index].reason.empty()) {
+    result.error = context.refusals[index].reason;
+    kind = context.refusals[index].kind;
+    return;
+  }
 
   Result<LinkedProgram> linked = link_program(context.spec, index, handles);
   if (!linked.ok()) {

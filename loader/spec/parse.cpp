@@ -19,6 +19,7 @@
 #include "elf_view.hpp"
 #include "maps_decode.hpp"
 #include "programs_decode.hpp"
+#include "section_names.hpp"
 
 namespace bpfload {
 namespace {
@@ -29,12 +30,6 @@ struct BtfDeleter {
   void operator()(struct btf* btf) const noexcept { btf__free(btf); }
 };
 using BtfPtr = std::unique_ptr<struct btf, BtfDeleter>;
-
-bool is_legacy_maps_section(std::string_view name) { return name == "maps" || name.starts_with("maps/"); }
-
-bool is_data_section(std::string_view name) {
-  return name == ".data" || name == ".bss" || name == ".rodata" || name.starts_with(".rodata.");
-}
 
 Status read_license_and_version(const elf::View& view, ObjectSpec& spec) {
   if (const elf::Section* license = view.section("license"); license != nullptr) {
@@ -57,7 +52,7 @@ Status read_data_sections(const elf::View& view, const ParseOptions& options, Ob
     if (section.type != SHT_PROGBITS && section.type != SHT_NOBITS) continue;
     DataSectionSpec data;
     data.name = section.name;
-    data.readonly = section.name.starts_with(".rodata");
+    data.readonly = is_readonly_data_section(section.name);
     if (section.type == SHT_NOBITS) {
       // .bss occupies no file bytes, so its size is the only thing to bound.
       if (section.size > options.limits.max_object_bytes)
@@ -205,6 +200,7 @@ Result<ObjectSpec> parse_object(std::span<const std::byte> bytes, const ParseOpt
   if (!code) return std::move(code).error();
   spec.functions = std::move(code->functions);
   spec.programs = std::move(code->programs);
+  spec.externs = std::move(code->externs);
   BPFLOAD_TRY(read_btf_ext(*view, btf->get(), spec));
   BPFLOAD_TRY(fill_tail_call_slots(spec));
   return spec;

@@ -35,6 +35,8 @@ TEST(LoadObjects, EveryObjectLoadsAndReleasesItsFds) {
   for (const std::string& path : all_bpf_objects()) {
     const std::string file = std::filesystem::path(path).filename().string();
     if (file.rfind("reject_", 0) == 0 || file.find(".bpfeb.") != std::string::npos) continue;
+    // Habits of old loaders' objects: each loads only as its own tests tell it to.
+    if (file.rfind("quirk_", 0) == 0) continue;
     if (file == "kprobe_version.o" && !kernel_has_symbol("do_sys_openat2")) continue;
     SCOPED_TRACE(file);
     TempBpffsDir pins;

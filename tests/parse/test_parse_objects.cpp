@@ -27,7 +27,7 @@ std::vector<std::string> map_names(const ObjectSpec& spec) {
 TEST(ParseObjects, EveryObjectParses) {
   for (const std::string& path : test::all_bpf_objects()) {
     SCOPED_TRACE(path);
-    auto spec = parse_object_file(path);
+    auto spec = parse_object_file(path, test::parse_options_for(path));
     ASSERT_TRUE(spec.ok()) << spec.error().message;
     EXPECT_FALSE(spec->programs.empty());
     for (const ProgramSpec& prog : spec->programs) {
@@ -36,7 +36,7 @@ TEST(ParseObjects, EveryObjectParses) {
       EXPECT_NE(prog.type, 0u) << prog.name;
     }
     // Deterministic: the same bytes give an equal spec.
-    auto again = parse_object_file(path);
+    auto again = parse_object_file(path, test::parse_options_for(path));
     ASSERT_TRUE(again.ok());
     ASSERT_EQ(again->functions.size(), spec->functions.size());
     for (size_t i = 0; i < spec->functions.size(); ++i) {
