@@ -252,6 +252,14 @@ class Decoder {
       const uint64_t index = entry.offset / kInsnSize;
       const Instruction& insn = code.insns[index];
       if (entry.type == kRel64_32) {
+        const elf::Symbol& symbol = view_.symbols()[entry.symbol];
+        if (insn.code == kCall && insn.src != kPseudoCall && symbol.section == SHN_UNDEF && !symbol.name.empty()) {
+          // A helper-style call to a function no section defines (a kfunc, before libbpf
+          // marks it): the same unresolved extern as a pseudo call to it.
+          const auto caller = function_containing(code, index);
+          if (caller) add_extern_reference(*caller, index, symbol.name, ExternSpec::Kind::Function);
+          continue;
+        }
         if (insn.code != kCall || insn.src != kPseudoCall)
           return malformed(fmt::format("{}: R_BPF_64_32 on an instruction (code 0x{:02x}) that is not a bpf-to-bpf call",
                                        where(), insn.code));

@@ -184,7 +184,8 @@ TEST(LoadErrors, OptionsAreCheckedBeforeTheKernelIsTouched) {
   ASSERT_FALSE(untyped.ok());
   EXPECT_EQ(untyped.error().kind, ErrorKind::InvalidArgument);
   EXPECT_EQ(untyped.error().message,
-            "program 'count_packets' in section 'socket': unknown program type; override it (--type socket=TYPE)");
+            "program 'count_packets' in section 'socket': unknown program type: the section name implies none; give "
+            "one (--type socket=TYPE, a glob --type 'PREFIX*=TYPE', or --default-type TYPE)");
 
   Result<ObjectSpec> big_endian = parse_object_file(bpf_object("legacy_libbpf.bpfeb.o"));
   ASSERT_TRUE(big_endian.ok()) << error_text(big_endian);
