@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "bpfload/link.hpp"
 #include "bpfload/parse.hpp"
 #include "bpfload/kernel_names.hpp"
 #include "bpfload/section_table.hpp"
@@ -113,23 +114,24 @@ Json relocation_counts_json(const Json& relocations) {
               {"extern", counts["extern"]}};
 }
 
-// The entry function first, then what it calls.
-std::vector<uint32_t> program_functions(const ObjectSpec& spec, const ProgramSpec& program) {
-  std::vector<uint32_t> functions{program.function};
-  for (uint32_t called : called_functions(spec, program.function)) {
-    if (called != program.function) functions.push_back(called);
+// What the loader would load: the program's layout (entry function first, then what it
+// calls), the same one link computes for load and verify. A program whose relocations
+// do not fit has no layout; it is still shown, from the spec's call graph.
+Json program_json(const ObjectSpec& spec, const ProgramSpec& program,
+                  const Result<std::shared_ptr<const ProgramLayout>>& layout) {
+  std::vector<uint32_t> functions;
+  Json linked_insns = nullptr;
+  if (layout.ok()) {
+    functions = (*layout)->functions;
+    linked_insns = (*layout)->insns.size();
+  } else {
+    functions.push_back(program.function);
+    for (uint32_t called : called_functions(spec, program.function))
+      if (called != program.function) functions.push_back(called);
   }
-  return functions;
-}
-
-Json program_json(const ObjectSpec& spec, const ProgramSpec& program) {
-  const std::vector<uint32_t> functions = program_functions(spec, program);
   Json subprograms = Json::array();
-  size_t linked_insns = 0;
-  for (uint32_t index : functions) {
-    linked_insns += spec.functions[index].insns.size();
+  for (uint32_t index : functions)
     if (index != program.function) subprograms.push_back(spec.functions[index].name);
-  }
   Json relocations = relocations_json(spec, functions);
   const bool has_attach_type = program.expected_attach_type != 0;
   return Json{
@@ -148,7 +150,8 @@ Json program_json(const ObjectSpec& spec, const ProgramSpec& program) {
       {"relocation_counts", relocation_counts_json(relocations)},
       {"relocations", relocations},
       {"subprograms", subprograms},
-      {"externs", externs_used_by(spec, program.function)}};
+      {"externs", externs_used_by(spec, program.function)},
+      {"link_error", layout.ok() ? Json(nullptr) : Json(layout.error().message)}};
 }
 
 // Undefined symbols the code refers to, with the programs that cannot load because of them.
@@ -171,7 +174,9 @@ Json inspect_json(const std::string& path, const ObjectSpec& spec) {
   Json maps = Json::array();
   for (const MapSpec& map : spec.maps) maps.push_back(map_json(map));
   Json programs = Json::array();
-  for (const ProgramSpec& program : spec.programs) programs.push_back(program_json(spec, program));
+  const ProgramLayouts layouts = lay_out_programs(spec);
+  for (size_t i = 0; i < spec.programs.size(); ++i)
+    programs.push_back(program_json(spec, spec.programs[i], layouts[i]));
   Json data = Json::array();
   for (const DataSectionSpec& section : spec.data_sections) {
     data.push_back(Json{{"name", section.name},
@@ -182,8 +187,8 @@ Json inspect_json(const std::string& path, const ObjectSpec& spec) {
               {"byte_order", spec.byte_order == ByteOrder::Big ? "big" : "little"},
               {"license", spec.license.empty() ? Json(nullptr) : Json(spec.license)},
               {"kern_version", spec.kern_version ? Json(*spec.kern_version) : Json(nullptr)},
-              {"btf", !spec.btf.empty()},
-              {"btf_size", spec.btf.size()},
+              {"btf", spec.btf != nullptr},
+              {"btf_size", spec.btf ? spec.btf->kernel_bytes().size() : 0},
               {"btf_ext", spec.has_btf_ext},
               {"maps", maps},
               {"programs", programs},
@@ -244,7 +249,11 @@ void print_inspect_text(const Json& doc) {
                program["attach_type"].is_null()
                    ? std::string()
                    : fmt::format(" attach {}", program["attach_type"].get<std::string>()),
-               program["insns"].get<size_t>(), program["linked_insns"].get<size_t>());
+               program["insns"].get<size_t>(),
+               program["linked_insns"].is_null() ? std::string("none")
+                                                 : std::to_string(program["linked_insns"].get<size_t>()));
+    if (!program["link_error"].is_null())
+      fmt::print("      does not link: {}\n", program["link_error"].get<std::string>());
     if (!program["attach_to"].get<std::string>().empty())
       fmt::print("      attach to {}\n", program["attach_to"].get<std::string>());
     fmt::print("      relocations: {} map, {} data, {} call, {} callback\n", counts["map"].get<unsigned>(),

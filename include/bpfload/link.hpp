@@ -1,8 +1,14 @@
-// Linking: turns a program's spec into the instructions the kernel loads, given
-// the fds of the maps it refers to. Pure: no syscalls.
+// Linking, in two steps. Laying a program out (entry function, then every subprogram it
+// calls; calls and callback addresses resolved; BTF func/line info rebased; each
+// instruction's origin recorded) depends on the spec alone, so it is done once per
+// program and shared by the loader, verify and inspect. Patching map fds and data
+// addresses into a layout is the separate, cheap step the loader takes once the maps
+// exist. Pure: no syscalls.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,28 +20,80 @@
 
 namespace bpfload {
 
-/// File descriptors the linker writes into ld_imm64 instructions.
+/// File descriptors the fd patch writes into ld_imm64 instructions.
 struct MapHandles {
   std::vector<int> maps;           ///< parallel to ObjectSpec::maps
   std::vector<int> data_sections;  ///< parallel to ObjectSpec::data_sections
 };
 
-/// A program ready for BPF_PROG_LOAD: the entry function followed by every
-/// subprogram it calls, with BTF func/line info rebased to match.
+/// Where one instruction of a laid-out program comes from: function `function` of the
+/// spec, its instruction `insn`, i.e. instruction `functions[function].section_insn + insn`
+/// of section `functions[function].section`.
+struct InsnOrigin {
+  uint32_t function = 0;  ///< index into ObjectSpec::functions
+  uint32_t insn = 0;      ///< instruction index within that function
+  bool operator==(const InsnOrigin&) const = default;
+};
+
+/// An ld_imm64 of a layout that the fd patch fills.
+struct FdSlot {
+  Relocation::Kind kind = Relocation::Kind::Map;  ///< Map or Data only
+  uint32_t insn = 0;     ///< index of the ld_imm64 in ProgramLayout::insns
+  uint32_t target = 0;   ///< index into ObjectSpec::maps (Map) or ::data_sections (Data), in range
+  uint32_t offset = 0;   ///< Data: byte offset within the section, inside it
+  std::string symbol;    ///< the relocation's symbol, for messages
+};
+
+/// One program laid out, independent of any fd.
+struct ProgramLayout {
+  size_t program = 0;               ///< index into ObjectSpec::programs
+  std::vector<uint32_t> functions;  ///< entry first, then callees in called_functions() order
+  std::vector<uint32_t> starts;     ///< parallel to functions: first instruction of each
+  /// Host byte order; calls and callback addresses resolved; map and data ld_imm64 still
+  /// as in the object until patch_fds() fills them.
+  std::vector<bpf_insn> insns;
+  std::vector<bpf_func_info> func_info;  ///< empty unless every function has a record at 0
+  std::vector<bpf_line_info> line_info;  ///< empty unless func_info and every function starts one
+  std::vector<InsnOrigin> origins;       ///< parallel to insns
+  std::vector<FdSlot> fd_slots;          ///< ordered by insn
+};
+
+/// One layout per program of an object, in ObjectSpec::programs order; a program that
+/// cannot be laid out keeps its error (the loader reports it as that program's failure).
+/// Layouts are immutable and shared, so copies are cheap.
+using ProgramLayouts = std::vector<Result<std::shared_ptr<const ProgramLayout>>>;
+
+/// A program ready for BPF_PROG_LOAD (the result of both steps at once).
 struct LinkedProgram {
-  std::vector<bpf_insn> insns;  ///< host byte order
+  std::vector<bpf_insn> insns;  ///< host byte order, fds patched
   std::vector<bpf_func_info> func_info;
   std::vector<bpf_line_info> line_info;
-  /// For each instruction, the function it came from (index into ObjectSpec::functions):
-  /// lets reports map a failing instruction back to its function.
+  /// For each instruction, the function it came from (index into ObjectSpec::functions).
   std::vector<uint32_t> insn_function;
 };
 
-/// Links program `program` of `spec`. Fails with InvalidArgument when `handles` does
-/// not cover the spec, Unsupported when the object's byte order is not the host's,
-/// or Malformed (naming the function and instruction) when a relocation does not fit
-/// its instruction (not an ld_imm64 / call, a target out of range, offset past the
-/// data section), or LimitExceeded when the linked program would exceed the limit.
+/// Lays out program `program` of `spec`, in either byte order and with CO-RE relocations
+/// (what cannot load is refused by patch_fds, so inspect can still show it). Fails with
+/// InvalidArgument (index out of range), Malformed (naming the function and instruction)
+/// when a relocation does not fit its instruction (not an ld_imm64 / call, a target out
+/// of range, an offset past the data section) or line info lies past its function,
+/// LimitExceeded when the program would exceed the kernel's instruction limit.
+[[nodiscard]] Result<ProgramLayout> lay_out_program(const ObjectSpec& spec, size_t program);
+
+/// lay_out_program() for every program of `spec`. Never fails as a whole.
+[[nodiscard]] ProgramLayouts lay_out_programs(const ObjectSpec& spec);
+
+/// The cheap step: a copy of the layout's instructions with each FdSlot's map fd
+/// (BPF_PSEUDO_MAP_FD) or data-section fd and offset (BPF_PSEUDO_MAP_VALUE) written in.
+/// `spec` is the one the layout was made from. Fails with Unsupported when the object's
+/// byte order is not the host's or a laid-out function has CO-RE relocations (bpfload
+/// does not apply CO-RE), InvalidArgument naming the map or data section when `handles`
+/// has no fd (missing or negative) for it.
+[[nodiscard]] Result<std::vector<bpf_insn>> patch_fds(const ProgramLayout& layout, const ObjectSpec& spec,
+                                                      const MapHandles& handles);
+
+/// Both steps for one program, for callers that link once (tests, fuzzing, benchmarks).
+/// Fails as lay_out_program() and patch_fds() do.
 [[nodiscard]] Result<LinkedProgram> link_program(const ObjectSpec& spec, size_t program,
                                                  const MapHandles& handles);
 

@@ -11,8 +11,10 @@
 
 #include "bpfload/fd.hpp"
 #include "bpfload/kernel.hpp"
+#include "bpfload/link.hpp"
 #include "bpfload/result.hpp"
 #include "bpfload/spec.hpp"
+#include "bpfload/verifier_log.hpp"
 
 namespace bpfload {
 
@@ -55,19 +57,6 @@ struct LoadOptions {
   Kernel* kernel = nullptr;        ///< nullptr: system_kernel()
 };
 
-/// Statistics the verifier printed at the end of its log (BPF_LOG_STATS or level 1+).
-struct VerifierStats {
-  uint32_t insns_processed = 0;
-  uint32_t insn_limit = 0;
-  uint32_t max_states_per_insn = 0;
-  uint32_t total_states = 0;
-  uint32_t peak_states = 0;
-  uint32_t mark_read = 0;
-  uint64_t verification_time_usec = 0;
-  std::vector<uint32_t> stack_depth;  ///< one per subprogram, as "stack depth 8+16"
-  bool present = false;               ///< the log had a "processed ... insns" line
-};
-
 /// What happened to one map.
 struct MapResult {
   std::string name;
@@ -80,6 +69,7 @@ struct MapResult {
 
 /// What happened to one program.
 struct ProgramResult {
+  size_t program = 0;         ///< index into ObjectSpec::programs: names need not be unique
   std::string name;
   std::string section;
   uint32_t type = 0;
@@ -140,17 +130,15 @@ class LoadedObject {
 [[nodiscard]] Result<LoadedObject> load_object(const ObjectSpec& spec, const LoadOptions& options,
                                                LoadReport* report = nullptr);
 
+/// load_object() with the programs' layouts already computed (lay_out_programs(spec)),
+/// so a caller that also reads the layouts (verify) lays each program out only once.
+/// Fails as load_object() does, and with InvalidArgument when `layouts` does not have
+/// one entry per program of `spec`.
+[[nodiscard]] Result<LoadedObject> load_object(const ObjectSpec& spec, const ProgramLayouts& layouts,
+                                               const LoadOptions& options, LoadReport* report = nullptr);
+
 /// The iproute2 object id of an object: hex SHA-1 of its bytes, as tc computes it
 /// (digest from libcrypto). Fails with Unsupported only if libcrypto offers no SHA-1.
 [[nodiscard]] Result<std::string> object_id_for(std::span<const std::byte> object_bytes);
-
-/// True for the closing statistics and trailer of a verifier log ("processed ...",
-/// "verification time ...", "stack depth ...", "-- END PROG LOAD LOG --"): lines that are
-/// never the reason a program was refused.
-[[nodiscard]] bool is_verifier_statistics_line(std::string_view line) noexcept;
-
-/// Parses the closing statistics of a verifier log. Never fails: missing lines
-/// leave fields at 0 and `present` false.
-[[nodiscard]] VerifierStats parse_verifier_stats(std::string_view log);
 
 }  // namespace bpfload

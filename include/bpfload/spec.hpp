@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "bpfload/btf.hpp"
+
 namespace bpfload {
 
 /// Byte order of the object; instruction and map-definition values are decoded from it.
@@ -177,7 +179,9 @@ struct ObjectSpec {
   std::vector<ExternSpec> externs;           ///< undefined symbols the code refers to, first use first
   std::string license;                       ///< "" when the object has no license section
   std::optional<uint32_t> kern_version;      ///< from the `version` section
-  std::vector<std::byte> btf;                ///< raw .BTF section, empty when absent
+  /// The object's .BTF, parsed once; nullptr when absent or unusable. Shared and
+  /// immutable, so copies of a spec share it and stay equal.
+  std::shared_ptr<const ParsedBtf> btf;
   bool has_btf_ext = false;                  ///< .BTF.ext was present and decoded
 
   /// Index of the map named `name`, or nullopt.

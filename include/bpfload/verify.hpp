@@ -24,29 +24,13 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "bpfload/link.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/result.hpp"
 #include "bpfload/spec.hpp"
+#include "bpfload/verifier_log.hpp"
 
 namespace bpfload {
-
-/// A C source position from BTF line info (or from the kernel's log annotation).
-struct SourceLine {
-  std::string file;
-  uint32_t line = 0;
-  uint32_t column = 0;
-  std::string text;  ///< the line's text as BTF recorded it (may be empty)
-  bool operator==(const SourceLine&) const = default;
-};
-
-/// One source line's share of a verifier log (for `verify --source`).
-struct SourceCost {
-  SourceLine source;
-  uint32_t insns = 0;   ///< instruction lines of the log ("N: (xx) ...") attributed to this line
-  /// Verification states the log shows starting or ending at this line: a path resumed
-  /// here ("from A to B:" with B on this line) or pruned here ("B: safe", "B: ... safe").
-  uint32_t states = 0;
-};
 
 /// The verdict and numbers for one program.
 struct VerifyReport {
@@ -75,47 +59,15 @@ struct VerifyOptions {
 
 // ---- Source lines (verify_source.cpp) ----
 
-/// Source line of every instruction of one linked program, from its BTF line info.
-/// Instruction indices are those of the linked program, i.e. the ones the verifier log uses.
-/// A record for line 0 (clang's "compiler-generated") does not start a new line: its
-/// instructions stay with the statement before them in the same function.
-struct SourceLineTable {
-  std::vector<SourceLine> lines;      ///< distinct line-info records
-  std::vector<int32_t> insn_to_line;  ///< per instruction: index into `lines`, -1 when none
-  /// The source line of instruction `insn`, nullptr when unknown.
-  [[nodiscard]] const SourceLine* find(uint32_t insn) const;
-};
+/// Builds the table for the program `layout` lays out (lay_out_program(spec, ...): the
+/// layout the loader loaded), with strings from spec.btf. An object without BTF or line
+/// info gives an empty table. Never fails.
+[[nodiscard]] SourceLineTable source_line_table(const ObjectSpec& spec, const ProgramLayout& layout);
 
-/// Builds the table for program `program` of `spec` by linking it with placeholder map
-/// handles. An object without BTF or line info gives an empty table (not an error).
-/// Fails with NotFound (program index out of range) or the linker's error.
-[[nodiscard]] Result<SourceLineTable> source_line_table(const ObjectSpec& spec, size_t program);
-
-/// The source line of instruction `insn` of linked program `program`, from line info;
-/// nullopt when unknown or when the program does not link.
-[[nodiscard]] std::optional<SourceLine> source_line_for(const ObjectSpec& spec, size_t program,
+/// The source line of instruction `insn` of the program `layout` lays out; nullopt when
+/// unknown.
+[[nodiscard]] std::optional<SourceLine> source_line_for(const ObjectSpec& spec, const ProgramLayout& layout,
                                                         uint32_t insn);
-
-// ---- Log analysis (verify_log.cpp): pure, works on any verifier log text ----
-
-/// Where and why a verifier log says verification stopped.
-struct LogFailure {
-  std::optional<uint32_t> insn;           ///< the last "N: (xx) ..." instruction line
-  std::string message;                    ///< the kernel's message (lines joined by '\n')
-  std::optional<SourceLine> annotation;   ///< the kernel's "; text @ file:line" for that insn
-};
-
-/// Finds the failing instruction and the kernel's message in a rejected program's log.
-/// The message is the last meaningful line(s): statistics, "-- END PROG LOAD LOG --" and
-/// "processed N insns" lines are skipped. Never fails: unknown pieces stay empty.
-[[nodiscard]] LogFailure analyze_failure_log(std::string_view log);
-
-/// Groups a (level-2) log by source line: every instruction line counts as one insn
-/// of its source line, from `table` when it knows the instruction, else from the last
-/// kernel annotation before it. Instructions with no known line are grouped under a
-/// SourceLine with an empty file. Sorted by insns, then states, descending.
-[[nodiscard]] std::vector<SourceCost> source_costs(std::string_view log,
-                                                   const SourceLineTable& table);
 
 // ---- Comparison (verify_compare.cpp) ----
 

@@ -1,7 +1,9 @@
-// Linking one program: lay out the entry function and its callees, patch ld_imm64 and
-// call instructions, and rebase BTF func/line info to the linked layout.
+// Linking one program: lay out the entry function and its callees, resolve calls and
+// callback addresses, check every map and data ld_imm64, rebase BTF func/line info
+// (lay_out_program); then, separately, write fds into the checked ld_imm64 (patch_fds).
 #include "bpfload/link.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <string>
 
@@ -28,71 +30,60 @@ constexpr size_t kMaxLinkedInsns = 1'000'000;
 constexpr uint8_t kLdImm64 = BPF_LD | BPF_IMM | BPF_DW;  // 0x18
 constexpr uint8_t kCall = BPF_JMP | BPF_CALL;            // 0x85
 
-struct Layout {
-  std::vector<uint32_t> functions;  // entry first, then callees in called_functions() order
-  std::vector<uint32_t> starts;     // parallel: first linked instruction of each
-  std::vector<int64_t> start_of;    // by function index, -1 when not linked
-};
+Error link_error(const ProgramSpec& program, ErrorKind kind, const std::string& what) {
+  return make_error(kind, fmt::format("link program '{}': {}", program.name, what));
+}
 
 class Linker {
  public:
-  Linker(const ObjectSpec& spec, const ProgramSpec& program, const MapHandles& handles)
-      : spec_(spec), program_(program), handles_(handles) {}
+  Linker(const ObjectSpec& spec, size_t program) : spec_(spec), program_(spec.programs[program]) {
+    out_.program = program;
+  }
 
-  Result<LinkedProgram> link() {
-    auto layout = lay_out();
-    if (!layout.ok()) return std::move(layout).error();
-    layout_ = std::move(layout).value();
-    for (size_t i = 0; i < layout_.functions.size(); ++i) {
-      const uint32_t function = layout_.functions[i];
-      for (const Instruction& insn : spec_.functions[function].insns) {
-        out_.insns.push_back(encode_instruction(insn));
-        out_.insn_function.push_back(function);
+  Result<ProgramLayout> lay_out() {
+    BPFLOAD_TRY(place_functions());
+    for (size_t i = 0; i < out_.functions.size(); ++i) {
+      const uint32_t function = out_.functions[i];
+      const std::vector<Instruction>& insns = spec_.functions[function].insns;
+      for (size_t insn = 0; insn < insns.size(); ++insn) {
+        out_.insns.push_back(encode_instruction(insns[insn]));
+        out_.origins.push_back({function, static_cast<uint32_t>(insn)});
       }
     }
-    for (size_t i = 0; i < layout_.functions.size(); ++i) {
-      BPFLOAD_TRY(relocate(layout_.functions[i], layout_.starts[i]));
+    for (size_t i = 0; i < out_.functions.size(); ++i) {
+      BPFLOAD_TRY(relocate(out_.functions[i], out_.starts[i]));
     }
+    std::stable_sort(out_.fd_slots.begin(), out_.fd_slots.end(),
+                     [](const FdSlot& a, const FdSlot& b) { return a.insn < b.insn; });
     BPFLOAD_TRY(rebase_btf_info());
     return std::move(out_);
   }
 
  private:
-  Error fail(ErrorKind kind, const std::string& what) const {
-    return make_error(kind, fmt::format("link program '{}': {}", program_.name, what));
-  }
+  Error fail(ErrorKind kind, const std::string& what) const { return link_error(program_, kind, what); }
 
-  Result<Layout> lay_out() const {
+  Status place_functions() {
     const uint32_t entry = program_.function;
     if (entry >= spec_.functions.size()) {
       return fail(ErrorKind::Malformed, fmt::format("entry function index {} out of range ({} functions)",
                                                     entry, spec_.functions.size()));
     }
-    Layout layout;
-    layout.functions.push_back(entry);
-    for (uint32_t callee : called_functions(spec_, entry)) layout.functions.push_back(callee);
-    layout.start_of.assign(spec_.functions.size(), -1);
+    out_.functions.push_back(entry);
+    for (uint32_t callee : called_functions(spec_, entry)) out_.functions.push_back(callee);
+    start_of_.assign(spec_.functions.size(), -1);
     size_t total = 0;
-    for (uint32_t function : layout.functions) {
-      const FunctionSpec& code = spec_.functions[function];
-      // Unrelocated CO-RE accesses would load with the compiler's field offsets: wrong, silently.
-      if (code.core_relocations != 0) {
-        return fail(ErrorKind::Unsupported,
-                    fmt::format("function '{}' in section '{}' has {} CO-RE relocation(s) (BPF_CORE_READ, "
-                                "preserve_access_index); bpfload does not apply CO-RE",
-                                code.name, code.section, code.core_relocations));
-      }
-      const size_t size = code.insns.size();
+    for (uint32_t function : out_.functions) {
+      const size_t size = spec_.functions[function].insns.size();
       if (size > kMaxLinkedInsns - total) {
         return fail(ErrorKind::LimitExceeded,
                     fmt::format("more than {} instructions after appending function '{}'", kMaxLinkedInsns,
                                 spec_.functions[function].name));
       }
-      layout.start_of[function] = static_cast<int64_t>(total);
-      layout.starts.push_back(static_cast<uint32_t>(total));
+      start_of_[function] = static_cast<int64_t>(total);
+      out_.starts.push_back(static_cast<uint32_t>(total));
       total += size;
     }
-    return layout;
+    return {};
   }
 
   Status relocate(uint32_t function_index, uint32_t start) {
@@ -121,12 +112,12 @@ class Linker {
                                   "(code 0x{:02x}, src {})",
                                   where(), insn.code, insn.src));
         }
-        if (relocation.target >= spec_.functions.size() || layout_.start_of[relocation.target] < 0) {
+        if (relocation.target >= spec_.functions.size() || start_of_[relocation.target] < 0) {
           return fail(ErrorKind::Malformed, fmt::format("{}: call target {} out of range ({} functions)", where(),
                                                         relocation.target, spec_.functions.size()));
         }
         // The kernel resolves a call to (call index + imm + 1).
-        out_.insns[at].imm = static_cast<int32_t>(layout_.start_of[relocation.target] -
+        out_.insns[at].imm = static_cast<int32_t>(start_of_[relocation.target] -
                                                   static_cast<int64_t>(at) - 1);
         continue;
       }
@@ -136,41 +127,36 @@ class Linker {
                                 where(), relocation_kind_name(relocation.kind), insn.code));
       }
       if (relocation.kind == Relocation::Kind::FuncAddr) {
-        if (relocation.target >= spec_.functions.size() || layout_.start_of[relocation.target] < 0) {
+        if (relocation.target >= spec_.functions.size() || start_of_[relocation.target] < 0) {
           return fail(ErrorKind::Malformed, fmt::format("{}: callback target {} out of range ({} functions)",
                                                         where(), relocation.target, spec_.functions.size()));
         }
         // Like a call, the kernel resolves BPF_PSEUDO_FUNC to (insn index + imm + 1).
         out_.insns[at].src_reg = BPF_PSEUDO_FUNC;
-        out_.insns[at].imm = static_cast<int32_t>(layout_.start_of[relocation.target] - static_cast<int64_t>(at) - 1);
+        out_.insns[at].imm = static_cast<int32_t>(start_of_[relocation.target] - static_cast<int64_t>(at) - 1);
         out_.insns[at + 1].imm = 0;
         continue;
       }
       if (relocation.kind == Relocation::Kind::Map) {
-        BPFLOAD_TRY(patch_map(relocation, at, where()));
+        BPFLOAD_TRY(check_map(relocation, where()));
       } else {
-        BPFLOAD_TRY(patch_data(relocation, at, where()));
+        BPFLOAD_TRY(check_data(relocation, where()));
       }
+      out_.fd_slots.push_back({relocation.kind, static_cast<uint32_t>(at), relocation.target,
+                               static_cast<uint32_t>(relocation.offset), relocation.symbol});
     }
     return {};
   }
 
-  Status patch_map(const Relocation& relocation, size_t at, const std::string& where) {
+  Status check_map(const Relocation& relocation, const std::string& where) const {
     if (relocation.target >= spec_.maps.size()) {
       return fail(ErrorKind::Malformed, fmt::format("{}: map index {} out of range ({} maps)", where,
                                                     relocation.target, spec_.maps.size()));
     }
-    const std::string& name = spec_.maps[relocation.target].name;
-    if (relocation.target >= handles_.maps.size() || handles_.maps[relocation.target] < 0) {
-      return fail(ErrorKind::InvalidArgument, fmt::format("{}: map '{}' has no file descriptor", where, name));
-    }
-    out_.insns[at].src_reg = BPF_PSEUDO_MAP_FD;
-    out_.insns[at].imm = handles_.maps[relocation.target];
-    out_.insns[at + 1].imm = 0;
     return {};
   }
 
-  Status patch_data(const Relocation& relocation, size_t at, const std::string& where) {
+  Status check_data(const Relocation& relocation, const std::string& where) const {
     if (relocation.target >= spec_.data_sections.size()) {
       return fail(ErrorKind::Malformed, fmt::format("{}: data section index {} out of range ({} sections)", where,
                                                     relocation.target, spec_.data_sections.size()));
@@ -181,13 +167,6 @@ class Linker {
       return fail(ErrorKind::Malformed, fmt::format("{}: offset 0x{:x} past the end of '{}' (size 0x{:x})", where,
                                                     relocation.offset, section.name, section.bytes.size()));
     }
-    if (relocation.target >= handles_.data_sections.size() || handles_.data_sections[relocation.target] < 0) {
-      return fail(ErrorKind::InvalidArgument,
-                  fmt::format("{}: data section map '{}' has no file descriptor", where, section.name));
-    }
-    out_.insns[at].src_reg = BPF_PSEUDO_MAP_VALUE;
-    out_.insns[at].imm = handles_.data_sections[relocation.target];
-    out_.insns[at + 1].imm = static_cast<int32_t>(relocation.offset);
     return {};
   }
 
@@ -196,7 +175,7 @@ class Linker {
   Status rebase_btf_info() {
     bool complete_func_info = true;
     bool complete_line_info = true;
-    for (uint32_t function : layout_.functions) {
+    for (uint32_t function : out_.functions) {
       const FunctionSpec& spec = spec_.functions[function];
       if (spec.func_info.empty() || spec.func_info.front().insn != 0) complete_func_info = false;
       if (spec.line_info.empty() || spec.line_info.front().insn != 0) complete_line_info = false;
@@ -209,15 +188,15 @@ class Linker {
       }
     }
     if (!complete_func_info) return {};
-    for (size_t i = 0; i < layout_.functions.size(); ++i) {
-      const FunctionSpec& spec = spec_.functions[layout_.functions[i]];
-      out_.func_info.push_back(bpf_func_info{layout_.starts[i], spec.func_info.front().type_id});
+    for (size_t i = 0; i < out_.functions.size(); ++i) {
+      const FunctionSpec& spec = spec_.functions[out_.functions[i]];
+      out_.func_info.push_back(bpf_func_info{out_.starts[i], spec.func_info.front().type_id});
     }
     if (!complete_line_info) return {};
-    for (size_t i = 0; i < layout_.functions.size(); ++i) {
-      for (const LineInfo& line : spec_.functions[layout_.functions[i]].line_info) {
+    for (size_t i = 0; i < out_.functions.size(); ++i) {
+      for (const LineInfo& line : spec_.functions[out_.functions[i]].line_info) {
         out_.line_info.push_back(
-            bpf_line_info{layout_.starts[i] + line.insn, line.file_name_off, line.line_off, line.line_col});
+            bpf_line_info{out_.starts[i] + line.insn, line.file_name_off, line.line_off, line.line_col});
       }
     }
     return {};
@@ -225,9 +204,8 @@ class Linker {
 
   const ObjectSpec& spec_;
   const ProgramSpec& program_;
-  const MapHandles& handles_;
-  Layout layout_;
-  LinkedProgram out_;
+  std::vector<int64_t> start_of_;  // by function index, -1 when not laid out
+  ProgramLayout out_;
 };
 
 }  // namespace
@@ -254,20 +232,93 @@ bpf_insn encode_instruction(const Instruction& insn) noexcept {
   return encoded;
 }
 
-Result<LinkedProgram> link_program(const ObjectSpec& spec, size_t program, const MapHandles& handles) {
+Result<ProgramLayout> lay_out_program(const ObjectSpec& spec, size_t program) {
   if (program >= spec.programs.size()) {
     return make_error(ErrorKind::InvalidArgument,
                       fmt::format("link: program index {} out of range ({} programs)", program, spec.programs.size()));
   }
+  return Linker(spec, program).lay_out();
+}
+
+ProgramLayouts lay_out_programs(const ObjectSpec& spec) {
+  ProgramLayouts layouts;
+  layouts.reserve(spec.programs.size());
+  for (size_t i = 0; i < spec.programs.size(); ++i) {
+    auto layout = lay_out_program(spec, i);
+    if (!layout.ok()) {
+      layouts.emplace_back(std::move(layout).error());
+      continue;
+    }
+    layouts.emplace_back(std::make_shared<const ProgramLayout>(std::move(layout).value()));
+  }
+  return layouts;
+}
+
+Result<std::vector<bpf_insn>> patch_fds(const ProgramLayout& layout, const ObjectSpec& spec,
+                                        const MapHandles& handles) {
+  if (layout.program >= spec.programs.size())
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("link: layout of program {} does not belong to this object ({} programs)",
+                                  layout.program, spec.programs.size()));
+  const ProgramSpec& program = spec.programs[layout.program];
+  // Instructions are decoded to host order whatever the object's, so a foreign-order
+  // object lays out (inspect shows it) but its data would not match the kernel's.
   const ByteOrder host = std::endian::native == std::endian::little ? ByteOrder::Little : ByteOrder::Big;
   if (spec.byte_order != host) {
-    return make_error(ErrorKind::Unsupported,
-                      fmt::format("link program '{}': the object is {}-endian but this host is not; the kernel "
-                                  "only loads programs in its own byte order",
-                                  spec.programs[program].name,
+    return link_error(program, ErrorKind::Unsupported,
+                      fmt::format("the object is {}-endian but this host is not; the kernel only loads programs "
+                                  "in its own byte order",
                                   spec.byte_order == ByteOrder::Little ? "little" : "big"));
   }
-  return Linker(spec, spec.programs[program], handles).link();
+  for (uint32_t function : layout.functions) {
+    const FunctionSpec& code = spec.functions[function];
+    // Unrelocated CO-RE accesses would load with the compiler's field offsets: wrong, silently.
+    if (code.core_relocations != 0) {
+      return link_error(program, ErrorKind::Unsupported,
+                        fmt::format("function '{}' in section '{}' has {} CO-RE relocation(s) (BPF_CORE_READ, "
+                                    "preserve_access_index); bpfload does not apply CO-RE",
+                                    code.name, code.section, code.core_relocations));
+    }
+  }
+  std::vector<bpf_insn> insns = layout.insns;
+  for (const FdSlot& slot : layout.fd_slots) {
+    const InsnOrigin& origin = layout.origins[slot.insn];
+    const auto where = [&] {
+      return fmt::format("function '{}' instruction {} (symbol '{}')", spec.functions[origin.function].name,
+                         origin.insn, slot.symbol);
+    };
+    if (slot.kind == Relocation::Kind::Map) {
+      if (slot.target >= handles.maps.size() || handles.maps[slot.target] < 0)
+        return link_error(program, ErrorKind::InvalidArgument,
+                          fmt::format("{}: map '{}' has no file descriptor", where(), spec.maps[slot.target].name));
+      insns[slot.insn].src_reg = BPF_PSEUDO_MAP_FD;
+      insns[slot.insn].imm = handles.maps[slot.target];
+      insns[slot.insn + 1].imm = 0;
+      continue;
+    }
+    if (slot.target >= handles.data_sections.size() || handles.data_sections[slot.target] < 0)
+      return link_error(program, ErrorKind::InvalidArgument,
+                        fmt::format("{}: data section map '{}' has no file descriptor", where(),
+                                    spec.data_sections[slot.target].name));
+    insns[slot.insn].src_reg = BPF_PSEUDO_MAP_VALUE;
+    insns[slot.insn].imm = handles.data_sections[slot.target];
+    insns[slot.insn + 1].imm = static_cast<int32_t>(slot.offset);
+  }
+  return insns;
+}
+
+Result<LinkedProgram> link_program(const ObjectSpec& spec, size_t program, const MapHandles& handles) {
+  auto layout = lay_out_program(spec, program);
+  if (!layout.ok()) return std::move(layout).error();
+  auto insns = patch_fds(*layout, spec, handles);
+  if (!insns.ok()) return std::move(insns).error();
+  LinkedProgram linked;
+  linked.insns = std::move(insns).value();
+  linked.func_info = std::move(layout->func_info);
+  linked.line_info = std::move(layout->line_info);
+  linked.insn_function.reserve(layout->origins.size());
+  for (const InsnOrigin& origin : layout->origins) linked.insn_function.push_back(origin.function);
+  return linked;
 }
 
 }  // namespace bpfload

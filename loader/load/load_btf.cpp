@@ -26,7 +26,7 @@ std::string log_tail(const std::vector<char>& log) {
 void load_object_btf(LoadContext& context) {
   LoadReport& report = context.report;
   report.btf_loaded = false;
-  if (context.spec.btf.empty()) {
+  if (context.spec.btf == nullptr) {
     report.btf_error = "the object has no .BTF section";
     return;
   }
@@ -35,7 +35,7 @@ void load_object_btf(LoadContext& context) {
     return;
   }
   std::vector<char> log(kBtfLogSize, '\0');
-  Result<Fd> loaded = context.kernel.btf_load(context.spec.btf, log);
+  Result<Fd> loaded = context.kernel.btf_load(context.spec.btf->kernel_bytes(), log);
   if (!loaded.ok()) {
     report.btf_error = loaded.error().message;
     const std::string tail = log_tail(log);

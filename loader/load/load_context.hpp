@@ -9,6 +9,7 @@
 
 #include "bpfload/fd.hpp"
 #include "bpfload/kernel.hpp"
+#include "bpfload/link.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/spec.hpp"
 #include "load_pins.hpp"
@@ -25,10 +26,13 @@ struct Refusal {
 /// Everything one load owns while it runs. Fds live here until the load commits them
 /// into a LoadedObject; destroying the context closes whatever was not committed.
 struct LoadContext {
-  LoadContext(const ObjectSpec& object, const LoadOptions& load_options, Kernel& system, LoadReport& out)
-      : spec(object), options(load_options), kernel(system), report(out), journal(system) {}
+  LoadContext(const ObjectSpec& object, const ProgramLayouts& program_layouts, const LoadOptions& load_options,
+              Kernel& system, LoadReport& out)
+      : spec(object), layouts(program_layouts), options(load_options), kernel(system), report(out),
+        journal(system) {}
 
   const ObjectSpec& spec;
+  const ProgramLayouts& layouts;   ///< parallel to spec.programs, checked by load_object
   const LoadOptions& options;
   Kernel& kernel;
   LoadReport& report;
@@ -64,7 +68,7 @@ void load_object_btf(LoadContext& context);
 /// Creates (or reuses) every map and global-data map. Fails as load_object documents.
 [[nodiscard]] Status load_maps(LoadContext& context);
 
-/// Links and loads every selected program, `parallelism` at a time. Fills the
+/// Patches fds into each selected program's layout and loads it, `parallelism` at a time. Fills the
 /// report; fails (with the first failing program's log) unless keep_going.
 [[nodiscard]] Status load_programs(LoadContext& context);
 

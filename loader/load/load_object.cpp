@@ -78,9 +78,11 @@ Status check_options(LoadContext& context) {
 
   context.selected.assign(spec.programs.size(), options.only_programs.empty());
   for (const std::string& name : options.only_programs) {
-    const auto found = spec.find_program(name);
-    if (!found) return make_error(ErrorKind::NotFound, fmt::format("no program named '{}' in the object", name));
-    context.selected[*found] = true;
+    if (!spec.find_program(name))
+      return make_error(ErrorKind::NotFound, fmt::format("no program named '{}' in the object", name));
+    // Names need not be unique (sections differ): a name selects every program bearing it.
+    for (size_t i = 0; i < spec.programs.size(); ++i)
+      if (spec.programs[i].name == name) context.selected[i] = true;
   }
   // Programs that cannot load whatever the kernel says: all or nothing refuses the
   // object; keep_going refuses just them and loads the rest.
@@ -141,10 +143,22 @@ Result<LoadedObject> run_load(LoadContext& context) {
 }  // namespace
 
 Result<LoadedObject> load_object(const ObjectSpec& spec, const LoadOptions& options, LoadReport* report) {
+  return load_object(spec, lay_out_programs(spec), options, report);
+}
+
+Result<LoadedObject> load_object(const ObjectSpec& spec, const ProgramLayouts& layouts, const LoadOptions& options,
+                                 LoadReport* report) {
+  if (layouts.size() != spec.programs.size()) {
+    if (report != nullptr) *report = LoadReport{};
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("load: {} program layouts for {} programs; lay the layouts out from this spec "
+                                  "(lay_out_programs)",
+                                  layouts.size(), spec.programs.size()));
+  }
   LoadReport local_report;
   Kernel& kernel = options.kernel != nullptr ? *options.kernel : system_kernel();
   Result<LoadedObject> loaded = [&]() -> Result<LoadedObject> {
-    LoadContext context(spec, options, kernel, local_report);
+    LoadContext context(spec, layouts, options, kernel, local_report);
     Result<LoadedObject> result = run_load(context);
     if (!result.ok()) context.journal.rollback();
     return result;

@@ -1,4 +1,4 @@
-// Programs: link, BPF_PROG_LOAD with a verifier log that is never silently cut, and
+// Programs: fds patched into each program's layout, BPF_PROG_LOAD with a verifier log that is never silently cut, and
 // the numbers the kernel reports afterwards. Once maps exist, programs do not depend on
 // each other, so they are verified in parallel; results stay in spec order.
 #include <sys/utsname.h>
@@ -69,20 +69,6 @@ bool is_networking(uint32_t type) {
   }
 }
 
-std::string last_log_line(const std::string& log) {
-  size_t end = log.size();
-  while (end > 0) {
-    while (end > 0 && (log[end - 1] == '\n' || log[end - 1] == ' ')) --end;
-    const size_t start = log.rfind('\n', end == 0 ? 0 : end - 1);
-    const size_t from = start == std::string::npos ? 0 : start + 1;
-    std::string line = log.substr(from, end - from);
-    // Skip the closing statistics: the reason is the line before them.
-    if (!line.empty() && !is_verifier_statistics_line(line)) return line;
-    end = from;
-  }
-  return {};
-}
-
 std::string load_failure_text(const ProgramSpec& program, int sys_errno, const std::string& log,
                               bool log_truncated) {
   std::string text = fmt::format("bpf(PROG_LOAD): {}", errno_text(sys_errno));
@@ -96,7 +82,7 @@ std::string load_failure_text(const ProgramSpec& program, int sys_errno, const s
     return text + fmt::format(" (loading a {} program needs {})", program_type_name(program.type), caps);
   }
   if (log_truncated) text += " (the verifier log exceeded the kernel's 1 GiB maximum)";
-  const std::string reason = last_log_line(log);
+  const std::string reason = last_meaningful_log_line(log);
   if (!reason.empty()) return text + fmt::format("; verifier: {}", reason);
   if (sys_errno == EINVAL)
     text += fmt::format(" (this kernel may not support program type {} with attach type {}, or a flag "
@@ -111,10 +97,11 @@ size_t start_log_size(uint32_t level) {
   return (level & kLogLevel2) != 0 ? kLogLevel2StartSize : kLogStartSize;
 }
 
-/// Loads one program: link, then BPF_PROG_LOAD with the log rules, then prog_info.
+/// Loads one program: its layout with fds patched in, then BPF_PROG_LOAD with the log rules, then prog_info.
 void load_one_program(const LoadContext& context, const MapHandles& handles, size_t index,
                       ProgramResult& result, Fd& fd, ErrorKind& kind) {
   const ProgramSpec& program = context.spec.programs[index];
+  result.program = index;
   result.name = program.name;
   result.section = program.section;
   result.type = program.type;
@@ -124,27 +111,29 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
     return;
   }
 
-  Result<LinkedProgram> linked = link_program(context.spec, index, handles);
-  if (!linked.ok()) {
-    result.error = linked.error().message;  // already "link program 'x': ..."
-    result.sys_errno = linked.error().sys_errno;
-    kind = linked.error().kind;
-    return;
-  }
-  result.insns = static_cast<uint32_t>(linked->insns.size());
+  const auto fail_link = [&](const Error& error) {
+    result.error = error.message;  // already "link program 'x': ..."
+    result.sys_errno = error.sys_errno;
+    kind = error.kind;
+  };
+  const Result<std::shared_ptr<const ProgramLayout>>& layout = context.layouts[index];
+  if (!layout.ok()) return fail_link(layout.error());
+  Result<std::vector<bpf_insn>> insns = patch_fds(**layout, context.spec, handles);
+  if (!insns.ok()) return fail_link(insns.error());
+  result.insns = static_cast<uint32_t>(insns->size());
 
   ProgLoadRequest request;
   request.type = program.type;
   request.name = kernel_object_name(program.name);
   request.license = context.spec.license;
-  request.insns = linked->insns;
+  request.insns = *insns;
   request.expected_attach_type = program.expected_attach_type;
   request.kern_version = kern_version_for(context, program);
   request.prog_flags = program.prog_flags;
-  if (context.btf_fd.valid() && !linked->func_info.empty()) {
+  if (context.btf_fd.valid() && !(*layout)->func_info.empty()) {
     request.prog_btf_fd = context.btf_fd.get();
-    request.func_info = linked->func_info;
-    request.line_info = linked->line_info;
+    request.func_info = (*layout)->func_info;
+    request.line_info = (*layout)->line_info;
   }
 
   uint32_t level = context.options.log_level;

@@ -5,13 +5,12 @@
 #include <elf.h>
 
 #include <algorithm>
-#include <memory>
 #include <string_view>
 
 #include <fmt/format.h>
 
+#include "btf_fixup.hpp"
 #include "btf_util.hpp"
-#include "maps_decode.hpp"
 
 namespace bpfload {
 namespace {
@@ -20,10 +19,6 @@ constexpr uint16_t kBtfMagic = 0xeb9f;
 constexpr size_t kHeaderMinSize = 24;  // magic .. str_len of struct btf_header
 constexpr size_t kTypeSizeField = 8;   // struct btf_type: name_off, info, size
 constexpr size_t kSecinfoSize = sizeof(struct btf_var_secinfo);
-
-struct BtfDeleter {
-  void operator()(struct btf* btf) const { btf__free(btf); }
-};
 
 Error malformed(const std::string& what) { return make_error(ErrorKind::Malformed, ".BTF: " + what); }
 
@@ -98,7 +93,8 @@ Status fix_datasec(const elf::View& view, const struct btf* btf, const struct bt
 
 }  // namespace
 
-Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view, std::span<const std::byte> btf_bytes) {
+Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view, std::span<const std::byte> btf_bytes,
+                                                    const struct btf* parsed) {
   if (btf_bytes.size() < kHeaderMinSize)
     return malformed(fmt::format("{} bytes are too few for a header", btf_bytes.size()));
   const uint16_t magic = view.read_u16(btf_bytes, 0);
@@ -111,20 +107,19 @@ Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view, std::
     return malformed(fmt::format("type section (offset 0x{:x}, length 0x{:x}) runs past the end 0x{:x}",
                                  header_size + type_off, type_len, btf_bytes.size()));
 
-  // libbpf validates the whole thing and gives host-order access to each record;
+  // libbpf validated the whole thing and gives host-order access to each record;
   // the records keep their sizes in either byte order, so offsets carry over.
-  std::unique_ptr<struct btf, BtfDeleter> parsed(btf__new(btf_bytes.data(), static_cast<uint32_t>(btf_bytes.size())));
-  if (parsed == nullptr) return malformed("libbpf cannot parse it");  // libbpf 1.x: NULL and errno
+  if (parsed == nullptr) return malformed("libbpf cannot parse it");
 
   std::vector<std::byte> out(btf_bytes.begin(), btf_bytes.end());
   size_t record = header_size + type_off;
-  const uint32_t count = btf__type_cnt(parsed.get());
+  const uint32_t count = btf__type_cnt(parsed);
   for (uint32_t id = 1; id < count; ++id) {
-    const struct btf_type* type = btf__type_by_id(parsed.get(), id);
+    const struct btf_type* type = btf__type_by_id(parsed, id);
     const uint32_t size = type == nullptr ? 0 : btfu::record_size(type);
     if (size == 0 || !elf::range_fits(record, size, header_size + type_off + type_len))
       return malformed(fmt::format("type [{}] at 0x{:x} has an unknown kind or runs past the type section", id, record));
-    if (btf_is_datasec(type)) BPFLOAD_TRY(fix_datasec(view, parsed.get(), type, record, out));
+    if (btf_is_datasec(type)) BPFLOAD_TRY(fix_datasec(view, parsed, type, record, out));
     record += size;
   }
   if (record != header_size + type_off + type_len)

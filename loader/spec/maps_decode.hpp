@@ -1,4 +1,5 @@
 // Map decoders: legacy `maps` sections in their three layouts, and BTF `.maps`.
+// (The .BTF DATASEC fix-up is declared in btf_fixup.hpp.)
 #pragma once
 
 #include <cstddef>
@@ -41,16 +42,5 @@ namespace bpfload {
 /// Fills btf_key_type_id / btf_value_type_id of legacy maps from the
 /// `____btf_map_<name>` structs that BPF_ANNOTATE_KV_PAIR emits. Never fails.
 void annotate_legacy_map_btf(std::vector<MapSpec>& maps, const struct btf* btf);
-
-/// Returns a copy of the raw `.BTF` bytes `btf` (of the object behind `view`) made
-/// acceptable to the kernel, as libbpf's btf_fixup_datasec does: each DATASEC that
-/// clang left with size 0 gets its ELF section's size and each of its non-extern
-/// VAR_SECINFOs the st_value of the ELF symbol of the same name (static variables
-/// without a symbol keep theirs); the VAR_SECINFOs of every DATASEC are then ordered
-/// by offset. `.kconfig` / `.ksyms` are left alone. Values are written in the
-/// object's byte order. Fails with Malformed when the BTF does not parse, or names
-/// the DATASEC and variable when a section or symbol is missing.
-[[nodiscard]] Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view,
-                                                                  std::span<const std::byte> btf);
 
 }  // namespace bpfload

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "btf_ext.hpp"
+#include "btf_fixup.hpp"
 #include "elf_view.hpp"
 #include "maps_decode.hpp"
 #include "programs_decode.hpp"
@@ -26,10 +27,6 @@ namespace {
 
 Error malformed(std::string message) { return make_error(ErrorKind::Malformed, std::move(message)); }
 
-struct BtfDeleter {
-  void operator()(struct btf* btf) const noexcept { btf__free(btf); }
-};
-using BtfPtr = std::unique_ptr<struct btf, BtfDeleter>;
 
 Status read_license_and_version(const elf::View& view, ObjectSpec& spec) {
   if (const elf::Section* license = view.section("license"); license != nullptr) {
@@ -68,28 +65,29 @@ Status read_data_sections(const elf::View& view, const ParseOptions& options, Ob
   return {};
 }
 
-// Parses .BTF. A broken .BTF is fatal only when `.maps` needs it; otherwise the
-// object loads without BTF, as older loaders did.
-Result<BtfPtr> read_btf(const elf::View& view, ObjectSpec& spec) {
+// Parses .BTF, the only time the object's BTF is parsed: the fix-up, the map decoders,
+// .BTF.ext and every later reader use this one result. A broken .BTF is fatal only when
+// `.maps` needs it; otherwise the object loads without BTF, as older loaders did.
+Status read_btf(const elf::View& view, ObjectSpec& spec) {
   const elf::Section* section = view.section(".BTF");
-  if (section == nullptr || section->data.empty()) return BtfPtr{};
+  if (section == nullptr || section->data.empty()) return {};
   const bool needed = view.section(".maps") != nullptr;
-  BtfPtr btf(btf__new(section->data.data(), static_cast<uint32_t>(section->data.size())));
-  if (btf == nullptr) {  // libbpf 1.x returns NULL with errno set
-    if (needed) return malformed("section '.BTF': libbpf cannot parse it");
-    return BtfPtr{};
+  auto btf = parse_btf(section->data);
+  if (!btf) {
+    if (needed) return std::move(btf).error();
+    return {};
   }
-  auto fixed = fixup_btf_for_kernel(view, section->data);
+  auto fixed = fixup_btf_for_kernel(view, section->data, btf->get());
   if (!fixed) {
     if (needed) return std::move(fixed).error().with_context("section '.BTF'");
-    return BtfPtr{};
+    return {};
   }
-  spec.btf = std::move(*fixed);
   for (DataSectionSpec& data : spec.data_sections) {
-    const int id = btf__find_by_name_kind(btf.get(), data.name.c_str(), BTF_KIND_DATASEC);
+    const int id = btf__find_by_name_kind(btf->get(), data.name.c_str(), BTF_KIND_DATASEC);
     data.btf_type_id = id > 0 ? static_cast<uint32_t>(id) : 0;
   }
-  return btf;
+  spec.btf = std::make_shared<const ParsedBtf>(std::move(*btf), std::move(*fixed));
+  return {};
 }
 
 Status read_maps(const elf::View& view, const struct btf* btf, const ParseOptions& options, ObjectSpec& spec) {
@@ -193,15 +191,15 @@ Result<ObjectSpec> parse_object(std::span<const std::byte> bytes, const ParseOpt
   spec.byte_order = view->byte_order();
   BPFLOAD_TRY(read_license_and_version(*view, spec));
   BPFLOAD_TRY(read_data_sections(*view, options, spec));
-  auto btf = read_btf(*view, spec);
-  if (!btf) return std::move(btf).error();
-  BPFLOAD_TRY(read_maps(*view, btf->get(), options, spec));
+  BPFLOAD_TRY(read_btf(*view, spec));
+  const struct btf* btf = spec.btf ? spec.btf->get() : nullptr;
+  BPFLOAD_TRY(read_maps(*view, btf, options, spec));
   auto code = decode_programs(*view, spec, options);
   if (!code) return std::move(code).error();
   spec.functions = std::move(code->functions);
   spec.programs = std::move(code->programs);
   spec.externs = std::move(code->externs);
-  BPFLOAD_TRY(read_btf_ext(*view, btf->get(), spec));
+  BPFLOAD_TRY(read_btf_ext(*view, btf, spec));
   BPFLOAD_TRY(fill_tail_call_slots(spec));
   return spec;
 }

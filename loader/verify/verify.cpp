@@ -46,18 +46,17 @@ void explain_rejection(VerifyReport& report, const SourceLineTable* table) {
   report.failed_source = failure.annotation;
 }
 
-VerifyReport report_for(const ObjectSpec& spec, size_t program, ProgramResult result,
-                        bool with_costs) {
+/// `layout` is the one the loader loaded; a program that could not be laid out never
+/// reached the verifier, and its report stands without source lines.
+VerifyReport report_for(const ObjectSpec& spec, const Result<std::shared_ptr<const ProgramLayout>>& layout,
+                        ProgramResult result, bool with_costs) {
   VerifyReport report;
+  // The loader already parsed the log's statistics (result.stats): not again here.
   report.result = std::move(result);
-  if (!report.result.stats.present) report.result.stats = parse_verifier_stats(report.result.verifier_log);
 
   bool needs_lines = !report.result.loaded || with_costs;
   std::optional<SourceLineTable> table;
-  if (needs_lines) {
-    // A program that fails to link never reached the verifier; its report stands without lines.
-    if (auto built = source_line_table(spec, program); built.ok()) table = std::move(built).value();
-  }
+  if (needs_lines && layout.ok()) table = source_line_table(spec, **layout);
   if (!report.result.loaded) explain_rejection(report, table ? &*table : nullptr);
   if (with_costs) report.costs = source_costs(report.result.verifier_log, table ? *table : SourceLineTable{});
   return report;
@@ -71,10 +70,12 @@ Result<std::vector<VerifyReport>> verify_object(const ObjectSpec& spec, const Ve
       return make_error(ErrorKind::NotFound, fmt::format("verify: no program named '{}' in the object", name));
   }
 
+  // Laid out once: the loader patches fds into these, the source lines read them.
+  const ProgramLayouts layouts = lay_out_programs(spec);
   LoadReport load_report;
   {
     // Scoped so every map and program fd is closed before the reports are built.
-    auto loaded = load_object(spec, load_options_for(options), &load_report);
+    auto loaded = load_object(spec, layouts, load_options_for(options), &load_report);
     // With keep_going a rejected program is not an error; an error before any program
     // reached the verifier (maps, BTF for maps, bad options) is.
     bool any_verified = std::any_of(load_report.programs.begin(), load_report.programs.end(),
@@ -82,16 +83,14 @@ Result<std::vector<VerifyReport>> verify_object(const ObjectSpec& spec, const Ve
     if (!loaded.ok() && !any_verified) return std::move(loaded).error().with_context("verify");
   }
 
+  // Results are matched by program index: two programs may share a name.
+  std::vector<std::optional<ProgramResult>> by_program(spec.programs.size());
+  for (ProgramResult& result : load_report.programs)
+    if (result.program < by_program.size()) by_program[result.program] = std::move(result);
   std::vector<VerifyReport> reports;
   for (size_t i = 0; i < spec.programs.size(); ++i) {
-    const std::string& name = spec.programs[i].name;
-    if (!options.programs.empty() &&
-        std::find(options.programs.begin(), options.programs.end(), name) == options.programs.end())
-      continue;
-    auto result = std::find_if(load_report.programs.begin(), load_report.programs.end(),
-                               [&](const ProgramResult& r) { return r.name == name; });
-    if (result == load_report.programs.end()) continue;  // the loader never got to it
-    reports.push_back(report_for(spec, i, std::move(*result), options.source_costs));
+    if (!by_program[i]) continue;  // not selected, or the loader never got to it
+    reports.push_back(report_for(spec, layouts[i], std::move(*by_program[i]), options.source_costs));
   }
   return reports;
 }

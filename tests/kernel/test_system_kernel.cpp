@@ -369,8 +369,9 @@ TEST(SystemKernel, LinkedSubprogramsLoadAndRun) {
   const auto program = spec->find_program("call_text");
   ASSERT_TRUE(program.has_value());
 
+  ASSERT_NE(spec->btf, nullptr);
   std::vector<char> btf_log(64 * 1024);
-  auto btf = kernel.btf_load(spec->btf, btf_log);
+  auto btf = kernel.btf_load(spec->btf->kernel_bytes(), btf_log);
   ASSERT_TRUE(btf.ok()) << btf.error().message << "\n" << btf_log.data();
 
   std::vector<Fd> maps;

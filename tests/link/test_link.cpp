@@ -132,6 +132,97 @@ TEST(Link, MapLoadGetsFd) {
   EXPECT_TRUE(linked->line_info.empty());
 }
 
+// The two steps apart: the layout knows nothing of fds; patching is a copy with fds in.
+TEST(LinkLayout, LayoutHasNoFdsAndPatchingFillsOnlyTheSlots) {
+  std::vector<Instruction> insns = ld_imm64(1, 0);
+  insns.push_back(pseudo_call());
+  for (const Instruction& insn : ld_imm64(2, 0)) insns.push_back(insn);
+  insns.push_back(exit_insn());
+  ObjectSpec spec = one_program({function("main", insns,
+                                          {{Relocation::Kind::Map, 0, 0, 0, "counters"},
+                                           call_to(2, 1, "helper"),
+                                           {Relocation::Kind::Data, 3, 0, 4, ".data"}}),
+                                 function("helper", {mov(7), exit_insn()})});
+  spec.functions[0].section_insn = 10;
+  spec.maps.resize(1);
+  spec.maps[0].name = "counters";
+  spec.data_sections.resize(1);
+  spec.data_sections[0].name = ".data";
+  spec.data_sections[0].bytes.resize(8);
+
+  auto layout = lay_out_program(spec, 0);
+  ASSERT_TRUE(layout.ok()) << layout.error().message;
+  EXPECT_EQ(layout->program, 0u);
+  EXPECT_EQ(layout->functions, (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(layout->starts, (std::vector<uint32_t>{0, 6}));
+  ASSERT_EQ(layout->insns.size(), 8u);
+  EXPECT_EQ(layout->origins[5], (InsnOrigin{0, 5}));
+  EXPECT_EQ(layout->origins[7], (InsnOrigin{1, 1}));
+  EXPECT_EQ(layout->insns[2].imm, 6 - 2 - 1);  // the call is resolved in the layout
+  EXPECT_EQ(layout->insns[0].src_reg, 0);      // the map ld_imm64 is not
+  ASSERT_EQ(layout->fd_slots.size(), 2u);
+  EXPECT_EQ(layout->fd_slots[0].insn, 0u);
+  EXPECT_EQ(layout->fd_slots[1].insn, 3u);
+  EXPECT_EQ(layout->fd_slots[1].offset, 4u);
+
+  auto first = patch_fds(*layout, spec, MapHandles{{11}, {22}});
+  auto second = patch_fds(*layout, spec, MapHandles{{33}, {44}});
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ((*first)[0].imm, 11);
+  EXPECT_EQ((*first)[0].src_reg, BPF_PSEUDO_MAP_FD);
+  EXPECT_EQ((*first)[3].imm, 22);
+  EXPECT_EQ((*first)[4].imm, 4);
+  EXPECT_EQ((*second)[0].imm, 33);
+  EXPECT_EQ((*second)[3].imm, 44);
+  EXPECT_EQ(layout->insns[0].imm, 0);  // patching left the shared layout alone
+  for (size_t i : {1u, 2u, 5u, 6u, 7u}) {
+    EXPECT_EQ((*first)[i].code, layout->insns[i].code) << i;
+    EXPECT_EQ((*first)[i].imm, layout->insns[i].imm) << i;
+  }
+}
+
+TEST(LinkLayout, MissingFdIsRefusedByThePatchNotTheLayout) {
+  std::vector<Instruction> insns = ld_imm64(1, 0);
+  insns.push_back(exit_insn());
+  ObjectSpec spec = one_program({function("main", insns, {{Relocation::Kind::Map, 0, 0, 0, "counters"}})});
+  spec.maps.resize(1);
+  spec.maps[0].name = "counters";
+  auto layout = lay_out_program(spec, 0);
+  ASSERT_TRUE(layout.ok()) << layout.error().message;
+  auto patched = patch_fds(*layout, spec, {});
+  ASSERT_FALSE(patched.ok());
+  EXPECT_EQ(patched.error().kind, ErrorKind::InvalidArgument);
+  EXPECT_NE(patched.error().message.find("'counters'"), std::string::npos) << patched.error().message;
+  EXPECT_NE(patched.error().message.find("'main' instruction 0"), std::string::npos) << patched.error().message;
+}
+
+TEST(LinkLayout, ForeignByteOrderLaysOutButDoesNotPatch) {
+  ObjectSpec spec = one_program({function("main", {mov(0), exit_insn()})});
+  spec.byte_order = kForeignOrder;
+  auto layout = lay_out_program(spec, 0);
+  ASSERT_TRUE(layout.ok()) << layout.error().message;
+  EXPECT_EQ(layout->insns.size(), 2u);
+  auto patched = patch_fds(*layout, spec, {});
+  ASSERT_FALSE(patched.ok());
+  EXPECT_EQ(patched.error().kind, ErrorKind::Unsupported);
+}
+
+TEST(LinkLayout, EveryProgramGetsItsLayoutOrItsError) {
+  ObjectSpec spec = one_program({function("main", {mov(0), exit_insn()}),
+                                 function("broken", {mov(0)}, {call_to(0, 0, "self")})});
+  ProgramSpec second;
+  second.name = "second";
+  second.function = 1;
+  spec.programs.push_back(second);
+  const ProgramLayouts layouts = lay_out_programs(spec);
+  ASSERT_EQ(layouts.size(), 2u);
+  ASSERT_TRUE(layouts[0].ok());
+  EXPECT_EQ(layouts[0].value()->insns.size(), 2u);
+  ASSERT_FALSE(layouts[1].ok());
+  EXPECT_EQ(layouts[1].error().kind, ErrorKind::Malformed);
+}
+
 TEST(Link, DataLoadGetsFdAndOffset) {
   std::vector<Instruction> insns{mov(0)};
   for (const Instruction& insn : ld_imm64(2, 8)) insns.push_back(insn);

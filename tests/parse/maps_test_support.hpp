@@ -167,10 +167,7 @@ class ElfWriter {
   std::vector<Rel> rels_;
 };
 
-struct BtfDeleter {
-  void operator()(struct btf* btf) const { btf__free(btf); }
-};
-using BtfPtr = std::unique_ptr<struct btf, BtfDeleter>;
+using BtfPtr = BtfHandle;
 
 /// Opens `bytes` as a View, failing the test when it does not open.
 inline std::optional<elf::View> open_view(const std::vector<std::byte>& bytes) {

@@ -93,7 +93,7 @@ TEST(ParseObjects, BtfMaps) {
   const ObjectSpec spec = parse_built("btf_maps.o");
   EXPECT_EQ(spec.license, "Dual BSD/GPL");
   EXPECT_EQ(spec.maps.size(), 9u);
-  EXPECT_FALSE(spec.btf.empty());
+  EXPECT_NE(spec.btf, nullptr);
   EXPECT_TRUE(spec.has_btf_ext);
   EXPECT_EQ(program(spec, "tail_prog").section, "socket");
   const ProgramSpec& entry = program(spec, "entry_prog");

@@ -1,5 +1,6 @@
 // verify_object against the running kernel: rejected programs explained down to the
 // source line, statistics that agree with the log, whole logs, source costs, no leftovers.
+#include <bit>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -88,10 +89,11 @@ TEST(VerifyKernel, SourceLineForMatchesFailure) {
   auto reports = verify_object(spec, {});
   ASSERT_TRUE(reports.ok());
   ASSERT_TRUE(reports->front().failed_insn.has_value());
-  auto line = source_line_for(spec, 0, *reports->front().failed_insn);
+  auto layout = lay_out_program(spec, 0);
+  ASSERT_TRUE(layout.ok()) << layout.error().message;
+  auto line = source_line_for(spec, *layout, *reports->front().failed_insn);
   ASSERT_TRUE(line.has_value());
   EXPECT_EQ(line->line, source_line_containing("reject_oob.c", "/* REJECTED HERE */"));
-  EXPECT_FALSE(source_line_for(spec, 7, 0).has_value());
 }
 
 TEST(VerifyKernel, AcceptedStatisticsAgreeWithTheLogsClosingLine) {
@@ -306,6 +308,66 @@ TEST(VerifyKernel, StatisticsArePresentWhateverLevelWasAsked) {
     EXPECT_GT(stats.verification_time_usec, 0u) << "level " << level;
     EXPECT_FALSE(stats.stack_depth.empty()) << "level " << level;
   }
+}
+
+/// Two programs both named "dup" in different sections: the socket one accepted (2
+/// instructions), the xdp one rejected (it exits without setting r0, 3 instructions).
+ObjectSpec two_programs_named_alike() {
+  constexpr uint8_t kMovImm = BPF_ALU64 | BPF_MOV | BPF_K;
+  constexpr uint8_t kExit = BPF_JMP | BPF_EXIT;
+  ObjectSpec spec;
+  spec.byte_order = std::endian::native == std::endian::little ? ByteOrder::Little : ByteOrder::Big;
+  spec.license = "GPL";
+  FunctionSpec accepted;
+  accepted.name = "dup";
+  accepted.section = "socket";
+  accepted.global = true;
+  accepted.insns = {{kMovImm, 0, 0, 0, 0}, {kExit, 0, 0, 0, 0}};
+  FunctionSpec rejected;
+  rejected.name = "dup";
+  rejected.section = "xdp";
+  rejected.global = true;
+  rejected.insns = {{kMovImm, 1, 0, 0, 1}, {kMovImm, 2, 0, 0, 2}, {kExit, 0, 0, 0, 0}};
+  spec.functions = {accepted, rejected};
+  spec.programs.push_back(ProgramSpec{"dup", "socket", 0, BPF_PROG_TYPE_SOCKET_FILTER});
+  spec.programs.push_back(ProgramSpec{"dup", "xdp", 1, BPF_PROG_TYPE_XDP});
+  return spec;
+}
+
+TEST(VerifyKernel, ProgramsWithTheSameNameEachGetTheirOwnResult) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const ObjectSpec spec = two_programs_named_alike();
+  auto reports = verify_object(spec, {});
+  ASSERT_TRUE(reports.ok()) << reports.error().message;
+  ASSERT_EQ(reports->size(), 2u);
+  const ProgramResult& socket = (*reports)[0].result;
+  const ProgramResult& xdp = (*reports)[1].result;
+  EXPECT_EQ(socket.program, 0u);
+  EXPECT_EQ(socket.section, "socket");
+  EXPECT_EQ(socket.type, uint32_t{BPF_PROG_TYPE_SOCKET_FILTER});
+  EXPECT_TRUE(socket.loaded) << socket.error << "\n" << socket.verifier_log;
+  EXPECT_EQ(socket.insns, 2u);
+  EXPECT_EQ(socket.stats.insns_processed, 2u);
+
+  EXPECT_EQ(xdp.program, 1u);
+  EXPECT_EQ(xdp.section, "xdp");
+  EXPECT_EQ(xdp.type, uint32_t{BPF_PROG_TYPE_XDP});
+  EXPECT_FALSE(xdp.loaded);
+  EXPECT_EQ(xdp.insns, 3u);
+  EXPECT_NE(xdp.verifier_log.find("R0 !read_ok"), std::string::npos) << xdp.verifier_log;
+  EXPECT_EQ((*reports)[1].failed_insn, std::optional<uint32_t>(2));
+  EXPECT_FALSE((*reports)[0].failed_insn.has_value());
+}
+
+TEST(VerifyKernel, SelectingAnAmbiguousNameVerifiesEveryProgramOfThatName) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  VerifyOptions options;
+  options.programs = {"dup"};
+  auto reports = verify_object(two_programs_named_alike(), options);
+  ASSERT_TRUE(reports.ok()) << reports.error().message;
+  ASSERT_EQ(reports->size(), 2u);
+  EXPECT_TRUE((*reports)[0].result.loaded);
+  EXPECT_FALSE((*reports)[1].result.loaded);
 }
 
 }  // namespace

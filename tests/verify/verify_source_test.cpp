@@ -1,4 +1,4 @@
-// source_line_table on real objects: pure (links with placeholder fds, no kernel).
+// source_line_table on real objects, from the same layout the loader loads: pure, no kernel.
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -26,15 +26,10 @@ TEST(SourceLineTableOnObjects, SubprogramInstructionsMapToTheirOwnBodies) {
   ASSERT_TRUE(spec.ok()) << spec.error().message;
   auto program = spec->find_program("call_text");
   ASSERT_TRUE(program.has_value());
-  auto table = source_line_table(*spec, *program);
-  ASSERT_TRUE(table.ok()) << table.error().message;
-
-  MapHandles handles;
-  handles.maps.assign(spec->maps.size(), 100);
-  handles.data_sections.assign(spec->data_sections.size(), 100);
-  auto linked = link_program(*spec, *program, handles);
-  ASSERT_TRUE(linked.ok());
-  ASSERT_EQ(table->insn_to_line.size(), linked->insns.size());
+  auto layout = lay_out_program(*spec, *program);
+  ASSERT_TRUE(layout.ok()) << layout.error().message;
+  const SourceLineTable table = source_line_table(*spec, *layout);
+  ASSERT_EQ(table.insn_to_line.size(), layout->insns.size());
 
   // Each function's instructions lie between its definition and the next one.
   struct Body { std::string function; uint32_t first; uint32_t last; };
@@ -44,12 +39,12 @@ TEST(SourceLineTableOnObjects, SubprogramInstructionsMapToTheirOwnBodies) {
       {"call_text", line_of("subprog_text.c", "int call_text("), line_of("subprog_text.c", "return 0;") + 1},
   };
   size_t checked = 0;
-  for (uint32_t insn = 0; insn < linked->insns.size(); ++insn) {
-    const SourceLine* line = table->find(insn);
+  for (uint32_t insn = 0; insn < layout->insns.size(); ++insn) {
+    const SourceLine* line = table.find(insn);
     ASSERT_NE(line, nullptr) << "insn " << insn << " has no line";
     EXPECT_EQ(std::filesystem::path(line->file).filename(), "subprog_text.c");
     EXPECT_NE(line->line, 0u) << "line-0 records must stay with the previous statement";
-    const std::string& function = spec->functions[linked->insn_function[insn]].name;
+    const std::string& function = spec->functions[layout->origins[insn].function].name;
     for (const Body& body : bodies) {
       if (body.function != function) continue;
       EXPECT_GE(line->line, body.first) << function << " insn " << insn;
@@ -57,29 +52,24 @@ TEST(SourceLineTableOnObjects, SubprogramInstructionsMapToTheirOwnBodies) {
       ++checked;
     }
   }
-  EXPECT_EQ(checked, linked->insns.size());
+  EXPECT_EQ(checked, layout->insns.size());
   // source_line_for agrees with the table.
-  auto single = source_line_for(*spec, *program, 0);
+  auto single = source_line_for(*spec, *layout, 0);
   ASSERT_TRUE(single.has_value());
-  EXPECT_EQ(*single, *table->find(0));
-}
-
-TEST(SourceLineTableOnObjects, OutOfRangeProgramIsNotFound) {
-  auto spec = parse_object_file(test::bpf_object("subprog_text.o"));
-  ASSERT_TRUE(spec.ok());
-  auto table = source_line_table(*spec, spec->programs.size());
-  ASSERT_FALSE(table.ok());
-  EXPECT_EQ(table.error().kind, ErrorKind::NotFound);
+  EXPECT_EQ(*single, *table.find(0));
+  EXPECT_FALSE(source_line_for(*spec, *layout, static_cast<uint32_t>(layout->insns.size())).has_value());
 }
 
 TEST(SourceLineTableOnObjects, ObjectWithoutBtfGivesAnEmptyTable) {
   auto spec = parse_object_file(test::bpf_object("subprog_text.o"));
   ASSERT_TRUE(spec.ok());
-  spec->btf.clear();
-  auto table = source_line_table(*spec, 0);
-  ASSERT_TRUE(table.ok());
-  EXPECT_TRUE(table->lines.empty());
-  EXPECT_EQ(table->find(0), nullptr);
+  auto layout = lay_out_program(*spec, 0);
+  ASSERT_TRUE(layout.ok()) << layout.error().message;
+  ASSERT_FALSE(layout->line_info.empty());
+  spec->btf.reset();
+  const SourceLineTable table = source_line_table(*spec, *layout);
+  EXPECT_TRUE(table.lines.empty());
+  EXPECT_EQ(table.find(0), nullptr);
 }
 
 }  // namespace

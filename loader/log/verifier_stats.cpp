@@ -2,9 +2,10 @@
 // occurrence of each line wins (a rotated log may also hold an earlier subprogram's).
 #include <charconv>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
-#include "bpfload/loader.hpp"
+#include "bpfload/verifier_log.hpp"
 
 namespace bpfload {
 namespace {
@@ -75,6 +76,20 @@ VerifierStats parse_verifier_stats(std::string_view log) {
     }
   }
   return stats;
+}
+
+std::string last_meaningful_log_line(std::string_view log) {
+  size_t end = log.size();
+  while (end > 0) {
+    while (end > 0 && (log[end - 1] == '\n' || log[end - 1] == ' ')) --end;
+    const size_t start = log.rfind('\n', end == 0 ? 0 : end - 1);
+    const size_t from = start == std::string_view::npos ? 0 : start + 1;
+    const std::string_view line = log.substr(from, end - from);
+    // Skip the closing statistics: the reason is the line before them.
+    if (!line.empty() && !is_verifier_statistics_line(line)) return std::string(line);
+    end = from;
+  }
+  return {};
 }
 
 bool is_verifier_statistics_line(std::string_view line) noexcept {

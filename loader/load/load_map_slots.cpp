@@ -1,4 +1,4 @@
-// Initial contents of prog arrays (tail calls) and maps of maps, written once every
+// Initial slots of prog arrays (tail calls) and of maps of maps, written once every
 // program has loaded: iproute2 "ID/KEY" and samples "kind/N" sections, BTF `values`,
 // and iproute2 inner_idx all arrive here as MapSpec::initial_slots.
 #include <cerrno>

@@ -1,15 +1,18 @@
-// Log analysis on logs captured from a 6.18 kernel (tests/verify/data): pure, no kernel.
+// The log layer on logs captured from a 6.18 kernel (tests/verify/data): pure, no kernel.
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include <gtest/gtest.h>
 
-#include "bpfload/verify.hpp"
+#include "bpfload/verifier_log.hpp"
 
 namespace bpfload {
 namespace {
+
+using namespace std::string_view_literals;
 
 std::string data_file(const std::string& name) {
   std::ifstream in(std::string(BPFLOAD_SOURCE_BPF_PROGS_DIR) + "/../tests/verify/data/" + name);
@@ -61,9 +64,33 @@ TEST(AnalyzeFailureLog, WithoutInstructionsTakesTheLastMeaningfulLine) {
 
 TEST(AnalyzeFailureLog, EmptyAndGarbageLogsGiveNothing) {
   EXPECT_FALSE(analyze_failure_log("").insn.has_value());
-  LogFailure garbage = analyze_failure_log("12: (zz) nonsense\n; no at sign\n\0\0\0");
+  LogFailure garbage = analyze_failure_log("12: (zz) nonsense\n; no at sign\n\0\0\0"sv);
   EXPECT_FALSE(garbage.insn.has_value());
   EXPECT_FALSE(garbage.annotation.has_value());
+}
+
+// The kernel pads an unfinished log buffer with NULs; what follows them is stale. The
+// literals are split so "\0" is not read as an octal escape with the next digit.
+constexpr std::string_view kLogWithStaleTail =
+    "0: (b7) r0 = 0\n1: (95) exit\nR0 !read_ok\n\0\0\0"
+    "7: (95) exit\n; stale @ stale.c:99\n8: (95) exit\nstale reason\n"sv;
+
+TEST(AnalyzeFailureLog, IgnoresEverythingAfterTheFirstNul) {
+  ASSERT_LT(kLogWithStaleTail.find('\0'), kLogWithStaleTail.size() - 10);  // the NULs are inside the view
+  LogFailure failure = analyze_failure_log(kLogWithStaleTail);
+  EXPECT_EQ(failure.insn, std::optional<uint32_t>(1));
+  EXPECT_EQ(failure.message, "R0 !read_ok");
+  EXPECT_FALSE(failure.annotation.has_value());
+}
+
+TEST(SourceCosts, IgnoresEverythingAfterTheFirstNul) {
+  std::vector<SourceCost> costs = source_costs(kLogWithStaleTail, SourceLineTable{});
+  uint32_t insns = 0;
+  for (const SourceCost& cost : costs) {
+    insns += cost.insns;
+    EXPECT_NE(cost.source.file, "stale.c");
+  }
+  EXPECT_EQ(insns, 2u);
 }
 
 TEST(SourceCosts, AnnotationsAttributeEveryInstructionLine) {

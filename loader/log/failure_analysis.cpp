@@ -7,9 +7,10 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 #include <vector>
 
-#include "bpfload/verify.hpp"
+#include "bpfload/verifier_log.hpp"
 
 namespace bpfload {
 namespace {
@@ -115,6 +116,13 @@ std::string join(const std::vector<std::string_view>& lines) {
 }
 
 }  // namespace
+
+const SourceLine* SourceLineTable::find(uint32_t insn) const {
+  if (insn >= insn_to_line.size()) return nullptr;
+  int32_t index = insn_to_line[insn];
+  if (index < 0 || static_cast<size_t>(index) >= lines.size()) return nullptr;
+  return &lines[static_cast<size_t>(index)];
+}
 
 LogFailure analyze_failure_log(std::string_view log) {
   // The kernel pads a truncated or unfinished log with NULs in some versions.
