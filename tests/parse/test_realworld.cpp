@@ -184,7 +184,7 @@ TEST(RealWorldOldClang, SizelessMapSymbolsAndNoBtf) {
   EXPECT_EQ(spec->maps[0].value_size, 8u);
   EXPECT_EQ(spec->maps[1].name, "unused");
   EXPECT_EQ(spec->maps[1].type, uint32_t{BPF_MAP_TYPE_HASH});
-  EXPECT_TRUE(spec->btf.empty());
+  EXPECT_EQ(spec->btf, nullptr);
   EXPECT_TRUE(spec->data_sections.empty()) << ".eh_frame is not data";
   EXPECT_EQ(spec->license, "GPL");
 }
