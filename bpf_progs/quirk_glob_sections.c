@@ -2,7 +2,7 @@
  * which no section table knows. bpfload load quirk_glob_sections.o --type 'cls-*=sched_cls' */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "legacy_map_defs.h"
+#include <bpfload/legacy_maps.h>
 
 /* seen[0]: ingress runs, seen[1]: egress runs. */
 struct bpf_map_def SEC("maps") seen = {

@@ -5,7 +5,7 @@
  * values and refuses the 8-byte access; with --inner-map OUTER=lru_inner it loads. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "legacy_map_defs.h"
+#include <bpfload/legacy_maps.h>
 
 struct bpf_load_map_def SEC("maps") port_a = {
 	.type = BPF_MAP_TYPE_ARRAY,

@@ -3,7 +3,7 @@
  * unless told to ignore it (--ignore-inner-map-idx). */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "legacy_map_defs.h"
+#include <bpfload/legacy_maps.h>
 
 struct bpf_load_map_def_no_numa SEC("maps") invalid_map = {
 	.type = BPF_MAP_TYPE_HASH,

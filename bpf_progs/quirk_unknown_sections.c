@@ -7,7 +7,7 @@
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "legacy_map_defs.h"
+#include <bpfload/legacy_maps.h>
 
 /* hits[n]: how often program n ran. */
 struct bpf_map_def SEC("maps") hits = {
