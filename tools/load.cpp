@@ -39,6 +39,7 @@ struct LoadVerbOptions {
   bool attach = false;          ///< --attach
   std::string device;           ///< --dev, for XDP and tc
   std::string cgroup;           ///< --cgroup, for cgroup programs
+  std::string btf_path;         ///< --btf
 };
 
 Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const ObjectSpec& spec,
@@ -53,6 +54,7 @@ Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const Obje
   load.replace_pins = options.replace;
   load.log_level = options.log_level;
   load.keep_going = options.keep_going;
+  load.btf_path = options.btf_path;
   load.require_bpffs = !options.any_filesystem;
   for (const std::string& text : options.max_entries) {
     auto assignment = split_assignment(text, "--max-entries");
@@ -141,6 +143,7 @@ Json program_result_json(const ProgramResult& program) {
               {"verifier_log", program.verifier_log},
               {"log_truncated", program.log_truncated},
               {"log_true_size", program.log_true_size},
+              {"core_poisoned", program.core_poisoned},
               {"error", error}};
 }
 
@@ -156,6 +159,8 @@ Json load_json(const std::string& path, const LoadOptions& load, const LoadRepor
               {"pin_dir", load.pin_dir ? Json(*load.pin_dir) : Json(nullptr)},
               {"btf_loaded", report.btf_loaded},
               {"btf_error", report.btf_error.empty() ? Json(nullptr) : Json(report.btf_error)},
+              {"target_btf", report.target_btf.empty() ? Json(nullptr) : Json(report.target_btf)},
+              {"core_relocations", report.core_relocations},
               {"maps", maps},
               {"programs", programs},
               {"warnings", report.warnings},
@@ -370,6 +375,9 @@ VerbRunner setup_load(CLI::App& command) {
                                     "create map-in-map MAP with the map INNER of the object as its inner "
                                     "template, as MAP=INNER (what samples' and Katran's loaders fixed up "
                                     "in user space); repeatable"));
+  command.add_option("--btf", options->btf_path,
+                     "BTF to apply CO-RE relocations and find fentry/tp_btf/... targets against (raw BTF or "
+                     "an ELF with .BTF, e.g. from BTFHub); default: the running kernel's /sys/kernel/btf");
   command.add_option("--object-id", options->object_id,
                      "directory name for iproute2 PIN_OBJECT_NS maps (default: the SHA-1 of the "
                      "object, as tc uses)");

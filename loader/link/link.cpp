@@ -274,11 +274,12 @@ Result<std::vector<bpf_insn>> patch_fds(const ProgramLayout& layout, const Objec
   for (uint32_t function : layout.functions) {
     const FunctionSpec& code = spec.functions[function];
     // Unrelocated CO-RE accesses would load with the compiler's field offsets: wrong, silently.
-    if (code.core_relocations != 0) {
+    if (!spec.core_relocated && !code.core_relocations.empty()) {
       return link_error(program, ErrorKind::Unsupported,
                         fmt::format("function '{}' in section '{}' has {} CO-RE relocation(s) (BPF_CORE_READ, "
-                                    "preserve_access_index); bpfload does not apply CO-RE",
-                                    code.name, code.section, code.core_relocations));
+                                    "preserve_access_index) not yet applied; relocate the spec against a target "
+                                    "BTF first (relocate_core, which load_object does)",
+                                    code.name, code.section, code.core_relocations.size()));
     }
   }
   std::vector<bpf_insn> insns = layout.insns;
