@@ -19,15 +19,20 @@ struct bpf_iter__task {
 	struct task_struct *task;
 } __attribute__((preserve_access_index));
 
-__u32 watched_tgid = 0;
-__u64 sys_enter_hits = 0;
-__u64 tasks_seen = 0;
+struct btf_target_state {
+	__u32 watched_tgid;  /* set by the test */
+	__u32 pad;
+	__u64 sys_enter_hits;
+	__u64 tasks_seen;
+};
+
+struct btf_target_state state = {};
 
 SEC("tp_btf/sys_enter")
 int count_sys_enter(__u64 *ctx)
 {
-	if ((bpf_get_current_pid_tgid() >> 32) == watched_tgid)
-		__sync_fetch_and_add(&sys_enter_hits, 1);
+	if ((bpf_get_current_pid_tgid() >> 32) == state.watched_tgid)
+		__sync_fetch_and_add(&state.sys_enter_hits, 1);
 	return 0;
 }
 
@@ -35,7 +40,7 @@ SEC("iter/task")
 int count_tasks(struct bpf_iter__task *ctx)
 {
 	if (ctx->task)
-		tasks_seen++;
+		state.tasks_seen++;
 	return 0;
 }
 

@@ -66,7 +66,10 @@ struct LoadContext {
 struct TargetedSpec {
   std::shared_ptr<const TargetBtf> target;  ///< null when the object needs none, or it could not be read
   std::string target_error;                 ///< why `target` is null when programs need it
-  std::optional<CoreRelocation> relocated;  ///< set when the object has CO-RE relocations
+  /// Set when the object has CO-RE relocations or externs bpfload resolves (.kconfig, kfuncs,
+  /// typed ksyms): the spec with them applied.
+  std::optional<CoreRelocation> relocated;
+  std::vector<std::string> extern_notes;    ///< one line per extern resolved
   ProgramLayouts layouts;                   ///< of relocated->spec, when relocated
 };
 

@@ -188,6 +188,7 @@ Result<LoadedObject> load_object(const ObjectSpec& spec, const ProgramLayouts& l
         context.core_decisions = &targeted->relocated->decisions;
         for (const CoreDecision& decision : targeted->relocated->decisions)
           local_report.core_relocations.push_back(decision.describe(effective));
+        for (const std::string& note : targeted->extern_notes) local_report.core_relocations.push_back(note);
       }
       Result<LoadedObject> result = [&]() -> Result<LoadedObject> {
         try {

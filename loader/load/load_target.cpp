@@ -7,24 +7,63 @@
 #include <fmt/format.h>
 
 #include "bpfload/attach_btf.hpp"
+#include "bpfload/externs.hpp"
 #include "bpfload/kernel_btf.hpp"
+#include "bpfload/kernel_facts.hpp"
 #include "load_context.hpp"
 
 namespace bpfload {
 namespace {
 
+// Externs the object's BTF places in .kconfig or .ksyms: the ones resolve_externs handles.
+bool has_kernel_externs(const ObjectSpec& spec) {
+  for (const ExternSpec& external : spec.externs)
+    if (extern_section(spec, external.name) != ExternSection::Unknown) return true;
+  return false;
+}
+
+bool needs_ksyms(const ObjectSpec& spec) {
+  for (const ExternSpec& external : spec.externs)
+    if (extern_section(spec, external.name) == ExternSection::Ksyms) return true;
+  return false;
+}
+
 bool needs_target(const ObjectSpec& spec) {
-  if (needs_core_relocation(spec)) return true;
+  if (needs_core_relocation(spec) || needs_ksyms(spec)) return true;
   for (const ProgramSpec& program : spec.programs)
     if (needs_attach_btf_id(program)) return true;
   return false;
+}
+
+// .kconfig values and kfunc/ksym BTF ids written into a copy of `from` (which may be
+// out.relocated's own spec), laid out again.
+Status resolve_kernel_externs(const ObjectSpec& from, const LoadOptions& options, TargetedSpec& out) {
+  ObjectSpec copy = from;
+  std::optional<KernelFacts> facts;
+  if (needs_kernel_facts(copy)) {
+    System& system = options.kernel != nullptr ? options.kernel->system() : host_system();
+    Result<KernelFacts> read = read_kernel_facts(system);
+    if (!read.ok()) return read.error().with_context(".kconfig externs need the kernel's version and configuration");
+    facts = std::move(read).value();
+  }
+  std::vector<std::string> notes;
+  BPFLOAD_TRY(resolve_externs(copy, out.target.get(), facts ? &*facts : nullptr, notes));
+  if (!out.relocated) out.relocated = CoreRelocation{ObjectSpec{}, {}};
+  out.relocated->spec = std::move(copy);
+  out.extern_notes = std::move(notes);
+  out.layouts = lay_out_programs(out.relocated->spec);
+  return {};
 }
 
 }  // namespace
 
 Result<TargetedSpec> target_spec(const ObjectSpec& spec, const LoadOptions& options) try {
   TargetedSpec out;
-  if (!needs_target(spec)) return out;
+  const bool externs = has_kernel_externs(spec);
+  if (!needs_target(spec)) {
+    if (externs) BPFLOAD_TRY(resolve_kernel_externs(spec, options, out));
+    return out;
+  }
   if (options.target_btf != nullptr) {
     out.target = options.target_btf;
   } else {
@@ -37,12 +76,17 @@ Result<TargetedSpec> target_spec(const ObjectSpec& spec, const LoadOptions& opti
     }
     out.target = std::move(read).value();
   }
-  if (!needs_core_relocation(spec)) return out;
-  Result<CoreRelocation> relocated = relocate_core(spec, *out.target);
-  if (!relocated.ok())
-    return relocated.error().with_context(fmt::format("CO-RE against {}", out.target->origin));
-  out.relocated = std::move(relocated).value();
-  out.layouts = lay_out_programs(out.relocated->spec);
+  if (needs_core_relocation(spec)) {
+    Result<CoreRelocation> relocated = relocate_core(spec, *out.target);
+    if (!relocated.ok())
+      return relocated.error().with_context(fmt::format("CO-RE against {}", out.target->origin));
+    out.relocated = std::move(relocated).value();
+  }
+  if (externs) {
+    BPFLOAD_TRY(resolve_kernel_externs(out.relocated ? out.relocated->spec : spec, options, out));
+    return out;
+  }
+  if (out.relocated) out.layouts = lay_out_programs(out.relocated->spec);
   return out;
 } catch (const std::bad_alloc&) {
   return out_of_memory_error("relocating the object against the target BTF");
