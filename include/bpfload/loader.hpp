@@ -60,6 +60,11 @@ struct LoadOptions {
   std::vector<std::string> only_programs;
   /// Threads verifying programs at once; 0: the number of CPUs, at most 8.
   unsigned parallelism = 0;
+  /// Ask the kernel, while loading, for each created map's and loaded program's id and
+  /// sizes (one BPF_OBJ_GET_INFO_BY_FD each; libbpf makes none). false: the report's
+  /// `id`, `xlated_size`, `jited_size` and `verified_insns` stay 0, and
+  /// LoadedObject::map_id()/program_id() ask only when called.
+  bool query_info = true;
   Kernel* kernel = nullptr;        ///< nullptr: system_kernel()
   /// BTF that CO-RE relocations and the targets of fentry/fexit/fmod_ret/lsm/tp_btf/iter
   /// programs resolve against: a raw BTF file or an ELF with .BTF (BTFHub-style), for
@@ -136,9 +141,17 @@ class LoadedObject {
   [[nodiscard]] int map_fd(std::string_view name) const;
   /// Fd of the loaded program named `name`; -1 when absent or not loaded.
   [[nodiscard]] int program_fd(std::string_view name) const;
+  /// Kernel id of the map (or global-data section) named `name`, from the report or,
+  /// when the load did not ask (LoadOptions::query_info false), asked now and kept.
+  /// The Kernel the load used must still exist. Fails with NotFound (no such map) or
+  /// Kernel (BPF_OBJ_GET_INFO_BY_FD failed).
+  [[nodiscard]] Result<uint32_t> map_id(std::string_view name);
+  /// As map_id(), for the loaded program named `name`.
+  [[nodiscard]] Result<uint32_t> program_id(std::string_view name);
 
  private:
   friend class ObjectLoader;
+  Kernel* kernel_ = nullptr;
   LoadReport report_;
   std::map<std::string, Fd, std::less<>> maps_;
   std::map<std::string, Fd, std::less<>> programs_;
