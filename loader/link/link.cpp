@@ -214,12 +214,12 @@ class Linker {
 std::string unresolved_extern_text(std::string_view name, bool function) {
   if (function)
     return fmt::format("calls extern function '{}', which neither the object nor the target's vmlinux BTF "
-                       "defines; link in the object that defines it (bpftool gen object); kfuncs of modules are "
-                       "not resolved yet",
+                       "defines; it would be satisfied by linking in the object that defines it (bpftool gen "
+                       "object); kfuncs of modules are not resolved yet",
                        name);
-  return fmt::format("refers to extern '{}', which the object does not define and bpfload cannot resolve: it "
-                     "resolves .kconfig externs and .ksyms variables typed in vmlinux BTF, not untyped ksyms "
-                     "(kallsyms addresses) or externs meant for another object",
+  return fmt::format("refers to extern '{}', which the object does not define; it would be satisfied by a "
+                     "definition in the object (a global or const variable); bpfload resolves .kconfig externs "
+                     "and .ksyms variables typed in vmlinux BTF, not untyped ksyms (kallsyms addresses)",
                      name);
 }
 

@@ -72,9 +72,9 @@ Result<TargetedSpec> target_spec(const ObjectSpec& spec, const LoadOptions& opti
     if (!read.ok()) {
       if (needs_core_relocation(spec)) return read.error().with_context("CO-RE relocations need the target's BTF");
       out.target_error = read.error().message;
-      return out;
+    } else {
+      out.target = std::move(read).value();
     }
-    out.target = std::move(read).value();
   }
   if (needs_core_relocation(spec)) {
     Result<CoreRelocation> relocated = relocate_core(spec, *out.target);
