@@ -36,7 +36,7 @@ enum class CoreKind : uint32_t {
 /// "unknown" for a value past TypeMatches.
 [[nodiscard]] const char* core_kind_name(uint32_t kind) noexcept;
 
-/// The imm of the call a poisoned instruction becomes (libbpf's 0xbad2ca11): the verifier
+/// The imm of the call a poisoned instruction becomes (libbpf's 0xbad2310): the verifier
 /// refuses it as "invalid func unknown#195896080" when, and only when, it is reachable.
 inline constexpr int32_t kCorePoisonImm = 195896080;
 

@@ -21,11 +21,18 @@ uint32_t btf_kind_for(const ProgramSpec& program) {
   return program.expected_attach_type == BPF_TRACE_RAW_TP ? BTF_KIND_TYPEDEF : BTF_KIND_FUNC;
 }
 
-// Ids of a split BTF's own types start after its base's; a match below that is vmlinux's.
+// Ids of a split BTF's own types start after its base's. btf__find_by_name_kind searches
+// the base (vmlinux) first and would hide a module function that shares a vmlinux name, so
+// only the module's own ids are walked, as libbpf does.
 std::optional<uint32_t> find_own(const struct btf* btf, const std::string& name, uint32_t kind, uint32_t first) {
-  const int32_t id = btf__find_by_name_kind(btf, name.c_str(), kind);
-  if (id <= 0 || static_cast<uint32_t>(id) < first) return std::nullopt;
-  return static_cast<uint32_t>(id);
+  const uint32_t count = btf__type_cnt(btf);
+  for (uint32_t id = first; id < count; ++id) {
+    const struct btf_type* type = btf__type_by_id(btf, id);
+    if (type == nullptr || btf_kind(type) != kind) continue;
+    const char* type_name = btf__name_by_offset(btf, type->name_off);
+    if (type_name != nullptr && name == type_name) return id;
+  }
+  return std::nullopt;
 }
 
 }  // namespace

@@ -194,20 +194,19 @@ bool names_match(const struct btf* local, uint32_t local_off, const struct btf* 
 Result<bool> types_match(const struct btf* local, uint32_t local_id, const struct btf* target, uint32_t target_id,
                          bool behind_pointer, int level);
 
+// As libbpf's bpf_core_enums_match: every local enumerator's name exists in the target;
+// values are not compared ("by symbolic name (but not numeric value)", bpf_core_read.h).
 bool enums_match(const struct btf* local, const struct btf_type* lt, const struct btf* target,
                  const struct btf_type* tt) {
   if (lt->size != tt->size) return false;
-  const auto value_of = [](const struct btf_type* t, int i) -> uint64_t {
-    return btf_is_enum(t) ? static_cast<uint64_t>(static_cast<int64_t>(btf_enum(t)[i].val))
-                          : btf_enum64_value(btf_enum64(t) + i);
-  };
+  if (btf_vlen(lt) > btf_vlen(tt)) return false;
   const auto name_off_of = [](const struct btf_type* t, int i) -> uint32_t {
     return btf_is_enum(t) ? btf_enum(t)[i].name_off : btf_enum64(t)[i].name_off;
   };
   for (int i = 0; i < btf_vlen(lt); ++i) {
     bool found = false;
     for (int j = 0; j < btf_vlen(tt) && !found; ++j)
-      found = names_match(local, name_off_of(lt, i), target, name_off_of(tt, j)) && value_of(lt, i) == value_of(tt, j);
+      found = names_match(local, name_off_of(lt, i), target, name_off_of(tt, j));
     if (!found) return false;
   }
   return true;

@@ -265,8 +265,9 @@ Status patch_instruction(std::vector<Instruction>& insns, size_t at, const Reloc
       return {};
     }
     case BPF_LD: {
+      if (!ld_imm64) return malformed("an ld_imm64 of an unexpected form");
       const Instruction& high = insns[at + 1];
-      if (!ld_imm64 || insn.src != 0 || insn.off != 0 || high.code != 0 || high.dst != 0 || high.src != 0 ||
+      if (insn.src != 0 || insn.off != 0 || high.code != 0 || high.dst != 0 || high.src != 0 ||
           high.off != 0)
         return malformed("an ld_imm64 of an unexpected form");
       const uint64_t imm = static_cast<uint32_t>(insn.imm) | (static_cast<uint64_t>(static_cast<uint32_t>(high.imm)) << 32);

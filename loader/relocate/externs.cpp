@@ -7,7 +7,10 @@
 #include <linux/btf.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 
@@ -20,6 +23,9 @@ namespace bpfload {
 namespace {
 
 constexpr uint8_t kLdImm64 = BPF_LD | BPF_IMM | BPF_DW;
+// The .kconfig map holds the object's kconfig externs; their sizes come from the object's
+// BTF, so the map is bounded (libbpf's largest real use is a few hundred bytes).
+constexpr uint64_t kMaxKconfigBytes = uint64_t{1} << 20;
 constexpr uint8_t kCall = BPF_JMP | BPF_CALL;
 
 // An extern as the object's BTF declares it.
@@ -80,7 +86,8 @@ Result<KconfigType> kconfig_type(const struct btf* btf, uint32_t type_id, const 
     if ((encoding & BTF_INT_BOOL) != 0) out.kind = KconfigType::Kind::Bool;
     else if ((encoding & BTF_INT_CHAR) != 0 || type->size == 1) out.kind = KconfigType::Kind::Char;
     else out.kind = KconfigType::Kind::Int;
-    if (out.size == 0 || out.size > 8) return bad();
+    // libbpf's sizes: an int extern of 3, 5, 6 or 7 bytes has no load of its size.
+    if (out.size != 1 && out.size != 2 && out.size != 4 && out.size != 8) return bad();
     return out;
   }
   if (btf_is_any_enum(type)) {
@@ -95,7 +102,8 @@ Result<KconfigType> kconfig_type(const struct btf* btf, uint32_t type_id, const 
     if (element_type == nullptr || !btf_is_int(element_type) || element_type->size != 1) return bad();
     out.kind = KconfigType::Kind::CharArray;
     out.size = btf_array(type)->nelems;
-    if (out.size == 0) return bad();
+    // The size comes from the object: bound it before anything is allocated for it.
+    if (out.size == 0 || out.size > kMaxKconfigBytes) return bad();
     return out;
   }
   return bad();
@@ -117,6 +125,19 @@ Result<std::optional<std::vector<std::byte>>> kconfig_value(const std::string& n
     if (type.kind == KconfigType::Kind::Bool && value > 1)
       return make_error(ErrorKind::InvalidArgument,
                         fmt::format(".kconfig extern '{}': value {} in a bool extern", name, value));
+    // As libbpf (ERANGE): a value that does not fit is refused, never truncated.
+    if (type.size < 8) {
+      const unsigned bits = type.size * 8;
+      const bool fits = type.is_signed
+                            ? static_cast<int64_t>(value) >= -(int64_t{1} << (bits - 1)) &&
+                                  static_cast<int64_t>(value) < (int64_t{1} << (bits - 1))
+                            : value < (uint64_t{1} << bits);
+      if (!fits)
+        return make_error(ErrorKind::InvalidArgument,
+                          fmt::format(".kconfig extern '{}': the kernel's value {} does not fit its {} bytes; "
+                                      "declare it wider",
+                                      name, static_cast<int64_t>(value), type.size));
+    }
     put_integer(bytes, 0, value, type.size);
     return std::optional(std::move(bytes));
   };
@@ -127,15 +148,28 @@ Result<std::optional<std::vector<std::byte>>> kconfig_value(const std::string& n
   const auto found = facts.config.find(name);
   if (found == facts.config.end()) return std::optional<std::vector<std::byte>>{};
   const std::string& text = found->second;
-  if (text == "y") return integer(1);
-  if (text == "n") return integer(0);
-  if (text == "m") {
-    if (type.kind == KconfigType::Kind::Bool)
-      return make_error(ErrorKind::InvalidArgument,
-                        fmt::format(".kconfig extern '{}' is a bool but the kernel builds it as a module (m); "
-                                    "declare it as enum libbpf_tristate",
-                                    name));
-    return integer(2);
+  if (text == "y" || text == "n" || text == "m") {
+    const uint64_t tristate = text == "y" ? 1 : text == "n" ? 0 : 2;
+    switch (type.kind) {
+      case KconfigType::Kind::Char:
+        // libbpf stores the letter in a char extern: `CONFIG_X == 'y'`.
+        bytes[0] = static_cast<std::byte>(text[0]);
+        return std::optional(std::move(bytes));
+      case KconfigType::Kind::Bool:
+        if (text == "m")
+          return make_error(ErrorKind::InvalidArgument,
+                            fmt::format(".kconfig extern '{}' is a bool but the kernel builds it as a module (m); "
+                                        "declare it as enum libbpf_tristate",
+                                        name));
+        return integer(tristate);
+      case KconfigType::Kind::Tristate: return integer(tristate);
+      case KconfigType::Kind::Int:
+      case KconfigType::Kind::CharArray:
+        return make_error(ErrorKind::InvalidArgument,
+                          fmt::format(".kconfig extern '{}': the kernel's value '{}' is a tristate; declare the "
+                                      "extern as bool, char or enum libbpf_tristate",
+                                      name, text));
+    }
   }
   if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
     if (type.kind != KconfigType::Kind::CharArray)
@@ -148,15 +182,21 @@ Result<std::optional<std::vector<std::byte>>> kconfig_value(const std::string& n
     std::memcpy(bytes.data(), value.data(), n);
     return std::optional(std::move(bytes));
   }
-  int64_t number = 0;
-  const bool hex = text.starts_with("0x") || text.starts_with("0X");
-  const char* begin = text.data() + (hex ? 2 : 0);
-  const auto [end, error] = std::from_chars(begin, text.data() + text.size(), number, hex ? 16 : 10);
-  if (error != std::errc() || end != text.data() + text.size())
+  // strtoull with base 0, as libbpf: decimal, 0x hex (CONFIG_ILLEGAL_POINTER_VALUE is
+  // 0xdead000000000000, over INT64_MAX) and 0 octal; a leading '-' for negative values.
+  const bool negative = text.starts_with("-");
+  const std::string digits = negative ? text.substr(1) : text;
+  errno = 0;
+  char* end = nullptr;
+  const unsigned long long parsed = digits.empty() || digits[0] == '-' || digits[0] == '+' || std::isspace(static_cast<unsigned char>(digits[0]))
+                                        ? 0
+                                        : std::strtoull(digits.c_str(), &end, 0);
+  if (digits.empty() || end == nullptr || *end != '\0' || errno == ERANGE)
     return make_error(ErrorKind::InvalidArgument,
                       fmt::format(".kconfig extern '{}': the kernel's value '{}' is no number, y, n, m or string", name,
                                   text));
-  return integer(static_cast<uint64_t>(number));
+  const uint64_t number = negative ? static_cast<uint64_t>(-static_cast<int64_t>(parsed)) : parsed;
+  return integer(number);
 }
 
 class ExternResolver {
@@ -187,6 +227,10 @@ class ExternResolver {
         // non-weak one instead; the spec does not record ELF weakness, so bpfload cannot tell.
         const uint32_t align = type->kind == KconfigType::Kind::CharArray ? 1 : type->size;
         const uint64_t offset = (kconfig.size() + align - 1) / align * align;
+        if (offset + type->size > kMaxKconfigBytes)
+          return make_error(ErrorKind::LimitExceeded,
+                            fmt::format(".kconfig extern '{}': the object's kconfig externs exceed {} bytes",
+                                        external.name, kMaxKconfigBytes));
         kconfig.resize(offset + type->size);
         if (value->has_value()) std::memcpy(kconfig.data() + offset, (*value)->data(), type->size);
         kconfig_offset[e] = offset;
