@@ -11,6 +11,7 @@
 
 #include "attach_output.hpp"
 #include "bpfload/attach.hpp"
+#include "bpfload/constants.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/parse.hpp"
 #include "bpfload/kernel_names.hpp"
@@ -41,6 +42,7 @@ struct LoadVerbOptions {
   std::string device;           ///< --dev, for XDP and tc
   std::string cgroup;           ///< --cgroup, for cgroup programs
   std::string btf_path;         ///< --btf
+  std::vector<std::string> settings;  ///< --set NAME=VALUE
 };
 
 Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const ObjectSpec& spec) {
@@ -291,6 +293,12 @@ int run_load(const LoadVerbOptions& options) {
     return report_error(to_string(error.kind), error.message, error.sys_errno, options.json,
                         kExitUsage);
   }
+  for (const std::string& text : options.settings) {
+    auto assignment = split_assignment(text, "--set");
+    if (!assignment) return report_error(assignment.error(), options.json);
+    Status set = set_constant(*spec, assignment->first, assignment->second);
+    if (!set.ok()) return report_error(set.error().with_context("--set"), options.json);
+  }
   auto load = make_load_options(options, *spec);
   if (!load) return report_error(load.error(), options.json);
 
@@ -388,6 +396,9 @@ VerbRunner setup_load(CLI::App& command) {
                                     "create map-in-map MAP with the map INNER of the object as its inner "
                                     "template, as MAP=INNER (what samples' and Katran's loaders fixed up "
                                     "in user space); repeatable"));
+  one_value_each(command.add_option("--set", options->settings,
+                                    "set a const volatile global of .rodata before loading, as NAME=VALUE "
+                                    "(checked against its BTF type); repeatable"));
   command.add_option("--btf", options->btf_path,
                      "BTF to apply CO-RE relocations and find fentry/tp_btf/... targets against (raw BTF or "
                      "an ELF with .BTF, e.g. from BTFHub); default: the running kernel's /sys/kernel/btf");

@@ -147,6 +147,13 @@ BPFLOAD_API bpfload_status bpfload_object_set_map_pinning(bpfload_object *object
  * (also for a NULL path). */
 BPFLOAD_API bpfload_status bpfload_object_reuse_map(bpfload_object *object, const char *map, const char *pin_path);
 
+/* Sets the `const volatile` global `name` of .rodata to `value`, given as text and checked
+ * against the variable's BTF type (integers in range, decimal or 0x; true/false; enumerator
+ * names; char arrays as text), before the load freezes it. Fails with NOT_FOUND (no such
+ * global, or a writable one), INVALID_ARGUMENT (NULL argument, a value that does not fit its
+ * type, or already loaded), UNSUPPORTED (the object has no BTF). */
+BPFLOAD_API bpfload_status bpfload_object_set_constant(bpfload_object *object, const char *name, const char *value);
+
 /* ---- Loading ---------------------------------------------------------------------- */
 
 #define BPFLOAD_LOG_LEVEL1 1u /* the verifier's log of the path it took */

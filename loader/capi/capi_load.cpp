@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "bpfload/constants.hpp"
 #include "capi_object.hpp"
 
 using bpfload::ErrorKind;
@@ -103,6 +104,21 @@ bpfload_status bpfload_object_set_map_pinning(bpfload_object* object, const char
     auto converted = pinning_of(pinning);
     if (!converted) return std::move(converted).error().with_context(fmt::format("map '{}'", map));
     (*entry)->pinning = *converted;
+    return {};
+  });
+}
+
+bpfload_status bpfload_object_set_constant(bpfload_object* object, const char* name, const char* value) {
+  return call_on_object(object, "bpfload_object_set_constant", [&]() -> Status {
+    if (name == nullptr) return null_argument("bpfload_object_set_constant", "name");
+    if (value == nullptr) return null_argument("bpfload_object_set_constant", "value");
+    if (object->load_attempted)
+      return make_error(ErrorKind::InvalidArgument,
+                        fmt::format("bpfload_object_set_constant: constant '{}': the object was already loaded; "
+                                    "set constants before bpfload_object_load",
+                                    name));
+    Status set = bpfload::set_constant(object->spec, name, value);
+    if (!set.ok()) return set.error().with_context("bpfload_object_set_constant");
     return {};
   });
 }

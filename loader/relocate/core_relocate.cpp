@@ -194,12 +194,12 @@ std::string CoreDecision::describe(const ObjectSpec& spec) const {
   std::string text = fmt::format("function '{}' insn {}: {} of {} [access {}]", function_name, insn,
                                  core_kind_name(kind), what, access);
   if (poisoned)
-    return text + (target.empty() ? " poisoned: no matching type in the target BTF"
+    return text + (target.empty() ? " poisoned: no type of that name in the target BTF has this access"
                                   : fmt::format(" poisoned: the field in {} (type {}) cannot be read with this "
                                                 "instruction's size",
                                                 target, target_type_id));
   if (kind == static_cast<uint32_t>(CoreKind::TypeIdLocal)) return text + fmt::format(" = {}", value);
-  if (target.empty()) return text + fmt::format(" = {} (no matching type in the target BTF)", value);
+  if (target.empty()) return text + fmt::format(" = {} (no type of that name in the target BTF has this access)", value);
   return text + fmt::format(" = {} ({} type {}; the object said {})", value, target, target_type_id, local_value);
 }
 

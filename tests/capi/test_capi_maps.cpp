@@ -43,6 +43,26 @@ bpfload_map_info info_of(bpfload_object* object, const char* map) {
   return info;
 }
 
+TEST(CapiMaps, ConstantsSetBeforeLoadAreWhatTheProgramReturns) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  bpfload_object* object = nullptr;
+  ASSERT_EQ(bpfload_object_open_file(bpf_object("const_settings.o").c_str(), nullptr, &object), BPFLOAD_OK);
+  EXPECT_EQ(bpfload_object_set_constant(object, "verbose", "true"), BPFLOAD_OK) << message_of(object);
+  EXPECT_EQ(bpfload_object_set_constant(object, "target_port", "7"), BPFLOAD_OK) << message_of(object);
+  EXPECT_EQ(bpfload_object_set_constant(object, "offset", "99999"), BPFLOAD_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(message_of(object)).find("'offset'"), std::string::npos) << message_of(object);
+  EXPECT_EQ(bpfload_object_set_constant(object, "nothing", "1"), BPFLOAD_ERR_NOT_FOUND);
+  EXPECT_EQ(bpfload_object_set_constant(object, nullptr, "1"), BPFLOAD_ERR_INVALID_ARGUMENT);
+  ASSERT_EQ(bpfload_object_load(object, nullptr), BPFLOAD_OK) << message_of(object);
+  const std::vector<std::byte> packet = zero_packet();
+  uint32_t retval = 0;
+  ASSERT_EQ(bpfload_program_test_run(object, "report_settings", packet.data(), packet.size(), 1, &retval), BPFLOAD_OK)
+      << message_of(object);
+  EXPECT_EQ(retval, 7u) << "target_port 7, offset 0, mode MODE_OFF, comm empty";
+  EXPECT_EQ(bpfload_object_set_constant(object, "target_port", "8"), BPFLOAD_ERR_INVALID_ARGUMENT) << "after load";
+  bpfload_object_close(object);
+}
+
 TEST(CapiMaps, LegacySampleCountsTestRunsReadBackByName) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   LoadedCapiObject sample("sample_xdp_legacy.o");

@@ -49,6 +49,8 @@ TEST(LoadExterns, KconfigValuesAndKfuncCallsAreTheRunningKernels) {
   LoadReport report;
   Result<LoadedObject> object = load_object(spec, LoadOptions{}, &report);
   ASSERT_TRUE(object.ok()) << object.error().message << "\n" << object.error().verifier_log;
+  // The extern DATASECs and linkages are rewritten so the kernel takes the object's BTF.
+  EXPECT_TRUE(report.btf_loaded) << report.btf_error;
 
   TestRunRequest run;
   run.prog_fd = object->program_fd("read_kconfig");
