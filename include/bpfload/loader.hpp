@@ -107,6 +107,8 @@ struct LoadReport {
   std::vector<std::string> warnings;
 };
 
+class MapHandle;  // map.hpp
+
 /// A loaded object: owns every map and program fd. Move-only; closing fds does not
 /// remove pins (pins are meant to outlive the process).
 class LoadedObject {
@@ -120,6 +122,12 @@ class LoadedObject {
   [[nodiscard]] int map_fd(std::string_view name) const;
   /// Fd of the loaded program named `name`; -1 when absent or not loaded.
   [[nodiscard]] int program_fd(std::string_view name) const;
+  /// The map (or global-data section) named `name`, for size-checked lookups, updates,
+  /// deletes and iteration (map.hpp; include it to use the handle), through `kernel`
+  /// (nullptr: system_kernel(); pass the LoadOptions::kernel the object was loaded with).
+  /// The same as map_of(*this, name, kernel). Fails with NotFound naming the map and
+  /// listing the object's maps, Kernel when its info cannot be read.
+  [[nodiscard]] Result<MapHandle> map(std::string_view name, Kernel* kernel = nullptr) const;
 
  private:
   friend class ObjectLoader;
