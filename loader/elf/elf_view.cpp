@@ -118,22 +118,12 @@ Status check_entries(const Section& section, uint64_t entry_size) {
   return {};
 }
 
-// elf_getdata only after the section's own range, entsize and size were checked.
-Result<Elf_Data*> checked_data(Elf* elf, const Section& section) {
-  Elf_Scn* scn = elf_getscn(elf, section.index);
-  Elf_Data* data = scn == nullptr ? nullptr : elf_getdata(scn, nullptr);
-  if (data == nullptr || data->d_buf == nullptr || data->d_size != section.size)
-    return malformed(fmt::format("section {} '{}': libelf cannot read its data: {}", section.index, section.name,
-                                 elf_errmsg(-1) ? elf_errmsg(-1) : "no data"));
-  return data;
-}
-
 }  // namespace
 
 bool Section::executable() const noexcept { return type == SHT_PROGBITS && (flags & SHF_EXECINSTR) != 0; }
 
 struct View::Impl {
-  std::vector<std::byte> bytes;  ///< our copy; every Section::data points in here
+  std::vector<std::byte> bytes;  ///< the only copy; every Section::data and libelf point in here
 };
 
 View::View(View&&) noexcept = default;
@@ -141,22 +131,30 @@ View& View::operator=(View&&) noexcept = default;
 View::~View() = default;
 
 Result<View> View::open(std::span<const std::byte> input, const ParseLimits& limits) {
+  // Refuse what is not an object, or too large, before copying it.
+  auto header = check_header(input, limits);
+  if (!header) return std::move(header).error();
+  return open(std::vector<std::byte>(input.begin(), input.end()), limits);
+}
+
+Result<View> View::open(std::vector<std::byte>&& input, const ParseLimits& limits) {
   auto header = check_header(input, limits);
   if (!header) return std::move(header).error();
 
   View view;
   view.impl_ = std::make_unique<Impl>();
-  view.impl_->bytes.assign(input.begin(), input.end());
+  view.impl_->bytes = std::move(input);
   view.byte_order_ = header->order;
   const std::span<const std::byte> bytes(view.impl_->bytes);
+  const bool big = header->order == ByteOrder::Big;
 
-  // libelf gets its own private copy: it may convert data in place.
+  // libelf reads the same buffer: only section headers are taken from it (converted
+  // into its own memory when the byte order is foreign); symbols and relocations are
+  // decoded here from the bounds-checked bytes, so the buffer is never written.
   static const unsigned version_ok = elf_version(EV_CURRENT);
   (void)version_ok;
-  std::vector<char> libelf_copy(reinterpret_cast<const char*>(input.data()),
-                                reinterpret_cast<const char*>(input.data()) + input.size());
   ElfHandle handle;
-  handle.elf = elf_memory(libelf_copy.data(), libelf_copy.size());
+  handle.elf = elf_memory(reinterpret_cast<char*>(view.impl_->bytes.data()), view.impl_->bytes.size());
   if (handle.elf == nullptr || elf_kind(handle.elf) != ELF_K_ELF)
     return malformed(fmt::format("libelf cannot read the object: {}", elf_errmsg(-1) ? elf_errmsg(-1) : "?"));
   size_t libelf_shnum = 0;
@@ -232,12 +230,15 @@ Result<View> View::open(std::span<const std::byte> input, const ParseLimits& lim
     if (count > limits.max_symbols)
       return make_error(ErrorKind::LimitExceeded,
                         fmt::format("{} symbols exceed the limit of {}", count, limits.max_symbols));
-    auto data = checked_data(handle.elf, *symtab);
-    if (!data) return std::move(data).error();
+    view.symbols_.reserve(count);
     for (size_t i = 0; i < count; ++i) {
-      GElf_Sym sym;
-      if (gelf_getsym(*data, static_cast<int>(i), &sym) == nullptr)
-        return malformed(fmt::format("symbol {}: unreadable", i));
+      const size_t at = i * kSymEntrySize;
+      GElf_Sym sym{};
+      sym.st_name = static_cast<uint32_t>(read_raw(symtab->data, at, 4, big));
+      sym.st_info = static_cast<unsigned char>(symtab->data[at + 4]);
+      sym.st_shndx = static_cast<uint16_t>(read_raw(symtab->data, at + 6, 2, big));
+      sym.st_value = read_raw(symtab->data, at + 8, 8, big);
+      sym.st_size = read_raw(symtab->data, at + 16, 8, big);
       Symbol symbol;
       symbol.index = i;
       symbol.bind = GELF_ST_BIND(sym.st_info);
@@ -273,16 +274,14 @@ Result<View> View::open(std::span<const std::byte> input, const ParseLimits& lim
     if (total_relocations > limits.max_relocations)
       return make_error(ErrorKind::LimitExceeded, fmt::format("section '{}': relocations exceed the limit of {}",
                                                               section.name, limits.max_relocations));
-    auto data = checked_data(handle.elf, section);
-    if (!data) return std::move(data).error();
     Relocations relocations;
     relocations.rel_section = section.index;
     relocations.target_section = target.index;
     relocations.entries.reserve(count);
     for (size_t i = 0; i < count; ++i) {
-      GElf_Rel rel;
-      if (gelf_getrel(*data, static_cast<int>(i), &rel) == nullptr)
-        return malformed(fmt::format("section '{}': relocation #{} unreadable", section.name, i));
+      GElf_Rel rel{};
+      rel.r_offset = read_raw(section.data, i * kRelEntrySize, 8, big);
+      rel.r_info = read_raw(section.data, i * kRelEntrySize + 8, 8, big);
       Relocation entry;
       entry.offset = rel.r_offset;
       entry.symbol = static_cast<uint32_t>(GELF_R_SYM(rel.r_info));
@@ -298,7 +297,25 @@ Result<View> View::open(std::span<const std::byte> input, const ParseLimits& lim
     }
     view.relocations_.push_back(std::move(relocations));
   }
+  view.build_indexes();
   return view;
+}
+
+// Lookups by section are answered from these, so no caller scans all symbols or all
+// relocation tables per question (objects with 10^5 functions ask 10^5 questions).
+void View::build_indexes() {
+  symbols_by_section_.assign(sections_.size(), {});
+  for (const Symbol& symbol : symbols_)
+    if (symbol.section != SHN_UNDEF && symbol.section < sections_.size())
+      symbols_by_section_[symbol.section].push_back(&symbol);
+  for (std::vector<const Symbol*>& in_section : symbols_by_section_)
+    std::stable_sort(in_section.begin(), in_section.end(), [](const Symbol* a, const Symbol* b) {
+      return a->value != b->value ? a->value < b->value : a->index < b->index;
+    });
+  relocations_by_section_.assign(sections_.size(), -1);
+  // The first REL section for a target wins, as the linear search it replaces did.
+  for (size_t r = relocations_.size(); r-- > 0;)
+    relocations_by_section_[relocations_[r].target_section] = static_cast<int64_t>(r);
 }
 
 const Section* View::section(std::string_view name) const noexcept {
@@ -307,20 +324,15 @@ const Section* View::section(std::string_view name) const noexcept {
   return nullptr;
 }
 
-std::vector<const Symbol*> View::symbols_in(size_t section_index) const {
-  std::vector<const Symbol*> found;
-  for (const Symbol& symbol : symbols_)
-    if (symbol.section == section_index && section_index != SHN_UNDEF) found.push_back(&symbol);
-  std::stable_sort(found.begin(), found.end(), [](const Symbol* a, const Symbol* b) {
-    return a->value != b->value ? a->value < b->value : a->index < b->index;
-  });
-  return found;
+const std::vector<const Symbol*>& View::symbols_in(size_t section_index) const noexcept {
+  static const std::vector<const Symbol*> kNone;
+  if (section_index == SHN_UNDEF || section_index >= symbols_by_section_.size()) return kNone;
+  return symbols_by_section_[section_index];
 }
 
 const Relocations* View::relocations_for(size_t section_index) const noexcept {
-  for (const Relocations& relocations : relocations_)
-    if (relocations.target_section == section_index) return &relocations;
-  return nullptr;
+  if (section_index >= relocations_by_section_.size() || relocations_by_section_[section_index] < 0) return nullptr;
+  return &relocations_[static_cast<size_t>(relocations_by_section_[section_index])];
 }
 
 uint16_t View::read_u16(std::span<const std::byte> data, size_t offset) const noexcept {

@@ -58,13 +58,16 @@ struct Relocations {
   std::vector<Relocation> entries;
 };
 
-/// An opened object. Owns a copy of the bytes; move-only.
+/// An opened object. Owns the bytes (one buffer, which libelf reads too); move-only.
 class View {
  public:
   /// Validates the ELF header (ELF64, EM_BPF, REL), every section header, the symbol
   /// table and every REL section (offsets within their target, symbol indices in range).
-  /// Fails with Malformed / Unsupported / LimitExceeded; never crashes on any input.
+  /// Copies `bytes` once. Fails with Malformed / Unsupported / LimitExceeded; never
+  /// crashes on any input.
   [[nodiscard]] static Result<View> open(std::span<const std::byte> bytes, const ParseLimits& limits);
+  /// As above, taking over `bytes` instead of copying them.
+  [[nodiscard]] static Result<View> open(std::vector<std::byte>&& bytes, const ParseLimits& limits);
 
   View(View&&) noexcept;
   View& operator=(View&&) noexcept;
@@ -75,9 +78,9 @@ class View {
   /// The first section named `name`, or nullptr.
   [[nodiscard]] const Section* section(std::string_view name) const noexcept;
   [[nodiscard]] const std::vector<Symbol>& symbols() const noexcept { return symbols_; }
-  /// Symbols defined in `section_index`, sorted by value then index.
-  [[nodiscard]] std::vector<const Symbol*> symbols_in(size_t section_index) const;
-  /// Relocations applying to `section_index`, empty when it has none.
+  /// Symbols defined in `section_index`, sorted by value then index (indexed once at open).
+  [[nodiscard]] const std::vector<const Symbol*>& symbols_in(size_t section_index) const noexcept;
+  /// Relocations applying to `section_index`, nullptr when it has none.
   [[nodiscard]] const Relocations* relocations_for(size_t section_index) const noexcept;
 
   /// Reads integers at `offset` of `data` in the object's byte order; the caller has
@@ -88,12 +91,15 @@ class View {
 
  private:
   View() = default;
+  void build_indexes();
   struct Impl;
   std::unique_ptr<Impl> impl_;
   ByteOrder byte_order_ = ByteOrder::Little;
   std::vector<Section> sections_;
   std::vector<Symbol> symbols_;
   std::vector<Relocations> relocations_;
+  std::vector<std::vector<const Symbol*>> symbols_by_section_;  ///< parallel to sections_
+  std::vector<int64_t> relocations_by_section_;  ///< index into relocations_ per target section, -1 for none
 };
 
 /// True when [offset, offset + size) lies within [0, limit), checking overflow first.

@@ -2,6 +2,8 @@
 
 #include <bpf/btf.h>
 
+#include <unordered_map>
+
 #include <fmt/format.h>
 
 namespace bpfload {
@@ -19,10 +21,12 @@ Error malformed(std::string message) {
 }
 
 // One info subsection: u32 rec_size, then per ELF section {u32 sec_name_off, u32 num_info,
-// num_info records}. `emit(section, record_bytes)` receives each record.
+// num_info records}. `emit(section, record_bytes)` receives each record, `section`
+// the index of its name in `sections` (added on first sight).
 template <typename Emit>
 Status walk_subsection(const elf::View& view, std::span<const std::byte> data, std::string_view what,
-                       uint32_t min_record, const struct btf* btf, Emit emit) {
+                       uint32_t min_record, const struct btf* btf, std::vector<std::string>& sections,
+                       std::unordered_map<uint32_t, uint32_t>& section_by_name_off, Emit emit) {
   if (data.empty()) return {};
   if (data.size() < 4) return malformed(fmt::format("{}: {} bytes, too short for rec_size", what, data.size()));
   const uint32_t record_size = view.read_u32(data, 0);
@@ -41,8 +45,11 @@ Status walk_subsection(const elf::View& view, std::span<const std::byte> data, s
     if (!elf::range_fits(offset, uint64_t{count} * record_size, data.size()))
       return malformed(fmt::format("{}: {} records of {} bytes for '{}' at 0x{:x} run past the end (0x{:x})", what,
                                    count, record_size, name, offset, data.size()));
+    auto [known, added] = section_by_name_off.try_emplace(name_off, static_cast<uint32_t>(sections.size()));
+    if (added) sections.emplace_back(name);
+    const uint32_t section = known->second;
     for (uint32_t i = 0; i < count; ++i) {
-      emit(std::string(name), data.subspan(offset, record_size));
+      emit(section, data.subspan(offset, record_size));
       offset += record_size;
     }
   }
@@ -81,20 +88,21 @@ Result<BtfExt> decode_btf_ext(const elf::View& view, const elf::Section& section
   }
 
   BtfExt ext;
-  BPFLOAD_TRY(walk_subsection(view, *funcs, "func_info", kFuncRecord, btf,
-                              [&](std::string name, std::span<const std::byte> record) {
-                                ext.func_info.push_back(
-                                    {std::move(name), view.read_u32(record, 0), view.read_u32(record, 4)});
+  std::unordered_map<uint32_t, uint32_t> by_name_off;
+  // Two names at different offsets may still be equal strings; the caller indexes by
+  // name, so that only costs a duplicate entry in `sections`.
+  BPFLOAD_TRY(walk_subsection(view, *funcs, "func_info", kFuncRecord, btf, ext.sections, by_name_off,
+                              [&](uint32_t section, std::span<const std::byte> record) {
+                                ext.func_info.push_back({section, view.read_u32(record, 0), view.read_u32(record, 4)});
                               }));
-  BPFLOAD_TRY(walk_subsection(view, *lines, "line_info", kLineRecord, btf,
-                              [&](std::string name, std::span<const std::byte> record) {
-                                ext.line_info.push_back({std::move(name), view.read_u32(record, 0),
-                                                         view.read_u32(record, 4), view.read_u32(record, 8),
-                                                         view.read_u32(record, 12)});
+  BPFLOAD_TRY(walk_subsection(view, *lines, "line_info", kLineRecord, btf, ext.sections, by_name_off,
+                              [&](uint32_t section, std::span<const std::byte> record) {
+                                ext.line_info.push_back({section, view.read_u32(record, 0), view.read_u32(record, 4),
+                                                         view.read_u32(record, 8), view.read_u32(record, 12)});
                               }));
-  BPFLOAD_TRY(walk_subsection(view, core_relos, "core_relo", kCoreRecord, btf,
-                              [&](std::string name, std::span<const std::byte> record) {
-                                ext.core_relos.push_back({std::move(name), view.read_u32(record, 0)});
+  BPFLOAD_TRY(walk_subsection(view, core_relos, "core_relo", kCoreRecord, btf, ext.sections, by_name_off,
+                              [&](uint32_t section, std::span<const std::byte> record) {
+                                ext.core_relos.push_back({section, view.read_u32(record, 0)});
                               }));
   return ext;
 }

@@ -13,15 +13,15 @@ struct btf;  // libbpf
 namespace bpfload {
 
 /// One record of a .BTF.ext info subsection, as stored: insn_off is in bytes from
-/// the start of the ELF section named `section`.
+/// the start of the ELF section named `BtfExt::sections[section]`.
 struct BtfExtFuncInfo {
-  std::string section;
+  uint32_t section = 0;
   uint32_t insn_off = 0;
   uint32_t type_id = 0;
 };
 
 struct BtfExtLineInfo {
-  std::string section;
+  uint32_t section = 0;
   uint32_t insn_off = 0;
   uint32_t file_name_off = 0;
   uint32_t line_off = 0;
@@ -31,11 +31,14 @@ struct BtfExtLineInfo {
 /// A CO-RE relocation record (struct bpf_core_relo), kept only to say where one is:
 /// bpfload does not apply CO-RE, and must not load such code with unrelocated offsets.
 struct BtfExtCoreRelo {
-  std::string section;
+  uint32_t section = 0;
   uint32_t insn_off = 0;
 };
 
 struct BtfExt {
+  /// The ELF section names the records refer to, each once: names are read once per
+  /// block of records, not per record.
+  std::vector<std::string> sections;
   std::vector<BtfExtFuncInfo> func_info;
   std::vector<BtfExtLineInfo> line_info;
   std::vector<BtfExtCoreRelo> core_relos;

@@ -5,7 +5,9 @@
 #include <elf.h>
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -30,17 +32,32 @@ void write_u32(std::vector<std::byte>& bytes, size_t offset, uint32_t value, Byt
   }
 }
 
-/// The symbol for variable `name` in `section_index`: a data symbol of that name,
-/// global or weak first (a static of the same name may sit in another function).
-const elf::Symbol* variable_symbol(const elf::View& view, size_t section_index, std::string_view name) {
-  const elf::Symbol* local = nullptr;
-  for (const elf::Symbol* symbol : view.symbols_in(section_index)) {
-    if (symbol->name != name || symbol->type != STT_OBJECT) continue;
-    if (symbol->bind == STB_GLOBAL || symbol->bind == STB_WEAK) return symbol;
-    if (local == nullptr) local = symbol;
+/// The data symbols of one section by name: for each name the first global or weak
+/// one in offset order, else the first local (a static of the same name may sit in
+/// another function). Built once per DATASEC so each variable is one lookup.
+class VariableSymbols {
+ public:
+  VariableSymbols(const elf::View& view, size_t section_index) {
+    for (const elf::Symbol* symbol : view.symbols_in(section_index)) {
+      if (symbol->type != STT_OBJECT) continue;
+      const bool strong = symbol->bind == STB_GLOBAL || symbol->bind == STB_WEAK;
+      auto [slot, inserted] = by_name_.try_emplace(symbol->name, Found{symbol, strong});
+      if (!inserted && strong && !slot->second.strong) slot->second = Found{symbol, true};
+    }
   }
-  return local;
-}
+
+  [[nodiscard]] const elf::Symbol* find(std::string_view name) const {
+    const auto found = by_name_.find(name);
+    return found == by_name_.end() ? nullptr : found->second.symbol;
+  }
+
+ private:
+  struct Found {
+    const elf::Symbol* symbol;
+    bool strong;
+  };
+  std::unordered_map<std::string_view, Found> by_name_;
+};
 
 /// Fixes one DATASEC whose record starts at `record` in `out`.
 Status fix_datasec(const elf::View& view, const struct btf* btf, const struct btf_type* datasec, size_t record,
@@ -61,13 +78,15 @@ Status fix_datasec(const elf::View& view, const struct btf* btf, const struct bt
   }
 
   std::vector<struct btf_var_secinfo> infos(btf_var_secinfos(datasec), btf_var_secinfos(datasec) + btf_vlen(datasec));
+  std::optional<VariableSymbols> symbols;
+  if (fix_offsets) symbols.emplace(view, section->index);
   for (struct btf_var_secinfo& info : infos) {
     const struct btf_type* var = btf__type_by_id(btf, info.type);
     if (var == nullptr || !btf_is_var(var))
       return malformed(fmt::format("DATASEC '{}': entry type [{}] is not a variable", name, info.type));
     if (!fix_offsets || btf_var(var)->linkage == BTF_VAR_GLOBAL_EXTERN) continue;
     const std::string_view var_name = btfu::name_at(btf, var->name_off);
-    const elf::Symbol* symbol = variable_symbol(view, section->index, var_name);
+    const elf::Symbol* symbol = symbols->find(var_name);
     if (symbol == nullptr) {
       // Like libbpf, a static variable may lack a symbol; its offset stays as emitted.
       if (btf_var(var)->linkage == BTF_VAR_STATIC) continue;

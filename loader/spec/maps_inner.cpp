@@ -4,6 +4,8 @@
 #include <linux/bpf.h>
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 #include <map>
 #include <string>
 
@@ -123,11 +125,21 @@ Status resolve_inner_maps(std::vector<MapSpec>& maps) {
 
 void annotate_legacy_map_btf(std::vector<MapSpec>& maps, const struct btf* btf) {
   if (btf == nullptr) return;
+  // One pass over the types instead of a search per map (btf__find_by_name_kind is a scan).
+  constexpr std::string_view kPrefix = "____btf_map_";
+  std::unordered_map<std::string_view, uint32_t> annotation_by_map;
+  const uint32_t count = btf__type_cnt(btf);
+  for (uint32_t type_id = 1; type_id < count; ++type_id) {
+    const struct btf_type* type = btf__type_by_id(btf, type_id);
+    if (type == nullptr || !btf_is_struct(type)) continue;
+    const std::string_view name = btfu::name_at(btf, type->name_off);
+    if (name.starts_with(kPrefix)) annotation_by_map.emplace(name.substr(kPrefix.size()), type_id);
+  }
   for (MapSpec& map : maps) {
     if (map.layout == MapLayout::Btf) continue;
-    const std::string struct_name = "____btf_map_" + map.name;
-    const int id = btf__find_by_name_kind(btf, struct_name.c_str(), BTF_KIND_STRUCT);
-    if (id <= 0) continue;
+    const auto found = annotation_by_map.find(map.name);
+    if (found == annotation_by_map.end()) continue;
+    const uint32_t id = found->second;
     const struct btf_type* type = btf__type_by_id(btf, static_cast<uint32_t>(id));
     if (type == nullptr || btf_vlen(type) != 2) continue;
     const struct btf_member* members = btf_members(type);

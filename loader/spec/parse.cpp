@@ -4,6 +4,7 @@
 #include "bpfload/section_table.hpp"
 
 #include <elf.h>
+#include <sys/stat.h>
 #include <linux/bpf.h>
 
 #include <algorithm>
@@ -12,6 +13,8 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <string_view>
+#include <unordered_map>
 
 #include <bpf/btf.h>
 #include <fmt/format.h>
@@ -124,40 +127,84 @@ Status read_maps(const elf::View& view, const struct btf* btf, const ParseOption
   return {};
 }
 
-// The function of `section` containing byte offset `insn_off`, rebased to it.
-Result<std::pair<FunctionSpec*, uint32_t>> locate(ObjectSpec& spec, const std::string& section, uint32_t insn_off,
-                                                  std::string_view what) {
-  if (insn_off % 8 != 0)
-    return malformed(fmt::format(".BTF.ext: {} for '{}' at insn_off 0x{:x} is not instruction-aligned", what, section,
-                                 insn_off));
-  const uint32_t insn = insn_off / 8;
-  for (FunctionSpec& function : spec.functions) {
-    if (function.section != section) continue;
-    if (insn >= function.section_insn && insn - function.section_insn < function.insns.size())
-      return std::make_pair(&function, insn - function.section_insn);
+// The functions of each ELF section, in offset order, so a .BTF.ext record finds its
+// function by binary search instead of scanning every function comparing names.
+class FunctionIndex {
+ public:
+  FunctionIndex(const ObjectSpec& spec, const std::vector<std::string>& ext_sections) : spec_(spec) {
+    std::unordered_map<std::string_view, std::vector<size_t>> by_name;
+    for (size_t f = 0; f < spec.functions.size(); ++f) by_name[spec.functions[f].section].push_back(f);
+    for (auto& entry : by_name)
+      std::stable_sort(entry.second.begin(), entry.second.end(), [&](size_t a, size_t b) {
+        return spec.functions[a].section_insn < spec.functions[b].section_insn;
+      });
+    for (const std::string& name : ext_sections) {
+      const auto found = by_name.find(name);
+      Functions functions;
+      if (found != by_name.end()) functions.in_order = found->second;
+      for (size_t i = 1; i < functions.in_order.size(); ++i) {
+        const FunctionSpec& before = spec.functions[functions.in_order[i - 1]];
+        functions.overlapping |=
+            before.section_insn + before.insns.size() > spec.functions[functions.in_order[i]].section_insn;
+      }
+      by_ext_section_.push_back(std::move(functions));
+    }
   }
-  return malformed(fmt::format(".BTF.ext: {} for '{}' at insn_off 0x{:x} is in no function", what, section, insn_off));
-}
+
+  // The function of ext section `section` containing byte offset `insn_off`, rebased to it.
+  Result<std::pair<size_t, uint32_t>> locate(uint32_t section, const std::string& name, uint32_t insn_off,
+                                             std::string_view what) const {
+    if (insn_off % 8 != 0)
+      return malformed(fmt::format(".BTF.ext: {} for '{}' at insn_off 0x{:x} is not instruction-aligned", what, name,
+                                   insn_off));
+    const uint32_t insn = insn_off / 8;
+    const Functions& functions = by_ext_section_[section];
+    const auto contains = [&](size_t f) {
+      return insn >= spec_.functions[f].section_insn &&
+             insn - spec_.functions[f].section_insn < spec_.functions[f].insns.size();
+    };
+    if (functions.overlapping) {  // explicit sizes that overlap: the first in offset order wins
+      for (size_t f : functions.in_order)
+        if (contains(f)) return std::make_pair(f, insn - spec_.functions[f].section_insn);
+    } else {  // the last function starting at or before `insn`
+      const auto after = std::upper_bound(functions.in_order.begin(), functions.in_order.end(), insn,
+                                          [&](uint32_t value, size_t f) { return value < spec_.functions[f].section_insn; });
+      if (after != functions.in_order.begin() && contains(*(after - 1)))
+        return std::make_pair(*(after - 1), insn - spec_.functions[*(after - 1)].section_insn);
+    }
+    return malformed(fmt::format(".BTF.ext: {} for '{}' at insn_off 0x{:x} is in no function", what, name, insn_off));
+  }
+
+ private:
+  struct Functions {
+    std::vector<size_t> in_order;  ///< by section_insn
+    bool overlapping = false;
+  };
+  const ObjectSpec& spec_;
+  std::vector<Functions> by_ext_section_;  ///< parallel to BtfExt::sections
+};
 
 Status read_btf_ext(const elf::View& view, const struct btf* btf, ObjectSpec& spec) {
   const elf::Section* section = view.section(".BTF.ext");
   if (section == nullptr || btf == nullptr) return {};
   auto ext = decode_btf_ext(view, *section, btf);
   if (!ext) return std::move(ext).error();
+  const FunctionIndex index(spec, ext->sections);
   for (const BtfExtFuncInfo& record : ext->func_info) {
-    auto where = locate(spec, record.section, record.insn_off, "func_info");
+    auto where = index.locate(record.section, ext->sections[record.section], record.insn_off, "func_info");
     if (!where) return std::move(where).error();
-    where->first->func_info.push_back({where->second, record.type_id});
+    spec.functions[where->first].func_info.push_back({where->second, record.type_id});
   }
   for (const BtfExtLineInfo& record : ext->line_info) {
-    auto where = locate(spec, record.section, record.insn_off, "line_info");
+    auto where = index.locate(record.section, ext->sections[record.section], record.insn_off, "line_info");
     if (!where) return std::move(where).error();
-    where->first->line_info.push_back({where->second, record.file_name_off, record.line_off, record.line_col});
+    spec.functions[where->first].line_info.push_back(
+        {where->second, record.file_name_off, record.line_off, record.line_col});
   }
   for (const BtfExtCoreRelo& record : ext->core_relos) {
-    auto where = locate(spec, record.section, record.insn_off, "core_relo");
+    auto where = index.locate(record.section, ext->sections[record.section], record.insn_off, "core_relo");
     if (!where) return std::move(where).error();
-    ++where->first->core_relocations;
+    ++spec.functions[where->first].core_relocations;
   }
   spec.has_btf_ext = true;
   return {};
@@ -195,8 +242,11 @@ Status fill_tail_call_slots(ObjectSpec& spec) {
   return {};
 }
 
-Result<ObjectSpec> parse_object_unguarded(std::span<const std::byte> bytes, const ParseOptions& options) {
-  auto view = elf::View::open(bytes, options.limits);
+}  // namespace
+
+namespace {
+
+Result<ObjectSpec> parse_view(Result<elf::View> view, const ParseOptions& options) {
   if (!view) return std::move(view).error();
   ObjectSpec spec;
   spec.byte_order = view->byte_order();
@@ -219,7 +269,7 @@ Result<ObjectSpec> parse_object_unguarded(std::span<const std::byte> bytes, cons
 
 Result<ObjectSpec> parse_object(std::span<const std::byte> bytes, const ParseOptions& options) {
   try {
-    return parse_object_unguarded(bytes, options);
+    return parse_view(elf::View::open(bytes, options.limits), options);
   } catch (const std::bad_alloc&) {
     return out_of_memory_error("parsing the object");
   }
@@ -228,7 +278,8 @@ Result<ObjectSpec> parse_object(std::span<const std::byte> bytes, const ParseOpt
 Result<ObjectSpec> parse_object_file(const std::string& path, const ParseOptions& options) try {
   auto bytes = read_input_file(path, options.limits.max_object_bytes, kElfMagic);
   if (!bytes) return std::move(bytes).error();
-  auto spec = parse_object(*bytes, options);
+  // The view takes the buffer over: the object is in memory once.
+  auto spec = parse_view(elf::View::open(std::move(*bytes), options.limits), options);
   if (!spec) return std::move(spec).error().with_context(path);
   return spec;
 } catch (const std::bad_alloc&) {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -71,12 +73,40 @@ struct CodeSection {
   std::vector<Instruction> insns;
   size_t first_function = 0;
   size_t function_count = 0;
+  /// Functions with explicit sizes may overlap; only then are lookups linear.
+  bool overlapping = false;
+};
+
+// Where a map can be found from a relocation: (section, offset) and (section, name),
+// each the first map in spec order, so lookups agree with a scan of the maps.
+struct MapIndex {
+  std::unordered_map<std::string, std::unordered_map<uint64_t, size_t>> by_offset;
+  std::unordered_map<std::string, std::unordered_map<std::string, size_t>> by_name;
+
+  explicit MapIndex(const std::vector<MapSpec>& maps) {
+    for (size_t m = 0; m < maps.size(); ++m) {
+      by_offset[maps[m].section].emplace(maps[m].offset, m);
+      by_name[maps[m].section].emplace(maps[m].name, m);
+    }
+  }
+
+  std::optional<size_t> find(const std::string& section, uint64_t offset, const std::string* name) const {
+    std::optional<size_t> found;
+    if (const auto s = by_offset.find(section); s != by_offset.end())
+      if (const auto m = s->second.find(offset); m != s->second.end()) found = m->second;
+    if (name == nullptr) return found;
+    if (const auto s = by_name.find(section); s != by_name.end())
+      if (const auto m = s->second.find(*name); m != s->second.end())
+        if (!found || m->second < *found) found = m->second;
+    return found;
+  }
 };
 
 class Decoder {
  public:
   Decoder(const elf::View& view, const ObjectSpec& partial, const ParseOptions& options)
-      : view_(view), partial_(partial), options_(options) {}
+      : view_(view), partial_(partial), options_(options), map_index_(partial.maps),
+        code_by_section_(view.sections().size(), -1) {}
 
   Result<DecodedCode> run() {
     for (const elf::Section& section : view_.sections()) {
@@ -108,6 +138,8 @@ class Decoder {
     for (uint64_t i = 0; i < count; ++i) code.insns.push_back(decode_instruction(view_, section.data, i * kInsnSize));
     code.first_function = out_.functions.size();
     code.function_count = extents->size();
+    for (size_t e = 1; e < extents->size(); ++e)
+      code.overlapping |= (*extents)[e - 1].start + (*extents)[e - 1].size > (*extents)[e].start;
     for (const Extent& extent : *extents) {
       FunctionSpec function;
       function.name = extent.name;
@@ -119,31 +151,54 @@ class Decoder {
       out_.functions.push_back(std::move(function));
       called_in_own_section_.push_back(false);
     }
+    code_by_section_[section.index] = static_cast<int64_t>(code_.size());
     code_.push_back(std::move(code));
     return {};
   }
 
   const CodeSection* code_for(size_t section_index) const {
-    for (const CodeSection& code : code_)
-      if (code.section->index == section_index) return &code;
-    return nullptr;
+    if (section_index >= code_by_section_.size() || code_by_section_[section_index] < 0) return nullptr;
+    return &code_[static_cast<size_t>(code_by_section_[section_index])];
+  }
+
+  // The first function of `code` (in offset order) starting after `insn`; functions
+  // of a section are sorted by start (aliases were dropped), so this is a binary search.
+  static size_t first_starting_after(const CodeSection& code, const std::vector<FunctionSpec>& functions,
+                                     uint64_t insn) {
+    size_t low = code.first_function;
+    size_t high = code.first_function + code.function_count;
+    while (low < high) {
+      const size_t middle = low + (high - low) / 2;
+      if (functions[middle].section_insn <= insn) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   // The function of `code` that starts at section instruction `insn`, or nullopt.
   static std::optional<size_t> function_starting_at(const CodeSection& code, const std::vector<FunctionSpec>& functions,
                                                     int64_t insn) {
-    for (size_t f = code.first_function; f < code.first_function + code.function_count; ++f)
-      if (functions[f].section_insn == insn) return f;
-    return std::nullopt;
+    if (insn < 0) return std::nullopt;
+    const size_t after = first_starting_after(code, functions, static_cast<uint64_t>(insn));
+    if (after == code.first_function || functions[after - 1].section_insn != insn) return std::nullopt;
+    return after - 1;
   }
 
-  // The function of `code` containing section instruction `insn`, or nullopt.
+  // The function of `code` containing section instruction `insn`, or nullopt; the first
+  // in offset order when explicit sizes make functions overlap.
   std::optional<size_t> function_containing(const CodeSection& code, uint64_t insn) const {
-    for (size_t f = code.first_function; f < code.first_function + code.function_count; ++f) {
+    const auto contains = [&](size_t f) {
       const FunctionSpec& function = out_.functions[f];
-      if (insn >= function.section_insn && insn < function.section_insn + function.insns.size()) return f;
+      return insn >= function.section_insn && insn < function.section_insn + function.insns.size();
+    };
+    if (code.overlapping) {
+      for (size_t f = code.first_function; f < code.first_function + code.function_count; ++f)
+        if (contains(f)) return f;
+      return std::nullopt;
     }
-    return std::nullopt;
+    const size_t after = first_starting_after(code, out_.functions, insn);
+    if (after == code.first_function || !contains(after - 1)) return std::nullopt;
+    return after - 1;
   }
 
   // bpf-to-bpf calls, relocated (into .text or another function) or section-relative.
@@ -270,15 +325,11 @@ class Decoder {
     const bool section_symbol = symbol.type == STT_SECTION;
     if (is_maps_section(target.name)) {
       const uint64_t offset = section_symbol ? static_cast<uint32_t>(insn.imm) : symbol.value;
-      for (size_t m = 0; m < partial_.maps.size(); ++m) {
-        const MapSpec& map = partial_.maps[m];
-        if (map.section != target.name) continue;
-        if (map.offset == offset || (!section_symbol && map.name == symbol.name)) {
-          relocation.kind = Relocation::Kind::Map;
-          relocation.target = static_cast<uint32_t>(m);
-          relocation.symbol = map.name;
-          return relocation;
-        }
+      if (const auto m = map_index_.find(target.name, offset, section_symbol ? nullptr : &symbol.name)) {
+        relocation.kind = Relocation::Kind::Map;
+        relocation.target = static_cast<uint32_t>(*m);
+        relocation.symbol = partial_.maps[*m].name;
+        return relocation;
       }
       return malformed(fmt::format("{}: no map at offset 0x{:x} of '{}' (symbol '{}')", where, offset, target.name,
                                    symbol.name));
@@ -360,7 +411,9 @@ class Decoder {
   const elf::View& view_;
   const ObjectSpec& partial_;
   const ParseOptions& options_;
+  MapIndex map_index_;
   std::vector<CodeSection> code_;
+  std::vector<int64_t> code_by_section_;  ///< index into code_ per ELF section, -1 for none
   std::vector<bool> called_in_own_section_;  // parallel to out_.functions
   DecodedCode out_;
 };

@@ -55,22 +55,26 @@ TEST(CliHostile, OutOfMemoryIsExitTwoWithAMessageNotAnAbort) {
   ElfWriter writer;
   writer.add_section("license", {std::byte{'G'}, std::byte{'P'}, std::byte{'L'}, std::byte{0}});
   std::vector<std::byte> code;
-  for (size_t i = 0; i < 1'000'000; ++i) {
+  for (size_t i = 0; i + 1 < (size_t{1} << 20); ++i) {
     const uint8_t mov[8] = {0xb7, 0, 0, 0, 0, 0, 0, 0};
     for (uint8_t b : mov) code.push_back(std::byte{b});
   }
   const uint8_t exit_insn[8] = {0x95, 0, 0, 0, 0, 0, 0, 0};
   for (uint8_t b : exit_insn) code.push_back(std::byte{b});
-  const size_t section = writer.add_section("xdp", code, SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR);
-  writer.add_symbol("big", section, 0, code.size(), STT_FUNC, STB_GLOBAL);
+  // Four programs at the per-section instruction limit: the object is in memory once, so it
+  // takes this much for the file and its decoded instructions not to fit.
+  for (const char* name : {"a", "b", "c", "d"}) {
+    const size_t section = writer.add_section(std::string("xdp/") + name, code, SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR);
+    writer.add_symbol(std::string("big_") + name, section, 0, code.size(), STT_FUNC, STB_GLOBAL);
+  }
   const std::string object = temp_path("big.o");
   {
     const std::vector<std::byte> bytes = writer.build();
     std::ofstream out(object, std::ios::binary);
     out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   }
-  // 8 MB of code: the file (8 MB) and its decoded instructions (12 MB) do not fit in
-  // what is left of 40 MB once the binary and its libraries are mapped; a small object does.
+  // 32 MB of code: the file and its decoded instructions do not fit in what is left of
+  // 40 MB once the binary and its libraries are mapped; a small object does.
   const std::string limit = "ulimit -v 40000; " + std::string(BPFLOAD_CLI);
   const CommandResult small = run_command(limit + " inspect " + bpf_object("sample_xdp_legacy.o"));
   EXPECT_EQ(small.exit_code, 0) << small.err;
