@@ -57,6 +57,7 @@ struct Run {
   bool loaded = false;
   bool attached = false;
   std::string error;
+  std::vector<std::string> attach_calls;  ///< of a successful run: load_object to pin_all
 };
 
 // One load + attach_all + pin_all, failing call `n` of the load (n <= load_calls) or call
@@ -92,9 +93,15 @@ Run load_and_attach(const Sweep& sweep, const ObjectSpec& spec, size_t n, size_t
     return run;  // `set` is destroyed: detached, and pin_all removed its pins
   }
   run.attached = true;
+  run.attach_calls = attach_kernel.calls();
   EXPECT_EQ(set->attachments().size(), sweep.expected_attachments);
-  Status detached = set->detach_all();  // a successful round undoes itself for the next one
+  // A successful round undoes itself for the next one, with no failure injected: that
+  // cleanup is the caller's business (bpfload detach), not part of the sweep.
+  attach_kernel.reset();
+  Status detached = set->detach_all();
   EXPECT_TRUE(detached) << detached.error().message;
+  std::error_code ignored;
+  std::filesystem::remove(pin_dir + "/links", ignored);
   return run;
 }
 
@@ -110,7 +117,7 @@ void sweep_every_call(const Sweep& sweep) {
   const Run clean = load_and_attach(sweep, *spec, 0, 0, 0, pins.path(), kernel, attach_kernel, prog_ids);
   ASSERT_TRUE(clean.attached) << clean.error;
   const size_t load_calls = kernel.calls();
-  const std::vector<std::string> attach_calls = attach_kernel.calls();
+  const std::vector<std::string> attach_calls = clean.attach_calls;
   ASSERT_GT(load_calls, 0U);
   ASSERT_GT(attach_calls.size(), sweep.expected_attachments);
   const size_t total = load_calls + attach_calls.size();
