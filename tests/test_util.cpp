@@ -30,6 +30,27 @@ std::vector<std::string> all_bpf_objects() {
   return paths;
 }
 
+ParseOptions parse_options_for(const std::string& path) {
+  ParseOptions options;
+  const std::string file = std::filesystem::path(path).filename().string();
+  if (file.starts_with("quirk_unknown_sections.")) options.default_program_type = "sched_cls";
+  if (file.starts_with("quirk_glob_sections.")) options.program_types["cls-*"] = "sched_cls";
+  if (file.starts_with("quirk_stray_inner_idx.")) options.ignore_stray_inner_map_idx = true;
+  // tc's sections say no type (tc made every one sched_cls); the drop-in says it, so do we.
+  if (file.starts_with("attach_net_legacy."))
+    options.program_types = {{"ingress", "sched_cls"}, {"egress", "sched_cls"}};
+  return options;
+}
+
+std::string cli_options_for(const std::string& path) {
+  const std::string file = std::filesystem::path(path).filename().string();
+  if (file.starts_with("quirk_unknown_sections.")) return "--default-type sched_cls";
+  if (file.starts_with("quirk_glob_sections.")) return "--type 'cls-*=sched_cls'";
+  if (file.starts_with("quirk_stray_inner_idx.")) return "--ignore-inner-map-idx";
+  if (file.starts_with("attach_net_legacy.")) return "--type ingress=sched_cls --type egress=sched_cls";
+  return "";
+}
+
 std::vector<std::byte> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

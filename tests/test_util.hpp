@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "bpfload/parse.hpp"
+
 namespace bpfload::test {
 
 /// Path of a built BPF object, e.g. bpf_object("legacy_libbpf.o").
@@ -12,6 +14,14 @@ std::string bpf_object(const std::string& file_name);
 
 /// Every built .o in the BPF build directory, sorted.
 std::vector<std::string> all_bpf_objects();
+
+/// Parse options a built object needs so that every program gets a type and the object
+/// parses: bpf_progs/quirk_*.c reproduce habits of old loaders' objects and need the
+/// option bpfload offers for the habit (their own tests also check them without it).
+ParseOptions parse_options_for(const std::string& path);
+
+/// The same options as bpfload command-line text ("" for objects that need none).
+std::string cli_options_for(const std::string& path);
 
 /// Reads a whole file; fails the current test (and returns empty) when unreadable.
 std::vector<std::byte> read_file(const std::string& path);

@@ -21,7 +21,14 @@ void add_object_options(CLI::App& command, ObjectOptions& options) {
       ->capture_default_str();
   one_value_each(command.add_option(
       "--type", options.type_overrides,
-      "program type for a section or program, as SECTION=TYPE (libbpf type names); repeatable"));
+      "program type for a section or program, as SECTION=TYPE (libbpf type names; SECTION may be a "
+      "glob such as 'cls-*'); repeatable"));
+  command.add_option("--default-type", options.default_type,
+                     "program type for sections that imply none and no --type names (tc assumed "
+                     "sched_cls, ip xdp)");
+  command.add_flag("--ignore-inner-map-idx", options.ignore_inner_map_idx,
+                   "accept a legacy definition with a non-zero inner_map_idx on a map that is not a "
+                   "map-in-map, ignoring the field as bpf_load.c did");
 }
 
 Result<std::pair<std::string, std::string>> split_assignment(std::string_view text,
@@ -43,6 +50,8 @@ Result<ParseOptions> make_parse_options(const ObjectOptions& options) {
     if (!assignment) return std::move(assignment).error();
     parse.program_types[assignment->first] = assignment->second;
   }
+  parse.default_program_type = options.default_type;
+  parse.ignore_stray_inner_map_idx = options.ignore_inner_map_idx;
   return parse;
 }
 

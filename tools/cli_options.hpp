@@ -20,10 +20,12 @@ namespace bpfload::cli {
 struct ObjectOptions {
   std::string path;
   std::string map_layout = "auto";        ///< --map-layout
-  std::vector<std::string> type_overrides;  ///< --type SECTION=TYPE, repeatable
+  std::vector<std::string> type_overrides;  ///< --type SECTION=TYPE, repeatable (SECTION may be a glob)
+  std::string default_type;                 ///< --default-type TYPE
+  bool ignore_inner_map_idx = false;        ///< --ignore-inner-map-idx
 };
 
-/// Adds --map-layout and --type to `command` (the OBJ positional is added by the verb).
+/// Adds --map-layout, --type, --default-type and --ignore-inner-map-idx to `command` (the OBJ positional is added by the verb).
 void add_object_options(CLI::App& command, ObjectOptions& options);
 
 /// ParseOptions from the option text. Fails with InvalidArgument naming the bad value.

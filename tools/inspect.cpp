@@ -1,4 +1,5 @@
 // `bpfload inspect OBJ`: what an object declares, without touching the kernel.
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -28,6 +29,7 @@ std::string_view relocation_kind_name(Relocation::Kind kind) {
     case Relocation::Kind::Data: return "data";
     case Relocation::Kind::FuncAddr: return "func_addr";
     case Relocation::Kind::Call: return "call";
+    case Relocation::Kind::Extern: return "extern";
   }
   return "unknown";
 }
@@ -43,6 +45,14 @@ Json inner_map_json(const MapSpec& map) {
   if (!map.inner_name.empty()) return map.inner_name;
   if (map.inner) return map.inner->name.empty() ? std::string("(inline)") : map.inner->name;
   return nullptr;
+}
+
+// Where the inner template came from: the definition named it ("declared"), or the
+// samples inner_map_idx was 0, which an unset field also reads as ("default_index").
+Json inner_map_source_json(const MapSpec& map) {
+  if (!map.inner) return nullptr;
+  if (map.inner_from_default_index) return "default_index";
+  return map.inner_name.empty() ? "inline" : "declared";
 }
 
 Json map_json(const MapSpec& map) {
@@ -72,6 +82,7 @@ Json map_json(const MapSpec& map) {
               {"pinning", to_string(map.pinning)},
               {"inner_map", inner_map_json(map)},
               {"inner_map_definition", inner_definition},
+              {"inner_map_source", inner_map_source_json(map)},
               {"iproute2_id", map.iproute2_id},
               {"initial_slots", slots}};
 }
@@ -94,12 +105,13 @@ Json relocations_json(const ObjectSpec& spec, const std::vector<uint32_t>& funct
 }
 
 Json relocation_counts_json(const Json& relocations) {
-  std::map<std::string, unsigned> counts{{"map", 0}, {"data", 0}, {"call", 0}, {"func_addr", 0}};
+  std::map<std::string, unsigned> counts{{"map", 0}, {"data", 0}, {"call", 0}, {"func_addr", 0}, {"extern", 0}};
   for (const Json& relocation : relocations) ++counts[relocation["kind"].get<std::string>()];
   return Json{{"map", counts["map"]},
               {"data", counts["data"]},
               {"call", counts["call"]},
-              {"func_addr", counts["func_addr"]}};
+              {"func_addr", counts["func_addr"]},
+              {"extern", counts["extern"]}};
 }
 
 // What the loader would load: the program's layout (entry function first, then what it
@@ -138,7 +150,24 @@ Json program_json(const ObjectSpec& spec, const ProgramSpec& program,
       {"relocation_counts", relocation_counts_json(relocations)},
       {"relocations", relocations},
       {"subprograms", subprograms},
+      {"externs", externs_used_by(spec, program.function)},
       {"link_error", layout.ok() ? Json(nullptr) : Json(layout.error().message)}};
+}
+
+// Undefined symbols the code refers to, with the programs that cannot load because of them.
+Json externs_json(const ObjectSpec& spec) {
+  Json list = Json::array();
+  for (const ExternSpec& declared : spec.externs) {
+    Json used_by = Json::array();
+    for (const ProgramSpec& program : spec.programs) {
+      const std::vector<std::string> names = externs_used_by(spec, program.function);
+      if (std::find(names.begin(), names.end(), declared.name) != names.end()) used_by.push_back(program.name);
+    }
+    list.push_back(Json{{"name", declared.name},
+                        {"kind", declared.kind == ExternSpec::Kind::Function ? "function" : "variable"},
+                        {"used_by", used_by}});
+  }
+  return list;
 }
 
 Json inspect_json(const std::string& path, const ObjectSpec& spec) {
@@ -163,7 +192,8 @@ Json inspect_json(const std::string& path, const ObjectSpec& spec) {
               {"btf_ext", spec.has_btf_ext},
               {"maps", maps},
               {"programs", programs},
-              {"data_sections", data}};
+              {"data_sections", data},
+              {"externs", externs_json(spec)}};
 }
 
 std::string slots_text(const Json& slots) {
@@ -195,7 +225,14 @@ void print_inspect_text(const Json& doc) {
                map["max_entries"].get<uint32_t>(), map["flags"].get<uint32_t>(),
                map["layout"].get<std::string>(), map["pinning"].get<std::string>());
     if (!map["numa_node"].is_null()) fmt::print("      numa_node {}\n", map["numa_node"].get<uint32_t>());
-    if (!map["inner_map"].is_null()) fmt::print("      inner map {}\n", map["inner_map"].get<std::string>());
+    if (!map["inner_map"].is_null()) {
+      const bool by_default = map["inner_map_source"] == "default_index";
+      fmt::print("      inner map {}{}\n", map["inner_map"].get<std::string>(),
+                 by_default ? fmt::format(" (from the default inner_map_idx 0, not a declaration: if the loader of "
+                                          "its time fixed the index up, give --inner-map {}=INNER)",
+                                          map["name"].get<std::string>())
+                            : std::string());
+    }
     if (map["iproute2_id"].get<uint32_t>() != 0)
       fmt::print("      iproute2 id {}\n", map["iproute2_id"].get<uint32_t>());
     if (!map["initial_slots"].empty())
@@ -226,6 +263,8 @@ void print_inspect_text(const Json& doc) {
                  relocation["insn"].get<uint32_t>(), relocation["kind"].get<std::string>(),
                  relocation["symbol"].get<std::string>());
     }
+    for (const Json& name : program["externs"])
+      fmt::print("      uses unresolved extern {}: cannot load\n", name.get<std::string>());
     if (!program["subprograms"].empty()) {
       std::string names;
       for (const Json& name : program["subprograms"]) {
@@ -240,6 +279,15 @@ void print_inspect_text(const Json& doc) {
   for (const Json& section : doc["data_sections"]) {
     fmt::print("  {}: {} bytes{}\n", section["name"].get<std::string>(),
                section["size"].get<size_t>(), section["readonly"].get<bool>() ? " (read-only)" : "");
+  }
+
+  if (doc["externs"].empty()) return;
+  fmt::print("\nunresolved externs ({}):\n", doc["externs"].size());
+  for (const Json& declared : doc["externs"]) {
+    std::string users;
+    for (const Json& name : declared["used_by"]) users += (users.empty() ? "" : ", ") + name.get<std::string>();
+    fmt::print("  {} ({}): used by {}\n", declared["name"].get<std::string>(), declared["kind"].get<std::string>(),
+               users.empty() ? std::string("no program") : users);
   }
 }
 

@@ -1,4 +1,6 @@
 // `bpfload load OBJ`: parse, load and optionally pin an object, and report what happened.
+#include <linux/bpf.h>
+
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -31,6 +33,7 @@ struct LoadVerbOptions {
   bool any_filesystem = false;  ///< --no-bpffs-check
   std::vector<std::string> max_entries;  ///< MAP=N
   std::vector<std::string> reuse_maps;   ///< MAP=PATH
+  std::vector<std::string> inner_maps;   ///< MAP=INNER
   std::string object_id;
   bool json = false;
   bool attach = false;          ///< --attach
@@ -68,6 +71,23 @@ Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const Obje
       return make_error(ErrorKind::NotFound,
                         fmt::format("--reuse-map: the object has no map '{}'", assignment->first));
     load.maps[assignment->first].reuse_path = assignment->second;
+  }
+  for (const std::string& text : options.inner_maps) {
+    auto assignment = split_assignment(text, "--inner-map");
+    if (!assignment) return std::move(assignment).error();
+    const auto outer = spec.find_map(assignment->first);
+    if (!outer)
+      return make_error(ErrorKind::NotFound, fmt::format("--inner-map: the object has no map '{}'", assignment->first));
+    if (!spec.find_map(assignment->second))
+      return make_error(ErrorKind::NotFound,
+                        fmt::format("--inner-map {}: the object has no map '{}' to use as the inner template",
+                                    assignment->first, assignment->second));
+    const uint32_t type = spec.maps[*outer].type;
+    if (type != BPF_MAP_TYPE_ARRAY_OF_MAPS && type != BPF_MAP_TYPE_HASH_OF_MAPS)
+      return make_error(ErrorKind::InvalidArgument,
+                        fmt::format("--inner-map: map '{}' is a {}, not a map of maps", assignment->first,
+                                    map_type_name(type)));
+    load.maps[assignment->first].inner_map = assignment->second;
   }
   load.object_id = options.object_id;
   bool needs_object_id = false;
@@ -346,6 +366,10 @@ VerbRunner setup_load(CLI::App& command) {
   one_value_each(command.add_option("--reuse-map", options->reuse_maps,
                                     "use the map pinned at PATH instead of creating MAP, as "
                                     "MAP=PATH; repeatable"));
+  one_value_each(command.add_option("--inner-map", options->inner_maps,
+                                    "create map-in-map MAP with the map INNER of the object as its inner "
+                                    "template, as MAP=INNER (what samples' and Katran's loaders fixed up "
+                                    "in user space); repeatable"));
   command.add_option("--object-id", options->object_id,
                      "directory name for iproute2 PIN_OBJECT_NS maps (default: the SHA-1 of the "
                      "object, as tc uses)");

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <linux/bpf.h>
@@ -95,6 +96,10 @@ struct LinkedProgram {
 /// Fails as lay_out_program() and patch_fds() do.
 [[nodiscard]] Result<LinkedProgram> link_program(const ObjectSpec& spec, size_t program,
                                                  const MapHandles& handles);
+
+/// Why a program referring to the undefined symbol `name` cannot be linked, and what
+/// would satisfy it; `function` when the code calls it rather than loads it.
+[[nodiscard]] std::string unresolved_extern_text(std::string_view name, bool function);
 
 /// Encodes one decoded instruction in host byte order.
 [[nodiscard]] bpf_insn encode_instruction(const Instruction& insn) noexcept;

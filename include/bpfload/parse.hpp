@@ -33,9 +33,17 @@ struct ParseLimits {
 struct ParseOptions {
   /// Legacy map layout; Auto detects it from the entry size.
   MapLayout legacy_layout = MapLayout::Auto;
-  /// Program type overrides: key is a section name or a program name, value a
-  /// program type name as libbpf spells it ("xdp", "sched_cls", "socket_filter", ...).
+  /// Program type overrides: key is a program name, a section name or a glob over
+  /// section names ("cls-*", fnmatch syntax), value a program type name as libbpf spells
+  /// it ("xdp", "sched_cls", "socket_filter", ...). A program name wins over a section
+  /// name, which wins over a glob; among globs the first in key order.
   std::map<std::string, std::string> program_types;
+  /// Type for programs whose section implies none and that no override names, as tc
+  /// (sched_cls) or ip (xdp) assumed; "" leaves them unknown.
+  std::string default_program_type;
+  /// Accept a legacy definition whose inner_map_idx is non-zero on a map that is not a
+  /// map-in-map (bpf_load.c ignored the field there); by default that is Malformed.
+  bool ignore_stray_inner_map_idx = false;
   ParseLimits limits;
 };
 

@@ -64,6 +64,10 @@ struct MapSpec {
   uint32_t iproute2_inner_id = 0;   ///< bpf_elf_map.inner_id: id of this outer map's inner template
   int32_t iproute2_inner_idx = -1;  ///< bpf_elf_map.inner_idx: slot of this map in its outer map
   int32_t samples_inner_map_idx = -1;  ///< bpf_load_map_def.inner_map_idx: index of the inner template
+  /// The inner template is the map at index 0 because the definition's inner_map_idx is
+  /// 0, which is also what an unset field reads as: samples/bpf programs often fixed the
+  /// real index up in user space, so the template may not be the one the code expects.
+  bool inner_from_default_index = false;
   /// Inner map template of a map-in-map: a copy of the referenced map's spec
   /// (legacy) or the inline definition (BTF `__array(values, ...)`).
   std::shared_ptr<const MapSpec> inner;
@@ -93,6 +97,9 @@ struct Relocation {
     /// ld_imm64 of a function's address (a callback for bpf_loop, bpf_for_each_map_elem,
     /// timers); `target` indexes ObjectSpec::functions. Loaded as BPF_PSEUDO_FUNC.
     FuncAddr,
+    /// ld_imm64 or call of a symbol no section of the object defines; `target` indexes
+    /// ObjectSpec::externs. Nothing resolves it: a program that has one is not loaded.
+    Extern,
   };
   Kind kind = Kind::Map;
   uint32_t insn = 0;      ///< instruction index within the function
@@ -145,14 +152,24 @@ struct ProgramSpec {
   bool type_overridden = false; ///< type came from a caller override, not the section table
 };
 
-/// A global-data section (.data, .bss, .rodata, .rodata.*), later a one-entry array map.
+/// A symbol the object uses but does not define (`extern int MY_CONST;`, a kfunc, a
+/// .kconfig / .ksyms variable). Decoding keeps it; loading refuses the programs using it.
+struct ExternSpec {
+  enum class Kind { Variable, Function };
+  std::string name;
+  Kind kind = Kind::Variable;
+  bool operator==(const ExternSpec&) const = default;
+};
+
+/// A global-data section (.data, .data.*, .bss, .rodata, .rodata.*, .data.rel.ro*),
+/// later a one-entry array map.
 struct DataSectionSpec {
   std::string name;             ///< section name
   /// Initial contents; empty for a zero-filled (SHT_NOBITS) section, which costs
   /// nothing until its map is created (the kernel zero-fills array maps).
   std::vector<std::byte> bytes;
   uint64_t zero_size = 0;       ///< size of a zero-filled section; 0 when `bytes` holds it
-  bool readonly = false;        ///< .rodata*: frozen after loading
+  bool readonly = false;        ///< .rodata*, .data.rel.ro*: frozen after loading
   uint32_t btf_type_id = 0;     ///< the DATASEC's BTF type when present
 
   /// Size in bytes: the value size of the map the section becomes.
@@ -171,6 +188,7 @@ struct ObjectSpec {
   std::vector<FunctionSpec> functions;       ///< every function, in section then offset order
   std::vector<ProgramSpec> programs;         ///< in section then offset order
   std::vector<DataSectionSpec> data_sections;
+  std::vector<ExternSpec> externs;           ///< undefined symbols the code refers to, first use first
   std::string license;                       ///< "" when the object has no license section
   std::optional<uint32_t> kern_version;      ///< from the `version` section
   /// The object's .BTF, parsed once; nullptr when absent or unusable. Shared and
@@ -189,6 +207,9 @@ struct ObjectSpec {
 /// share `<pin dir>/maps/` with the maps. Fails with Malformed naming both places.
 /// parse_object calls it; load_object calls it again for specs built in memory.
 [[nodiscard]] Result<void> check_unique_names(const ObjectSpec& spec);
+/// Names of the externs function `function` (and every function it calls) refers to,
+/// in first-use order; empty when it uses none.
+[[nodiscard]] std::vector<std::string> externs_used_by(const ObjectSpec& spec, uint32_t function);
 
 /// Indices of every function `function` calls or takes the address of (callbacks),
 /// directly or not, in first-use order.

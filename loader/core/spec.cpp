@@ -43,4 +43,18 @@ std::vector<uint32_t> called_functions(const ObjectSpec& spec, uint32_t function
   return order;
 }
 
+std::vector<std::string> externs_used_by(const ObjectSpec& spec, uint32_t function) {
+  std::vector<uint32_t> functions{function};
+  for (uint32_t callee : called_functions(spec, function)) functions.push_back(callee);
+  std::vector<std::string> names;
+  for (uint32_t f : functions) {
+    if (f >= spec.functions.size()) continue;
+    for (const Relocation& relocation : spec.functions[f].relocations) {
+      if (relocation.kind != Relocation::Kind::Extern) continue;
+      if (std::find(names.begin(), names.end(), relocation.symbol) == names.end()) names.push_back(relocation.symbol);
+    }
+  }
+  return names;
+}
+
 }  // namespace bpfload

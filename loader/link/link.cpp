@@ -19,6 +19,7 @@ const char* relocation_kind_name(Relocation::Kind kind) {
     case Relocation::Kind::Data: return "data";
     case Relocation::Kind::Call: return "call";
     case Relocation::Kind::FuncAddr: return "callback address";
+    case Relocation::Kind::Extern: return "extern";
   }
   return "unknown";
 }
@@ -99,6 +100,12 @@ class Linker {
       }
       const Instruction& insn = function.insns[relocation.insn];
       const size_t at = start + relocation.insn;
+      if (relocation.kind == Relocation::Kind::Extern) {
+        const bool function_extern = relocation.target < spec_.externs.size() &&
+                                     spec_.externs[relocation.target].kind == ExternSpec::Kind::Function;
+        return fail(ErrorKind::Unsupported, fmt::format("{}: {}", where(), unresolved_extern_text(relocation.symbol,
+                                                                                                   function_extern)));
+      }
       if (relocation.kind == Relocation::Kind::Call) {
         if (insn.code != kCall || insn.src != BPF_PSEUDO_CALL) {
           return fail(ErrorKind::Malformed,
@@ -203,6 +210,18 @@ class Linker {
 };
 
 }  // namespace
+
+std::string unresolved_extern_text(std::string_view name, bool function) {
+  if (function)
+    return fmt::format("calls extern function '{}', which the object does not define; it would be satisfied by "
+                       "linking in the object that defines it (bpftool gen object) or, for a kfunc, by kernel "
+                       "BTF resolution, which bpfload does not do",
+                       name);
+  return fmt::format("refers to extern '{}', which the object does not define; it would be satisfied by a "
+                     "definition in the object (a global or const variable) or, for .kconfig/.ksyms externs, "
+                     "by libbpf's kernel-config and kernel-BTF resolution, which bpfload does not do",
+                     name);
+}
 
 bpf_insn encode_instruction(const Instruction& insn) noexcept {
   bpf_insn encoded{};

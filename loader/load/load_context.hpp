@@ -16,6 +16,13 @@
 
 namespace bpfload {
 
+/// Why a program is not even submitted to the kernel (an unknown type, an extern
+/// nothing defines); `reason` is empty for a program that can be tried.
+struct Refusal {
+  ErrorKind kind = ErrorKind::InvalidArgument;
+  std::string reason;
+};
+
 /// Everything one load owns while it runs. Fds live here until the load commits them
 /// into a LoadedObject; destroying the context closes whatever was not committed.
 struct LoadContext {
@@ -40,6 +47,7 @@ struct LoadContext {
   std::vector<std::string> data_names;  ///< kernel names of the data-section maps
   std::vector<Fd> prog_fds;        ///< parallel to spec.programs
   std::vector<bool> selected;      ///< parallel to spec.programs: asked for by only_programs
+  std::vector<Refusal> refusals;   ///< parallel to spec.programs: refused before loading (keep_going)
   /// Index into report.programs of each spec program, nullopt when not selected.
   std::vector<std::optional<size_t>> program_report;
 

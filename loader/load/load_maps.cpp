@@ -35,8 +35,38 @@ bool is_map_in_map(uint32_t type) {
   return type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_HASH_OF_MAPS;
 }
 
+/// Map types the kernel refuses BTF key/value types for (ENOTSUPP or EINVAL): libbpf
+/// creates them with BTF ids 0 (bpf_object__create_map), and so does bpfload.
+bool takes_btf_key_value(uint32_t type) {
+  switch (type) {
+    case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+    case BPF_MAP_TYPE_CGROUP_ARRAY:
+    case BPF_MAP_TYPE_STACK_TRACE:
+    case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+    case BPF_MAP_TYPE_HASH_OF_MAPS:
+    case BPF_MAP_TYPE_DEVMAP:
+    case BPF_MAP_TYPE_DEVMAP_HASH:
+    case BPF_MAP_TYPE_CPUMAP:
+    case BPF_MAP_TYPE_XSKMAP:
+    case BPF_MAP_TYPE_SOCKMAP:
+    case BPF_MAP_TYPE_SOCKHASH:
+    case BPF_MAP_TYPE_QUEUE:
+    case BPF_MAP_TYPE_STACK:
+    case BPF_MAP_TYPE_RINGBUF:
+      return false;
+    default:
+      return true;
+  }
+}
+
+// The kernel's ENOTSUPP (524), which is not in user space's errno.h.
+constexpr int kErrnoNotSupp = 524;
+
 Result<MapDefinition> definition_of(LoadContext& context, const MapSpec& spec, const MapOverride* override) {
   MapDefinition def{spec.type, spec.key_size, spec.value_size, spec.max_entries, spec.flags};
+  // samples/bpf declared maps of maps without a value size; bpf_load.c always created
+  // them with 4, the size of the fd user space writes.
+  if (def.value_size == 0 && is_map_in_map(def.type)) def.value_size = 4;
   if (override != nullptr && override->max_entries) def.max_entries = *override->max_entries;
   if (override != nullptr && override->flags) def.flags = *override->flags;
   if (def.max_entries == 0 && def.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
@@ -63,7 +93,8 @@ Error map_error(const Error& error, const MapDefinition& def) {
 /// as libbpf does (the kernel may not know a type the compiler emitted).
 Result<Fd> create_with_btf_fallback(Kernel& kernel, MapCreateRequest request) {
   Result<Fd> created = kernel.map_create(request);
-  if (created.ok() || request.btf_fd < 0 || created.error().sys_errno != EINVAL) return created;
+  if (created.ok() || request.btf_fd < 0) return created;
+  if (created.error().sys_errno != EINVAL && created.error().sys_errno != kErrnoNotSupp) return created;
   request.btf_fd = -1;
   request.btf_key_type_id = 0;
   request.btf_value_type_id = 0;
@@ -80,7 +111,7 @@ MapCreateRequest request_for(const LoadContext& context, const MapSpec& spec, co
   request.flags = def.flags;
   request.numa_node = spec.numa_node;
   request.map_extra = spec.map_extra;
-  if (context.btf_fd.valid() && spec.btf_value_type_id != 0) {
+  if (context.btf_fd.valid() && spec.btf_value_type_id != 0 && takes_btf_key_value(def.type)) {
     request.btf_fd = context.btf_fd.get();
     request.btf_key_type_id = spec.btf_key_type_id;
     request.btf_value_type_id = spec.btf_value_type_id;

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "bpfload/link.hpp"
 #include "load_context.hpp"
 
 namespace bpfload {
@@ -42,6 +43,20 @@ Pinning effective_pinning(const LoadContext& context, const MapSpec& map) {
   return override != nullptr && override->pinning ? *override->pinning : map.pinning;
 }
 
+Refusal refusal_for(const ObjectSpec& spec, const ProgramSpec& program) {
+  if (program.type == 0)
+    return {ErrorKind::InvalidArgument,
+            fmt::format("unknown program type: the section name implies none; give one (--type {}=TYPE, a "
+                        "glob --type 'PREFIX*=TYPE', or --default-type TYPE)",
+                        program.section)};
+  const std::vector<std::string> externs = externs_used_by(spec, program.function);
+  if (externs.empty()) return {};
+  bool function = false;
+  for (const ExternSpec& declared : spec.externs)
+    if (declared.name == externs.front()) function = declared.kind == ExternSpec::Kind::Function;
+  return {ErrorKind::Unsupported, unresolved_extern_text(externs.front(), function)};
+}
+
 Status check_options(LoadContext& context) {
   const ObjectSpec& spec = context.spec;
   const LoadOptions& options = context.options;
@@ -72,12 +87,17 @@ Status check_options(LoadContext& context) {
     for (size_t i = 0; i < spec.programs.size(); ++i)
       if (spec.programs[i].name == name) context.selected[i] = true;
   }
+  // Programs that cannot load whatever the kernel says: all or nothing refuses the
+  // object; keep_going refuses just them and loads the rest.
+  context.refusals.assign(spec.programs.size(), Refusal{});
   for (size_t i = 0; i < spec.programs.size(); ++i) {
-    const ProgramSpec& program = spec.programs[i];
-    if (!context.selected[i] || program.type != 0) continue;
-    return make_error(ErrorKind::InvalidArgument,
-                      fmt::format("program '{}' in section '{}': unknown program type; override it (--type {}=TYPE)",
-                                  program.name, program.section, program.section));
+    if (!context.selected[i]) continue;
+    Refusal refusal = refusal_for(spec, spec.programs[i]);
+    if (refusal.reason.empty()) continue;
+    if (!options.keep_going)
+      return make_error(refusal.kind, fmt::format("program '{}' in section '{}': {}", spec.programs[i].name,
+                                                  spec.programs[i].section, refusal.reason));
+    context.refusals[i] = std::move(refusal);
   }
 
   const bool pin_dir = options.pin && options.pin_dir.has_value();

@@ -109,6 +109,11 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
   result.name = program.name;
   result.section = program.section;
   result.type = program.type;
+  if (index < context.refusals.size() && !context.refusals[index].reason.empty()) {
+    result.error = context.refusals[index].reason;
+    kind = context.refusals[index].kind;
+    return;
+  }
 
   const auto fail_link = [&](const Error& error) {
     result.error = error.message;  // already "link program 'x': ..."

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "bpfload/kernel_names.hpp"
 #include "maps_decode.hpp"
 
 namespace bpfload {
@@ -124,7 +125,8 @@ Result<Pinning> iproute2_pinning(const elf::Section& section, const elf::Symbol&
 }
 
 Result<MapSpec> decode_entry(const elf::View& view, const elf::Section& section, const Entry& entry,
-                             MapLayout forced) {
+                             const ParseOptions& options) {
+  const MapLayout forced = options.legacy_layout;
   const elf::Symbol& symbol = *entry.symbol;
   if (entry.size < kLibbpfEarlySize)
     return malformed_at(section, symbol,
@@ -161,8 +163,19 @@ Result<MapSpec> decode_entry(const elf::View& view, const elf::Section& section,
   spec.definition_size = static_cast<uint32_t>(entry.size);
 
   if (layout == MapLayout::Samples) {
-    // bpf_load.c reads inner_map_idx only for map-in-map types; 0 is the first map.
-    if (is_map_in_map(spec.type)) spec.samples_inner_map_idx = static_cast<int32_t>(field(5));
+    // bpf_load.c reads inner_map_idx only for map-in-map types; 0 is the first map, and
+    // also what an unset field reads as.
+    const uint32_t inner_map_idx = field(5);
+    if (is_map_in_map(spec.type)) {
+      spec.samples_inner_map_idx = static_cast<int32_t>(inner_map_idx);
+      spec.inner_from_default_index = inner_map_idx == 0;
+    } else if (inner_map_idx != 0 && !options.ignore_stray_inner_map_idx) {
+      return malformed_at(section, symbol,
+                          fmt::format("inner_map_idx {} (word 6 of the {}-byte samples definition) on a {} map, "
+                                      "which is not a map-in-map; fix the definition, or ignore the field "
+                                      "(--ignore-inner-map-idx) as bpf_load.c did",
+                                      inner_map_idx, entry.size, map_type_name(spec.type)));
+    }
     const uint32_t numa_node = field(6);
     if (numa_node != 0 || (spec.flags & BPF_F_NUMA_NODE) != 0) spec.numa_node = numa_node;
   }
@@ -199,7 +212,7 @@ Result<std::vector<MapSpec>> decode_legacy_maps(const elf::View& view, const elf
   std::vector<MapSpec> maps;
   maps.reserve(entries->size());
   for (const Entry& entry : *entries) {
-    auto spec = decode_entry(view, section, entry, options.legacy_layout);
+    auto spec = decode_entry(view, section, entry, options);
     if (!spec) return std::move(spec).error();
     maps.push_back(std::move(*spec));
   }

@@ -24,17 +24,13 @@
 #include "elf_view.hpp"
 #include "maps_decode.hpp"
 #include "programs_decode.hpp"
+#include "section_names.hpp"
 
 namespace bpfload {
 namespace {
 
 Error malformed(std::string message) { return make_error(ErrorKind::Malformed, std::move(message)); }
 
-bool is_legacy_maps_section(std::string_view name) { return name == "maps" || name.starts_with("maps/"); }
-
-bool is_data_section(std::string_view name) {
-  return name == ".data" || name == ".bss" || name == ".rodata" || name.starts_with(".rodata.");
-}
 
 Status read_license_and_version(const elf::View& view, ObjectSpec& spec) {
   if (const elf::Section* license = view.section("license"); license != nullptr) {
@@ -70,7 +66,7 @@ Status read_data_sections(const elf::View& view, const ParseOptions& options, Ob
                                     section.name, total, options.limits.max_data_bytes));
     DataSectionSpec data;
     data.name = section.name;
-    data.readonly = section.name.starts_with(".rodata");
+    data.readonly = is_readonly_data_section(section.name);
     if (section.type == SHT_NOBITS) {
       data.zero_size = section.size;  // zero-filled: no bytes until a map is created
     } else {
@@ -259,6 +255,7 @@ Result<ObjectSpec> parse_view(Result<elf::View> view, const ParseOptions& option
   if (!code) return std::move(code).error();
   spec.functions = std::move(code->functions);
   spec.programs = std::move(code->programs);
+  spec.externs = std::move(code->externs);
   BPFLOAD_TRY(read_btf_ext(*view, btf, spec));
   BPFLOAD_TRY(check_unique_names(spec));
   BPFLOAD_TRY(fill_tail_call_slots(spec));

@@ -1,6 +1,7 @@
 #include "programs_decode.hpp"
 
 #include <elf.h>
+#include <fnmatch.h>
 
 #include <algorithm>
 #include <map>
@@ -11,6 +12,7 @@
 
 #include "bpfload/kernel_names.hpp"
 #include "bpfload/section_table.hpp"
+#include "section_names.hpp"
 
 namespace bpfload {
 namespace {
@@ -26,12 +28,25 @@ constexpr uint32_t kRel64_32 = 10;   // R_BPF_64_32: call
 Error malformed(std::string message) { return make_error(ErrorKind::Malformed, std::move(message)); }
 Error unsupported(std::string message) { return make_error(ErrorKind::Unsupported, std::move(message)); }
 
-bool is_maps_section(std::string_view name) {
-  return name == "maps" || name.starts_with("maps/") || name == ".maps";
+bool is_maps_section(std::string_view name) { return is_legacy_maps_section(name) || name == ".maps"; }
+
+// Basic-block and temporary labels old clang left in the symbol table (LBB0_2, Ltmp3).
+bool is_compiler_label(std::string_view name) {
+  return name.starts_with("LBB") || name.starts_with("Ltmp") || name.starts_with(".L");
 }
 
-bool is_data_section(std::string_view name) {
-  return name == ".data" || name == ".bss" || name == ".rodata" || name.starts_with(".rodata.");
+// clang before 10 gave functions STT_NOTYPE, global ones and static ones alike; besides
+// them, its NOTYPE symbols in code are basic-block labels, which start nothing.
+bool starts_function(const elf::Symbol& symbol) {
+  if (symbol.type == STT_FUNC) return true;
+  if (symbol.type != STT_NOTYPE || symbol.name.empty()) return false;
+  return symbol.bind == STB_GLOBAL || !is_compiler_label(symbol.name);
+}
+
+bool is_glob(std::string_view pattern) { return pattern.find_first_of("*?[") != std::string_view::npos; }
+
+bool glob_matches(const std::string& pattern, const std::string& text) {
+  return fnmatch(pattern.c_str(), text.c_str(), 0) == 0;
 }
 
 // One function's place in its section, before its instructions are copied.
@@ -45,7 +60,7 @@ struct Extent {
 Result<std::vector<Extent>> function_extents(const elf::View& view, const elf::Section& section) {
   std::vector<const elf::Symbol*> symbols;
   for (const elf::Symbol* symbol : view.symbols_in(section.index)) {
-    if (symbol->type != STT_FUNC) continue;
+    if (!starts_function(*symbol)) continue;
     // Aliases at the same address describe one function: keep the first.
     if (!symbols.empty() && symbols.back()->value == symbol->value) continue;
     symbols.push_back(symbol);
@@ -201,6 +216,24 @@ class Decoder {
     return after - 1;
   }
 
+  uint32_t extern_index(const std::string& name, ExternSpec::Kind kind) {
+    for (size_t e = 0; e < out_.externs.size(); ++e)
+      if (out_.externs[e].name == name) return static_cast<uint32_t>(e);
+    out_.externs.push_back({name, kind});
+    return static_cast<uint32_t>(out_.externs.size() - 1);
+  }
+
+  void add_extern_reference(size_t function, uint64_t section_insn, const std::string& name,
+                            ExternSpec::Kind kind) {
+    FunctionSpec& caller = out_.functions[function];
+    Relocation relocation;
+    relocation.kind = Relocation::Kind::Extern;
+    relocation.insn = static_cast<uint32_t>(section_insn - caller.section_insn);
+    relocation.target = extern_index(name, kind);
+    relocation.symbol = name;
+    caller.relocations.push_back(std::move(relocation));
+  }
+
   // bpf-to-bpf calls, relocated (into .text or another function) or section-relative.
   Status resolve_calls(const CodeSection& code) {
     const elf::Section& section = *code.section;
@@ -222,11 +255,22 @@ class Decoder {
       std::string symbol_name;
       if (relocation != nullptr) {
         const elf::Symbol& symbol = view_.symbols()[relocation->symbol];
+        if (symbol.section == SHN_UNDEF) {
+          // A function no section defines (a kfunc, or one meant to come from another object).
+          add_extern_reference(*caller, i, symbol.name, ExternSpec::Kind::Function);
+          continue;
+        }
         target_code = code_for(symbol.section);
-        if (target_code == nullptr || (symbol.type != STT_SECTION && symbol.type != STT_FUNC))
+        const bool named = symbol.type == STT_FUNC || symbol.type == STT_NOTYPE;
+        if (target_code == nullptr || (symbol.type != STT_SECTION && !named))
           return malformed(fmt::format("section '{}': relocation #{} at 0x{:x}: call to '{}' which is not code",
                                        section.name, number, i * kInsnSize, symbol.name));
+        // libbpf: symbol value + imm + 1 (clang leaves imm -1 for a named function);
+        // cilium/ebpf calls a named function whatever imm says: take that when the
+        // sum starts no function.
         target_insn = static_cast<int64_t>(symbol.value / kInsnSize) + insn.imm + 1;
+        if (named && !function_starting_at(*target_code, out_.functions, target_insn))
+          target_insn = static_cast<int64_t>(symbol.value / kInsnSize);
         symbol_name = symbol.name;
       }
       const auto callee = function_starting_at(*target_code, out_.functions, target_insn);
@@ -263,6 +307,14 @@ class Decoder {
       const uint64_t index = entry.offset / kInsnSize;
       const Instruction& insn = code.insns[index];
       if (entry.type == kRel64_32) {
+        const elf::Symbol& symbol = view_.symbols()[entry.symbol];
+        if (insn.code == kCall && insn.src != kPseudoCall && symbol.section == SHN_UNDEF && !symbol.name.empty()) {
+          // A helper-style call to a function no section defines (a kfunc, before libbpf
+          // marks it): the same unresolved extern as a pseudo call to it.
+          const auto caller = function_containing(code, index);
+          if (caller) add_extern_reference(*caller, index, symbol.name, ExternSpec::Kind::Function);
+          continue;
+        }
         if (insn.code != kCall || insn.src != kPseudoCall)
           return malformed(fmt::format("{}: R_BPF_64_32 on an instruction (code 0x{:02x}) that is not a bpf-to-bpf call",
                                        where(), insn.code));
@@ -314,8 +366,14 @@ class Decoder {
     // Symbol 0 is ELF's null symbol: a relocation naming it refers to nothing at all.
     if (entry.symbol == 0)
       return malformed(fmt::format("{}: relocation against the null symbol (index 0)", where));
-    if (symbol.section == SHN_UNDEF)
-      return unsupported(fmt::format("{}: extern symbol '{}' (.kconfig/.ksyms) is not supported", where, symbol.name));
+    if (symbol.section == SHN_UNDEF) {
+      if (symbol.name.empty()) return malformed(fmt::format("{}: relocation against an undefined unnamed symbol", where));
+      Relocation relocation;
+      relocation.kind = Relocation::Kind::Extern;
+      relocation.target = extern_index(symbol.name, ExternSpec::Kind::Variable);
+      relocation.symbol = symbol.name;
+      return relocation;
+    }
     if (symbol.section >= view_.sections().size())
       return unsupported(fmt::format("{}: symbol '{}' has special section index 0x{:x}", where, symbol.name,
                                      symbol.section));
@@ -358,12 +416,20 @@ class Decoder {
   Status make_programs() {
     for (const auto& entry : options_.program_types) {
       const std::string& key = entry.first;  // named: clang 14 cannot capture structured bindings
+      const bool glob = is_glob(key);
       const bool names_something =
-          std::any_of(out_.functions.begin(), out_.functions.end(),
-                      [&](const FunctionSpec& f) { return f.name == key || f.section == key; });
+          std::any_of(out_.functions.begin(), out_.functions.end(), [&](const FunctionSpec& f) {
+            if (f.name == key || f.section == key) return true;
+            return glob && (glob_matches(key, f.section) || glob_matches(key, f.name));
+          });
       if (!names_something)
         return make_error(ErrorKind::InvalidArgument,
-                          fmt::format("program type override '{}': no program or section of that name", key));
+                          fmt::format("program type override '{}': no program or section {}", key,
+                                      glob ? "matches that pattern" : "of that name"));
+    }
+    if (!options_.default_program_type.empty()) {
+      auto type = program_type_from_name(options_.default_program_type);
+      if (!type) return std::move(type).error().with_context("default program type");
     }
     for (const CodeSection& code : code_) {
       if (code.section->name == ".text") continue;
@@ -391,13 +457,27 @@ class Decoder {
     return {};
   }
 
+  // The override naming `program`: its name, else its section, else the first glob
+  // (in key order) matching either; nullptr when none does.
+  const std::pair<const std::string, std::string>* override_for(const ProgramSpec& program) const {
+    const auto& types = options_.program_types;
+    if (auto found = types.find(program.name); found != types.end()) return &*found;
+    if (auto found = types.find(program.section); found != types.end()) return &*found;
+    for (const auto& entry : types)
+      if (is_glob(entry.first) && (glob_matches(entry.first, program.section) || glob_matches(entry.first, program.name)))
+        return &entry;
+    return nullptr;
+  }
+
   Status apply_override(ProgramSpec& program) const {
-    auto found = options_.program_types.find(program.name);
-    if (found == options_.program_types.end()) found = options_.program_types.find(program.section);
-    if (found == options_.program_types.end()) return {};
-    auto type = program_type_from_name(found->second);
+    const auto* found = override_for(program);
+    if (found == nullptr && (program.type != 0 || options_.default_program_type.empty())) return {};
+    const std::string& type_name = found != nullptr ? found->second : options_.default_program_type;
+    auto type = program_type_from_name(type_name);
     if (!type)
-      return std::move(type).error().with_context(fmt::format("program type override for '{}'", found->first));
+      return std::move(type).error().with_context(
+          found != nullptr ? fmt::format("program type override for '{}'", found->first)
+                           : std::string("default program type"));
     if (*type != program.type) {
       // The section's attach type and flags belong to the section's own program type.
       program.expected_attach_type = 0;

@@ -14,14 +14,17 @@ namespace bpfload {
 struct DecodedCode {
   std::vector<FunctionSpec> functions;  ///< section then offset order
   std::vector<ProgramSpec> programs;    ///< section then offset order
+  std::vector<ExternSpec> externs;      ///< undefined symbols referred to, first use first
 };
 
-/// Decodes every executable section of `view`: one FunctionSpec per STT_FUNC symbol (a
-/// section without any becomes one function named after it), programs for every
+/// Decodes every executable section of `view`: one FunctionSpec per STT_FUNC symbol, and
+/// per global STT_NOTYPE one (clang before 10 typed functions so; a section without any
+/// becomes one function named after it), programs for every
 /// function outside `.text` except static functions called from their own section,
 /// and the relocations of each function, resolved against `maps` and `data_sections`
-/// of `partial` (which must already be filled). Program types come from the section
-/// table, then ParseOptions::program_types.
+/// of `partial` (which must already be filled); references to undefined symbols become
+/// Extern relocations. Program types come from the section table, then
+/// ParseOptions::program_types (names, sections, globs), then default_program_type.
 /// Fails with Malformed (section, relocation index, offset named), Unsupported
 /// (relocation types or targets bpfload cannot express), LimitExceeded, or
 /// InvalidArgument (an override names an unknown type, section or program).

@@ -117,7 +117,7 @@ TEST(CliInspect, EveryObjectGivesOneJsonDocumentWithTheDocumentedKeys) {
   const std::vector<std::string> objects = all_bpf_objects();
   ASSERT_FALSE(objects.empty());
   for (const std::string& path : objects) {
-    const CommandResult result = run_bpfload("inspect --json " + quoted(path));
+    const CommandResult result = run_bpfload("inspect --json " + cli_options_for(path) + " " + quoted(path));
     ASSERT_EQ(result.exit_code, 0) << path << ": " << result.err;
     const json doc = stdout_json(result);
     ASSERT_FALSE(doc.is_discarded()) << path << " printed no JSON: " << result.out;

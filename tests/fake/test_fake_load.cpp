@@ -95,7 +95,8 @@ TEST(FakeLoad, OptionsAreCheckedBeforeTheKernelIsTouched) {
   ASSERT_FALSE(untyped.ok());
   EXPECT_EQ(untyped.error().kind, ErrorKind::InvalidArgument);
   EXPECT_EQ(untyped.error().message,
-            "program 'count_packets' in section 'socket': unknown program type; override it (--type socket=TYPE)");
+            "program 'count_packets' in section 'socket': unknown program type: the section name implies none; give "
+            "one (--type socket=TYPE, a glob --type 'PREFIX*=TYPE', or --default-type TYPE)");
   EXPECT_EQ(kernel.calls(), std::vector<std::string>{}) << "an untyped program reached the kernel";
 
   Result<ObjectSpec> big_endian = parse_object_file(test::bpf_object("legacy_libbpf.bpfeb.o"));

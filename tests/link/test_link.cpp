@@ -641,12 +641,14 @@ TEST(LinkRealObjects, EveryProgramOfEveryObjectLinks) {
   for (const std::string& path : test::all_bpf_objects()) {
     if (path.find(".bpfeb.o") != std::string::npos) continue;
     if (path.find("reject_core_read.o") != std::string::npos) continue;  // refused by design: test_link_core.cpp
-    auto spec = parse_object_file(path);
-    ASSERT_TRUE(spec.ok()) << path << ": every built object parses: " << spec.error().message;
+    auto spec = parse_object_file(path, test::parse_options_for(path));
+    ASSERT_TRUE(spec.ok()) << path << ": every built object parses with its options: " << spec.error().message;
     MapHandles handles;
     handles.maps.assign(spec->maps.size(), 3);
     handles.data_sections.assign(spec->data_sections.size(), 4);
     for (size_t p = 0; p < spec->programs.size(); ++p) {
+      // Refused by design: an extern nobody defines (LinkExterns below).
+      if (!externs_used_by(*spec, spec->programs[p].function).empty()) continue;
       auto linked = link_program(*spec, p, handles);
       ASSERT_TRUE(linked.ok()) << path << ": " << linked.error().message;
       expect_calls_resolved(*spec, *linked);
@@ -665,6 +667,21 @@ TEST(LinkRealObjects, BigEndianObjectRefused) {
   auto linked = link_program(*spec, 0, handles);
   ASSERT_FALSE(linked.ok());
   EXPECT_EQ(linked.error().kind, ErrorKind::Unsupported);
+}
+
+TEST(LinkExterns, ProgramUsingAnUndefinedExternIsRefusedNamingItAndTheOthersLink) {
+  auto spec = parse_object_file(test::bpf_object("quirk_undefined_extern.o"));
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  MapHandles handles;
+  handles.maps.assign(spec->maps.size(), 3);
+  handles.data_sections.assign(spec->data_sections.size(), 4);
+  auto refused = link_program(*spec, *spec->find_program("uses_const"), handles);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::Unsupported);
+  EXPECT_NE(refused.error().message.find("extern 'MY_CONST'"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("would be satisfied by"), std::string::npos) << refused.error().message;
+  auto linked = link_program(*spec, *spec->find_program("plain"), handles);
+  EXPECT_TRUE(linked.ok()) << linked.error().message;
 }
 
 }  // namespace

@@ -46,7 +46,7 @@ TEST(ParseLimits, TooManyBtfMapsIsRefused) {
 
 TEST(ParseLimits, DefaultsAdmitEveryRealObject) {
   for (const std::string& path : test::all_bpf_objects()) {
-    Result<ObjectSpec> spec = parse_object_file(path);
+    Result<ObjectSpec> spec = parse_object_file(path, test::parse_options_for(path));
     EXPECT_TRUE(spec.ok()) << path << ": " << (spec.ok() ? "" : spec.error().message);
   }
 }

@@ -38,9 +38,11 @@ Crafted craft(const std::vector<std::vector<uint32_t>>& entries, bool sized = tr
   return c;
 }
 
-Result<std::vector<MapSpec>> decode(const Crafted& c, MapLayout layout = MapLayout::Auto) {
+Result<std::vector<MapSpec>> decode(const Crafted& c, MapLayout layout = MapLayout::Auto,
+                                    bool ignore_stray_inner_map_idx = false) {
   ParseOptions options;
   options.legacy_layout = layout;
+  options.ignore_stray_inner_map_idx = ignore_stray_inner_map_idx;
   return decode_legacy_maps(*c.view, *c.maps, options);
 }
 
@@ -119,11 +121,17 @@ TEST(LegacyMaps, NonZeroBytesPastTheLayoutAreRefused) {
 
 TEST(LegacyMaps, ForcedLayoutChangesTheMeaningOfBytes20To27) {
   auto crafted = craft({{kHash, 4, 4, 1, BPF_F_NUMA_NODE, 3, 2}});
-  auto samples = decode(crafted);  // 28 bytes: samples by default
+  // 28 bytes: samples by default, where word 6 is an inner_map_idx a hash map cannot have.
+  auto refused = decode(crafted);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::Malformed);
+  EXPECT_NE(refused.error().message.find("'m0'"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("inner_map_idx 3"), std::string::npos) << refused.error().message;
+  auto samples = decode(crafted, MapLayout::Auto, true);
   ASSERT_TRUE(samples.ok()) << samples.error().message;
   EXPECT_EQ((*samples)[0].layout, MapLayout::Samples);
   EXPECT_EQ((*samples)[0].numa_node, std::optional<uint32_t>(2));
-  EXPECT_EQ((*samples)[0].samples_inner_map_idx, -1);  // not a map-in-map: ignored as bpf_load.c does
+  EXPECT_EQ((*samples)[0].samples_inner_map_idx, -1);  // not a map-in-map: ignored, as asked (bpf_load.c did)
   EXPECT_EQ((*samples)[0].pinning, Pinning::None);
 
   auto iproute2 = decode(crafted, MapLayout::Iproute2);

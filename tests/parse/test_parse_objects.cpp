@@ -27,11 +27,7 @@ std::vector<std::string> map_names(const ObjectSpec& spec) {
 TEST(ParseObjects, EveryObjectParses) {
   for (const std::string& path : test::all_bpf_objects()) {
     SCOPED_TRACE(path);
-    // tc's sections say no type (tc made every one sched_cls); the drop-in says it, so do we.
-    ParseOptions options;
-    if (path.find("attach_net_legacy") != std::string::npos)
-      options.program_types = {{"ingress", "sched_cls"}, {"egress", "sched_cls"}};
-    auto spec = parse_object_file(path, options);
+    auto spec = parse_object_file(path, test::parse_options_for(path));
     ASSERT_TRUE(spec.ok()) << spec.error().message;
     EXPECT_FALSE(spec->programs.empty());
     for (const ProgramSpec& prog : spec->programs) {
@@ -40,7 +36,7 @@ TEST(ParseObjects, EveryObjectParses) {
       EXPECT_NE(prog.type, 0u) << prog.name;
     }
     // Deterministic: the same bytes give an equal spec.
-    auto again = parse_object_file(path, options);
+    auto again = parse_object_file(path, test::parse_options_for(path));
     ASSERT_TRUE(again.ok());
     ASSERT_EQ(again->functions.size(), spec->functions.size());
     for (size_t i = 0; i < spec->functions.size(); ++i) {
