@@ -1,5 +1,7 @@
 #include "cli_output.hpp"
 
+#include <algorithm>
+
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -75,6 +77,49 @@ void print_json(const Json& document) {
   // Invalid UTF-8 in a verifier log or symbol must not abort the dump.
   const std::string text = document.dump(json_indent(), ' ', false, Json::error_handler_t::replace);
   fmt::print("{}\n", text);
+  std::fflush(stdout);
+}
+
+Json streamed_array_placeholder(size_t index) { return Json(fmt::format("\x01" "bpfload-streamed-{}\x01", index)); }
+
+void print_json_streaming(const Json& document, std::string_view key, size_t count,
+                          const std::function<void(size_t, const std::function<void(const Json&)>&)>& elements) {
+  const int indent = json_indent();
+  const std::string text = document.dump(indent, ' ', false, Json::error_handler_t::replace);
+  size_t written = 0;
+  for (size_t index = 0; index < count; ++index) {
+    const std::string key_part = fmt::format("\"{}\":{}", key, indent < 0 ? "" : " ");
+    const std::string placeholder = fmt::format("{}\"\\u0001bpfload-streamed-{}\\u0001\"", key_part, index);
+    const size_t at = text.find(placeholder, written);
+    if (at == std::string::npos) break;
+    const size_t value_at = at + key_part.size();
+    std::fwrite(text.data() + written, 1, value_at - written, stdout);
+    // Pretty: elements one level deeper than the key's line.
+    const size_t line_start = text.rfind('\n', at);
+    const size_t key_indent = line_start == std::string::npos ? 0 : at - line_start - 1;
+    const std::string element_indent(key_indent + static_cast<size_t>(std::max(indent, 0)), ' ');
+    bool first = true;
+    std::fputc('[', stdout);
+    elements(index, [&](const Json& element) {
+      std::string dumped = element.dump(indent, ' ', false, Json::error_handler_t::replace);
+      if (indent >= 0) {
+        std::string shifted = "\n" + element_indent;
+        for (char c : dumped) {
+          shifted += c;
+          if (c == '\n') shifted += element_indent;
+        }
+        dumped = std::move(shifted);
+      }
+      if (!first) std::fputc(',', stdout);
+      first = false;
+      std::fwrite(dumped.data(), 1, dumped.size(), stdout);
+    });
+    if (!first && indent >= 0) fmt::print("\n{}", std::string(key_indent, ' '));
+    std::fputc(']', stdout);
+    written = at + placeholder.size();
+  }
+  std::fwrite(text.data() + written, 1, text.size() - written, stdout);
+  std::fputc('\n', stdout);
   std::fflush(stdout);
 }
 

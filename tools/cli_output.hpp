@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -44,6 +45,17 @@ int report_error(const Error& error, bool json);
 void print_json(const Json& document);
 /// The same for documents the library builds (unordered keys).
 void print_json(const nlohmann::json& document);
+
+/// Placeholder for the `index`th array that print_json_streaming writes element by element.
+[[nodiscard]] Json streamed_array_placeholder(size_t index);
+
+/// print_json for a document whose values under `key` are streamed_array_placeholder(0),
+/// (1), ... in document order: each is written as the array whose elements
+/// `elements(index, emit)` passes to `emit`, one at a time, so an array of a million
+/// entries never exists in memory. A placeholder can only be matched as the value of
+/// `key` (quotes inside names are escaped), so input cannot forge one.
+void print_json_streaming(const Json& document, std::string_view key, size_t count,
+                          const std::function<void(size_t, const std::function<void(const Json&)>&)>& elements);
 
 /// Makes print_json indent its output; set by every verb's --pretty.
 void set_pretty_json(bool pretty) noexcept;

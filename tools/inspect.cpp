@@ -87,26 +87,20 @@ Json map_json(const MapSpec& map) {
               {"initial_slots", slots}};
 }
 
-// Relocations of the entry function and every subprogram it calls: together they are
-// what the linker resolves for this program.
-Json relocations_json(const ObjectSpec& spec, const std::vector<uint32_t>& functions) {
-  Json list = Json::array();
-  for (uint32_t index : functions) {
-    const FunctionSpec& function = spec.functions[index];
-    for (const Relocation& relocation : function.relocations) {
-      list.push_back(Json{{"kind", relocation_kind_name(relocation.kind)},
-                          {"function", function.name},
-                          {"insn", relocation.insn},
-                          {"symbol", relocation.symbol},
-                          {"offset", relocation.offset}});
-    }
-  }
-  return list;
+// One relocation of a program: of its entry function or of a subprogram it calls, which
+// together are what the linker resolves for it.
+Json relocation_json(const FunctionSpec& function, const Relocation& relocation) {
+  return Json{{"kind", relocation_kind_name(relocation.kind)},
+              {"function", function.name},
+              {"insn", relocation.insn},
+              {"symbol", relocation.symbol},
+              {"offset", relocation.offset}};
 }
 
-Json relocation_counts_json(const Json& relocations) {
-  std::map<std::string, unsigned> counts{{"map", 0}, {"data", 0}, {"call", 0}, {"func_addr", 0}, {"extern", 0}};
-  for (const Json& relocation : relocations) ++counts[relocation["kind"].get<std::string>()];
+Json relocation_counts_json(const ObjectSpec& spec, const std::vector<uint32_t>& functions) {
+  std::map<std::string_view, unsigned> counts{{"map", 0}, {"data", 0}, {"call", 0}, {"func_addr", 0}, {"extern", 0}};
+  for (uint32_t index : functions)
+    for (const Relocation& relocation : spec.functions[index].relocations) ++counts[relocation_kind_name(relocation.kind)];
   return Json{{"map", counts["map"]},
               {"data", counts["data"]},
               {"call", counts["call"]},
@@ -117,9 +111,13 @@ Json relocation_counts_json(const Json& relocations) {
 // What the loader would load: the program's layout (entry function first, then what it
 // calls), the same one link computes for load and verify. A program whose relocations
 // do not fit has no layout; it is still shown, from the spec's call graph.
+// `functions` receives the program's functions, entry first. Relocations are a
+// placeholder that the writers fill from the spec one at a time: a JSON value per
+// relocation costs about a kilobyte, a gigabyte for a million of them.
 Json program_json(const ObjectSpec& spec, const ProgramSpec& program,
-                  const Result<std::shared_ptr<const ProgramLayout>>& layout) {
-  std::vector<uint32_t> functions;
+                  const Result<std::shared_ptr<const ProgramLayout>>& layout, size_t program_index,
+                  std::vector<uint32_t>& functions) {
+  functions.clear();
   Json linked_insns = nullptr;
   if (layout.ok()) {
     functions = (*layout)->functions;
@@ -132,7 +130,6 @@ Json program_json(const ObjectSpec& spec, const ProgramSpec& program,
   Json subprograms = Json::array();
   for (uint32_t index : functions)
     if (index != program.function) subprograms.push_back(spec.functions[index].name);
-  Json relocations = relocations_json(spec, functions);
   const bool has_attach_type = program.expected_attach_type != 0;
   return Json{
       {"name", program.name},
@@ -147,8 +144,8 @@ Json program_json(const ObjectSpec& spec, const ProgramSpec& program,
       {"prog_flags", program.prog_flags},
       {"insns", spec.functions[program.function].insns.size()},
       {"linked_insns", linked_insns},
-      {"relocation_counts", relocation_counts_json(relocations)},
-      {"relocations", relocations},
+      {"relocation_counts", relocation_counts_json(spec, functions)},
+      {"relocations", streamed_array_placeholder(program_index)},
       {"subprograms", subprograms},
       {"externs", externs_used_by(spec, program.function)},
       {"link_error", layout.ok() ? Json(nullptr) : Json(layout.error().message)}};
@@ -170,13 +167,17 @@ Json externs_json(const ObjectSpec& spec) {
   return list;
 }
 
-Json inspect_json(const std::string& path, const ObjectSpec& spec) {
+/// The inspect document; `program_functions` receives each program's functions (entry
+/// first) for the text report, which lists relocations from the spec.
+Json inspect_json(const std::string& path, const ObjectSpec& spec,
+                  std::vector<std::vector<uint32_t>>& program_functions) {
   Json maps = Json::array();
   for (const MapSpec& map : spec.maps) maps.push_back(map_json(map));
   Json programs = Json::array();
   const ProgramLayouts layouts = lay_out_programs(spec);
+  program_functions.assign(spec.programs.size(), {});
   for (size_t i = 0; i < spec.programs.size(); ++i)
-    programs.push_back(program_json(spec, spec.programs[i], layouts[i]));
+    programs.push_back(program_json(spec, spec.programs[i], layouts[i], i, program_functions[i]));
   Json data = Json::array();
   for (const DataSectionSpec& section : spec.data_sections) {
     data.push_back(Json{{"name", section.name},
@@ -207,7 +208,8 @@ std::string slots_text(const Json& slots) {
 
 // The plain-text writer renders the same document the JSON writer prints, so the two
 // can never disagree.
-void print_inspect_text(const Json& doc) {
+void print_inspect_text(const Json& doc, const ObjectSpec& spec,
+                        const std::vector<std::vector<uint32_t>>& program_functions) {
   const Json& license = doc["license"];
   const Json& version = doc["kern_version"];
   fmt::print("{}: {} endian, license {}, kernel version {}, BTF {}{}\n",
@@ -240,7 +242,8 @@ void print_inspect_text(const Json& doc) {
   }
 
   fmt::print("\nprograms ({}):\n", doc["programs"].size());
-  for (const Json& program : doc["programs"]) {
+  for (size_t program_index = 0; program_index < doc["programs"].size(); ++program_index) {
+    const Json& program = doc["programs"][program_index];
     const Json& counts = program["relocation_counts"];
     fmt::print("  {}: section \"{}\" type {}{}{} insns {} (linked {})\n",
                program["name"].get<std::string>(), program["section"].get<std::string>(),
@@ -258,10 +261,11 @@ void print_inspect_text(const Json& doc) {
       fmt::print("      attach to {}\n", program["attach_to"].get<std::string>());
     fmt::print("      relocations: {} map, {} data, {} call, {} callback\n", counts["map"].get<unsigned>(),
                counts["data"].get<unsigned>(), counts["call"].get<unsigned>(), counts["func_addr"].get<unsigned>());
-    for (const Json& relocation : program["relocations"]) {
-      fmt::print("        {}+{} {} {}\n", relocation["function"].get<std::string>(),
-                 relocation["insn"].get<uint32_t>(), relocation["kind"].get<std::string>(),
-                 relocation["symbol"].get<std::string>());
+    for (uint32_t index : program_functions[program_index]) {
+      const FunctionSpec& function = spec.functions[index];
+      for (const Relocation& relocation : function.relocations)
+        fmt::print("        {}+{} {} {}\n", function.name, relocation.insn, relocation_kind_name(relocation.kind),
+                   relocation.symbol);
     }
     for (const Json& name : program["externs"])
       fmt::print("      uses unresolved extern {}: cannot load\n", name.get<std::string>());
@@ -301,11 +305,18 @@ int run_inspect(const InspectOptions& options) {
     return report_error(to_string(error.kind), error.message, error.sys_errno, options.json,
                         kExitUsage);
   }
-  const Json doc = inspect_json(options.object.path, *spec);
+  std::vector<std::vector<uint32_t>> program_functions;
+  const Json doc = inspect_json(options.object.path, *spec, program_functions);
   if (options.json) {
-    print_json(doc);
+    // Relocations are written one at a time (see program_json).
+    print_json_streaming(doc, "relocations", spec->programs.size(), [&](size_t program, const auto& emit) {
+      for (uint32_t index : program_functions[program]) {
+        const FunctionSpec& function = spec->functions[index];
+        for (const Relocation& relocation : function.relocations) emit(relocation_json(function, relocation));
+      }
+    });
   } else {
-    print_inspect_text(doc);
+    print_inspect_text(doc, *spec, program_functions);
   }
   return kExitOk;
 }

@@ -30,6 +30,7 @@ struct LoadVerbOptions {
   std::string pin_root = "/sys/fs/bpf";
   uint32_t log_level = 0;
   bool keep_going = false;
+  bool no_ids = false;
   bool any_filesystem = false;  ///< --no-bpffs-check
   std::vector<std::string> max_entries;  ///< MAP=N
   std::vector<std::string> reuse_maps;   ///< MAP=PATH
@@ -41,8 +42,7 @@ struct LoadVerbOptions {
   std::string cgroup;           ///< --cgroup, for cgroup programs
 };
 
-Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const ObjectSpec& spec,
-                                      std::span<const std::byte> bytes) {
+Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const ObjectSpec& spec) {
   LoadOptions load;
   load.pin_root = options.pin_root;
   if (options.pin_dir_option != nullptr && options.pin_dir_option->count() > 0 && options.pin_dir.empty())
@@ -53,6 +53,7 @@ Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const Obje
   load.replace_pins = options.replace;
   load.log_level = options.log_level;
   load.keep_going = options.keep_going;
+  load.query_info = !options.no_ids;
   load.require_bpffs = !options.any_filesystem;
   for (const std::string& text : options.max_entries) {
     auto assignment = split_assignment(text, "--max-entries");
@@ -95,7 +96,11 @@ Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const Obje
   // tc names the PIN_OBJECT_NS directory after the object's SHA-1; do the same by default
   // so maps land where tc would put them.
   if (load.object_id.empty() && needs_object_id) {
-    auto id = object_id_for(bytes);
+    // Read again only here: the parse took over the first buffer, so the object is held
+    // in memory once for everyone else.
+    auto bytes = read_whole_file(options.object.path);
+    if (!bytes) return std::move(bytes).error().with_context("computing the object id (give --object-id)");
+    auto id = object_id_for(*bytes);
     if (!id) return id.error().with_context("computing the object id (give --object-id)");
     load.object_id = *id;
   }
@@ -196,17 +201,22 @@ void print_load_text(const LoadReport& report, const LoadOptions& load, const Er
     std::string pin = map.pin_path.empty()
                           ? std::string("not pinned")
                           : fmt::format("{} {}", map.reused ? "reused" : "pinned", map.pin_path);
-    fmt::print("  {}: {}{} id {} {}\n", map.name, map_type_name(map.type),
-               map.is_data_section ? " (global data)" : "", map.id, pin);
+    // --no-ids: the id was not asked for, and 0 would read as a real id.
+    const std::string id = map.id == 0 ? std::string() : fmt::format(" id {}", map.id);
+    fmt::print("  {}: {}{}{} {}\n", map.name, map_type_name(map.type),
+               map.is_data_section ? " (global data)" : "", id, pin);
   }
   fmt::print("programs ({}):\n", report.programs.size());
   for (const ProgramResult& program : report.programs) {
     if (program.loaded) {
-      fmt::print("  {} (section \"{}\"): {} loaded id {} {} insns {} processed {}\n", program.name,
-                 program.section, program_type_name(program.type), program.id,
+      const std::string id = program.id == 0 ? std::string() : fmt::format(" id {}", program.id);
+      const uint32_t processed = insns_processed(program);
+      const std::string verified = processed == 0 ? std::string() : fmt::format(" processed {}", processed);
+      fmt::print("  {} (section \"{}\"): {} loaded{} {} insns {}{}\n", program.name,
+                 program.section, program_type_name(program.type), id,
                  program.pin_path.empty() ? std::string("not pinned")
                                           : fmt::format("pinned {}", program.pin_path),
-                 program.insns, insns_processed(program));
+                 program.insns, verified);
     } else {
       fmt::print("  {} (section \"{}\"): {} FAILED: {}\n", program.name, program.section,
                  program_type_name(program.type), program.error.empty() ? "not loaded" : program.error);
@@ -268,15 +278,15 @@ void remove_load_pins(const LoadReport& report, const std::string& pin_dir, bool
 int run_load(const LoadVerbOptions& options) {
   auto parse_options = make_parse_options(options.object);
   if (!parse_options) return report_error(parse_options.error(), options.json);
-  auto bytes = read_whole_file(options.object.path);
-  if (!bytes) return report_error(bytes.error(), options.json);
-  auto spec = parse_object(*bytes, *parse_options);
+  // parse_object_file holds the object in memory once; the bytes are read again only
+  // for an iproute2 object id.
+  auto spec = parse_object_file(options.object.path, *parse_options);
   if (!spec) {
-    const Error error = spec.error().with_context(options.object.path);
+    const Error error = spec.error();
     return report_error(to_string(error.kind), error.message, error.sys_errno, options.json,
                         kExitUsage);
   }
-  auto load = make_load_options(options, *spec, *bytes);
+  auto load = make_load_options(options, *spec);
   if (!load) return report_error(load.error(), options.json);
 
   if (options.attach && options.pin_dir.empty()) {
@@ -359,6 +369,9 @@ VerbRunner setup_load(CLI::App& command) {
   command.add_flag("--no-bpffs-check", options->any_filesystem,
                    "pin even where --pin-root/--pin-dir is not on a bpf filesystem (the kernel "
                    "itself still refuses pins outside bpffs)");
+  command.add_flag("--no-ids", options->no_ids,
+                   "do not ask the kernel for map and program ids and sizes (one bpf() call each, which "
+                   "libbpf does not make); they show as 0");
   command.add_flag("--keep-going", options->keep_going,
                    "load the programs that can load instead of all or nothing");
   one_value_each(command.add_option("--max-entries", options->max_entries,

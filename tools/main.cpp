@@ -1,4 +1,5 @@
 // bpfload: inspect, load and verify BPF ELF objects, and work with pinned maps.
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <new>
@@ -96,9 +97,15 @@ int run(int argc, char** argv) {
   app.fallthrough(false);
   app.get_formatter()->column_width(32);
 
+  // When the first word names a verb, only that verb's options are built: the others'
+  // trees cost a process start-up more than a small object's whole load (heap page
+  // faults). Help, man pages and completion need every tree, so they get all of them.
+  const std::string_view first = argc >= 2 ? std::string_view(argv[1]) : std::string_view();
+  const bool one_verb = std::any_of(kVerbs.begin(), kVerbs.end(), [&](const Verb& verb) { return verb.name == first; });
   std::vector<std::pair<CLI::App*, VerbRunner>> commands;
   for (const Verb& verb : kVerbs) {
     CLI::App* command = app.add_subcommand(std::string(verb.name), std::string(verb.help));
+    if (one_verb && verb.name != first) continue;
     commands.emplace_back(command, verb.setup(*command));
   }
 

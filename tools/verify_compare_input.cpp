@@ -15,15 +15,20 @@
 namespace bpfload::cli {
 namespace {
 
-// RFC 4180: fields separated by commas, quoted fields may hold commas, quotes ("") and newlines.
-std::vector<std::vector<std::string>> csv_rows(std::string_view text) {
+// RFC 4180: fields separated by commas, quoted fields may hold commas, quotes ("") and
+// newlines. A quote that is never closed would swallow the rest of the file into one
+// field, so it is refused, naming the line where it opened.
+Result<std::vector<std::vector<std::string>>> csv_rows(std::string_view text) {
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> row;
   std::string field;
   bool quoted = false;
   bool any = false;
+  size_t line = 1;
+  size_t quote_line = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
+    if (c == '\n') ++line;
     if (quoted) {
       if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
         field += '"';
@@ -37,6 +42,7 @@ std::vector<std::vector<std::string>> csv_rows(std::string_view text) {
     }
     if (c == '"') {
       quoted = true;
+      quote_line = line;
       any = true;
     } else if (c == ',') {
       row.push_back(std::move(field));
@@ -56,6 +62,9 @@ std::vector<std::vector<std::string>> csv_rows(std::string_view text) {
       any = true;
     }
   }
+  if (quoted)
+    return make_error(ErrorKind::Malformed,
+                      fmt::format("line {}: a quoted field opens here and is never closed", quote_line));
   if (any || !field.empty()) {
     row.push_back(std::move(field));
     rows.push_back(std::move(row));
@@ -168,7 +177,9 @@ Result<std::vector<RunEntry>> read_json_run(const std::string& text) {
 }  // namespace
 
 Result<std::vector<RunEntry>> read_verify_csv(std::string_view text) {
-  const std::vector<std::vector<std::string>> rows = csv_rows(text);
+  Result<std::vector<std::vector<std::string>>> parsed = csv_rows(text);
+  if (!parsed.ok()) return std::move(parsed).error();
+  const std::vector<std::vector<std::string>>& rows = *parsed;
   if (rows.empty()) return make_error(ErrorKind::Malformed, "empty CSV: expected a header line");
   std::vector<std::optional<Column>> columns;
   bool has_name = false;

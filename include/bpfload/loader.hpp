@@ -58,6 +58,11 @@ struct LoadOptions {
   std::vector<std::string> only_programs;
   /// Threads verifying programs at once; 0: the number of CPUs, at most 8.
   unsigned parallelism = 0;
+  /// Ask the kernel, while loading, for each created map's and loaded program's id and
+  /// sizes (one BPF_OBJ_GET_INFO_BY_FD each; libbpf makes none). false: the report's
+  /// `id`, `xlated_size`, `jited_size` and `verified_insns` stay 0, and
+  /// LoadedObject::map_id()/program_id() ask only when called.
+  bool query_info = true;
   Kernel* kernel = nullptr;        ///< nullptr: system_kernel()
 };
 
@@ -124,13 +129,21 @@ class LoadedObject {
   [[nodiscard]] int program_fd(std::string_view name) const;
   /// The map (or global-data section) named `name`, for size-checked lookups, updates,
   /// deletes and iteration (map.hpp; include it to use the handle), through `kernel`
-  /// (nullptr: system_kernel(); pass the LoadOptions::kernel the object was loaded with).
-  /// The same as map_of(*this, name, kernel). Fails with NotFound naming the map and
+  /// (nullptr: the Kernel the load used, which must still exist; system_kernel() when
+  /// unknown). map_of(*this, name, kernel) with that default. Fails with NotFound naming the map and
   /// listing the object's maps, Kernel when its info cannot be read.
   [[nodiscard]] Result<MapHandle> map(std::string_view name, Kernel* kernel = nullptr) const;
+  /// Kernel id of the map (or global-data section) named `name`, from the report or,
+  /// when the load did not ask (LoadOptions::query_info false), asked now and kept.
+  /// The Kernel the load used must still exist. Fails with NotFound (no such map) or
+  /// Kernel (BPF_OBJ_GET_INFO_BY_FD failed).
+  [[nodiscard]] Result<uint32_t> map_id(std::string_view name);
+  /// As map_id(), for the loaded program named `name`.
+  [[nodiscard]] Result<uint32_t> program_id(std::string_view name);
 
  private:
   friend class ObjectLoader;
+  Kernel* kernel_ = nullptr;
   LoadReport report_;
   std::map<std::string, Fd, std::less<>> maps_;
   std::map<std::string, Fd, std::less<>> programs_;

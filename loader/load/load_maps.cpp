@@ -245,6 +245,7 @@ Status load_one_map(LoadContext& context, size_t index) {
     context.map_fds[index] = std::move(created).value();
   }
 
+  if (!context.options.query_info && !result.reused) return {};
   Result<MapInfo> info = context.kernel.map_info(context.map_fds[index].get());
   if (!info.ok()) return info.error().with_context(fmt::format("map '{}': read its info", spec.name));
   result.id = info->id;
@@ -305,6 +306,7 @@ Status load_data_section(LoadContext& context, size_t index, std::set<std::strin
     Status frozen = context.kernel.map_freeze(fd);
     if (!frozen.ok()) return frozen.error().with_context(fmt::format("{}: freeze", what));
   }
+  if (!context.options.query_info) return {};
   Result<MapInfo> info = context.kernel.map_info(fd);
   if (!info.ok()) return info.error().with_context(fmt::format("{}: read its info", what));
   result.id = info->id;

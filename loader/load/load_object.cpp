@@ -1,6 +1,7 @@
 // load_object(): checks what can be checked before touching the kernel, then maps,
 // programs, slots and pins, in that order. All or nothing: a failure rolls back pins and
 // directories through the journal, and the context's destructor closes every fd.
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <new>
@@ -29,6 +30,7 @@ class ObjectLoader {
       object.programs_.emplace(spec.programs[i].name, std::move(context.prog_fds[i]));
     }
     object.report_ = context.report;
+    object.kernel_ = &context.kernel;
     return object;
   }
 };
@@ -207,6 +209,35 @@ int LoadedObject::map_fd(std::string_view name) const {
 int LoadedObject::program_fd(std::string_view name) const {
   const auto it = programs_.find(name);
   return it == programs_.end() ? -1 : it->second.get();
+}
+
+Result<uint32_t> LoadedObject::map_id(std::string_view name) {
+  const int fd = map_fd(name);
+  auto result = std::find_if(report_.maps.begin(), report_.maps.end(),
+                             [&](const MapResult& map) { return map.name == name; });
+  if (fd < 0 || result == report_.maps.end())
+    return make_error(ErrorKind::NotFound, fmt::format("no map named '{}' in the loaded object", name));
+  if (result->id != 0 || kernel_ == nullptr) return result->id;
+  Result<MapInfo> info = kernel_->map_info(fd);
+  if (!info.ok()) return info.error().with_context(fmt::format("map '{}': read its info", name));
+  result->id = info->id;
+  return result->id;
+}
+
+Result<uint32_t> LoadedObject::program_id(std::string_view name) {
+  const int fd = program_fd(name);
+  auto result = std::find_if(report_.programs.begin(), report_.programs.end(),
+                             [&](const ProgramResult& program) { return program.name == name; });
+  if (fd < 0 || result == report_.programs.end())
+    return make_error(ErrorKind::NotFound, fmt::format("no loaded program named '{}' in the object", name));
+  if (result->id != 0 || kernel_ == nullptr) return result->id;
+  Result<ProgInfo> info = kernel_->prog_info(fd);
+  if (!info.ok()) return info.error().with_context(fmt::format("program '{}': read its info", name));
+  result->id = info->id;
+  result->xlated_size = info->xlated_size;
+  result->jited_size = info->jited_size;
+  result->verified_insns = info->verified_insns;
+  return result->id;
 }
 
 }  // namespace bpfload

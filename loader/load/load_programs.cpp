@@ -206,8 +206,14 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
     return;
   }
 
+  result.loaded = true;
+  if (!context.options.query_info) {
+    fd = std::move(outcome.fd);
+    return;
+  }
   Result<ProgInfo> info = context.kernel.prog_info(outcome.fd.get());
   if (!info.ok()) {
+    result.loaded = false;
     result.sys_errno = info.error().sys_errno;
     result.error = fmt::format("read program info: {}", info.error().message);
     return;

@@ -52,7 +52,7 @@ Result<MapHandle> map_of(const LoadedObject& object, std::string_view name, Kern
 }
 
 Result<MapHandle> LoadedObject::map(std::string_view name, Kernel* kernel) const {
-  return map_of(*this, name, kernel);
+  return map_of(*this, name, kernel != nullptr ? kernel : kernel_);
 }
 
 Result<TestRunOutcome> test_run(const LoadedObject& object, std::string_view program, std::span<const std::byte> data,

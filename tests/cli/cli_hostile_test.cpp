@@ -85,6 +85,19 @@ TEST(CliHostile, OutOfMemoryIsExitTwoWithAMessageNotAnAbort) {
   }
   ::unlink(object.c_str());
 }
+// A million relocations: inspect writes them one at a time instead of building a JSON
+// value for each (which took 1.1 GB). 400 MB of address space holds the binary, its
+// libraries, the 32 MB file and its spec.
+TEST(CliHostile, InspectOfAMillionRelocationsFitsInBoundedMemory) {
+  const std::string object = std::string(BPFLOAD_SCALING_OBJECTS_DIR) + "/maprelocs_4096m_1000000r.o";
+  const std::string limit = "ulimit -v 400000; " + std::string(BPFLOAD_CLI);
+  for (const std::string format : {"", "--json "}) {
+    const CommandResult result = run_command(limit + " inspect " + format + object + " | tail -c 200");
+    EXPECT_EQ(result.exit_code, 0) << format << result.err;
+    EXPECT_EQ(result.err.find("out of memory"), std::string::npos) << format << result.err;
+    EXPECT_NE(result.out.find(format.empty() ? "data sections" : "\"externs\""), std::string::npos) << result.out;
+  }
+}
 #endif  // !__SANITIZE_ADDRESS__
 
 TEST(CliHostile, EmptyPinDirIsRefused) {

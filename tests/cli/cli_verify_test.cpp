@@ -294,5 +294,37 @@ TEST(CliVerify, CompareReadsCsvOfBpfloadAndOfVeristat) {
   for (const std::string& file : {csv, json_file, veristat, broken}) std::remove(file.c_str());
 }
 
+TEST(CliVerify, CompareRefusesMalformedInputsNamingTheFileAndWhereItBroke) {
+  const std::string base = "/tmp/bpfload-cli-compare-bad-" + std::to_string(getpid());
+  const std::string good = write_file(base + "-good.csv", "program,section,verdict,insns_processed\np,xdp,accepted,10\n");
+  std::string random(3000, '\0');
+  for (size_t i = 0; i < random.size(); ++i) random[i] = static_cast<char>((i * 2654435761u) >> 13);
+  const struct {
+    const char* name;
+    std::string text;
+    const char* says;
+  } cases[] = {
+      {"empty.csv", "", "empty.csv"},
+      {"binary.csv", random, "binary.csv"},
+      {"header-only-garbage.csv", "a,b,c\n1,2,3\n", "no 'program'"},
+      {"not-a-number.csv", "program,insns_processed\np,ten\n", "line 2"},
+      {"unbalanced-quote.csv", "program,insns_processed\n\"p,10\n", "line 2"},
+      {"wrong-json-types.json", R"({"programs": [{"name": 5}]})", "name"},
+      {"truncated.json", R"({"programs": [{"name": "p", "verdict": "acc)", "truncated.json"},
+  };
+  for (const auto& bad : cases) {
+    SCOPED_TRACE(bad.name);
+    const std::string path = write_file(base + "-" + bad.name, bad.text);
+    for (const std::string& order : {path + " " + good, good + " " + path}) {
+      const CommandResult result = run_bpfload("verify -C " + order);
+      EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+      EXPECT_NE(result.err.find(bad.says), std::string::npos) << result.err;
+      EXPECT_EQ(result.err.find("terminate"), std::string::npos) << "an exception escaped: " << result.err;
+    }
+    std::remove(path.c_str());
+  }
+  std::remove(good.c_str());
+}
+
 }  // namespace
 }  // namespace bpfload::test

@@ -1,5 +1,6 @@
 // The system kernel against the real bpf(): maps, pins, program loads and logs, BTF.
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -12,6 +13,7 @@
 #include <bpf/btf.h>
 #include <linux/bpf.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "bpfload/kernel.hpp"
@@ -233,6 +235,46 @@ TEST(SystemKernel, PinErrorsCarryHints) {
   EXPECT_EQ(wrong_fs.error().kind, ErrorKind::Kernel);
   EXPECT_NE(wrong_fs.error().message.find("not on a bpf filesystem"), std::string::npos)
       << wrong_fs.error().message;
+}
+
+// bpffs directories are often mode 0700: a user who may not enter one gets EACCES, and
+// the message says so instead of calling the pin "not a pinned BPF object".
+TEST(SystemKernel, PinBehindAClosedDirectoryIsPermissionDeniedForAnotherUser) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  Kernel& kernel = system_kernel();
+  test::TempBpffsDir dir;
+  const std::string closed = dir.path() + "/closed";
+  ASSERT_EQ(::mkdir(closed.c_str(), 0700), 0) << std::strerror(errno);
+  Fd map = make_map(BPF_MAP_TYPE_ARRAY, 1, "closed");
+  ASSERT_TRUE(map.valid());
+  const std::string pin = closed + "/map";
+  ASSERT_TRUE(kernel.obj_pin(map.get(), pin).ok());
+
+  int report[2] = {-1, -1};
+  ASSERT_EQ(::pipe(report), 0);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    // nobody: not the directory's owner, no capabilities.
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(10);
+    Result<Fd> opened = kernel.obj_get(pin);
+    std::string text = opened.ok() ? std::string("opened") : fmt::format("{}|{}", opened.error().sys_errno,
+                                                                             opened.error().message);
+    (void)!::write(report[1], text.data(), text.size());
+    ::_exit(0);
+  }
+  ::close(report[1]);
+  std::string text(4096, '\0');
+  const ssize_t got = ::read(report[0], text.data(), text.size());
+  ::close(report[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ::unlink(pin.c_str());
+  ::rmdir(closed.c_str());
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child could not become nobody";
+  text.resize(got > 0 ? static_cast<size_t>(got) : 0);
+  EXPECT_EQ(text.rfind(std::to_string(EACCES) + "|", 0), 0u) << text;
+  EXPECT_NE(text.find("permission denied"), std::string::npos) << text;
+  EXPECT_EQ(text.find("not a pinned BPF object"), std::string::npos) << text;
 }
 
 TEST(SystemKernel, ProgLoadReturnsFdAndLog) {
