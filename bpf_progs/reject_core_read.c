@@ -1,7 +1,7 @@
-/* A CO-RE program (field offsets relocated against the running kernel's BTF).
- * bpfload does not apply CO-RE relocations, so loading it must fail with a clear
- * error rather than load the compiler's offsets. Named reject_ for that reason: the
- * verifier would not refuse it, bpfload does. */
+/* A CO-RE read of a struct no kernel has (task_like): bpfload relocates it against the
+ * running kernel's BTF, finds no candidate and poisons the read, as libbpf does, so the
+ * verifier refuses the program at that instruction and the error names the relocation.
+ * Named reject_ for that reason. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>

@@ -1,10 +1,16 @@
-// libFuzzer target over the whole pure path: bytes -> ObjectSpec -> linked instructions
-// for every program, with placeholder map handles. Any crash, hang, leak or UB here is a bug:
+// libFuzzer target over the whole pure path: bytes -> ObjectSpec -> CO-RE relocation and
+// extern resolution (against the object's own BTF as the target, so candidates exist and
+// the matching code runs) -> linked instructions for every program, with placeholder map
+// handles. Any crash, hang, leak or UB here is a bug:
 // the parser and linker must turn every input into a value or an Error.
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
+#include <bpf/btf.h>
+
+#include "bpfload/core_relocate.hpp"
+#include "bpfload/externs.hpp"
 #include "bpfload/link.hpp"
 #include "bpfload/parse.hpp"
 
@@ -23,6 +29,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto bytes = std::as_bytes(std::span<const uint8_t>(data, size));
   auto spec = bpfload::parse_object(bytes, options);
   if (!spec.ok()) return 0;
+
+  if (spec->btf != nullptr) {
+    bpfload::TargetBtf target;
+    const auto kernel = spec->btf->kernel_bytes();
+    target.vmlinux.reset(btf__new(kernel.data(), static_cast<uint32_t>(kernel.size())));
+    if (target.vmlinux != nullptr) {
+      auto relocated = bpfload::relocate_core(*spec, target);
+      if (relocated.ok()) {
+        bpfload::KernelFacts facts;
+        facts.version_code = 0x061200;
+        facts.config = {{"CONFIG_HZ", "250"}, {"CONFIG_BPF", "y"}, {"CONFIG_DEFAULT_HOSTNAME", "\"x\""}};
+        std::vector<std::string> notes;
+        if (bpfload::resolve_externs(relocated->spec, &target, &facts, notes).ok()) *spec = std::move(relocated->spec);
+      }
+    }
+  }
 
   bpfload::MapHandles handles;
   handles.maps.assign(spec->maps.size(), kPlaceholderFd);

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "bpfload/core_relocate.hpp"
 #include "bpfload/link.hpp"
 #include "bpfload/parse.hpp"
 #include "bpfload/kernel_names.hpp"
@@ -97,6 +98,22 @@ Json relocation_json(const FunctionSpec& function, const Relocation& relocation)
               {"offset", relocation.offset}};
 }
 
+// CO-RE records of the same functions: what load relocates against the target BTF.
+Json core_relocations_json(const ObjectSpec& spec, const std::vector<uint32_t>& functions) {
+  Json list = Json::array();
+  for (uint32_t index : functions) {
+    const FunctionSpec& function = spec.functions[index];
+    for (const CoreRecord& record : function.core_relocations) {
+      list.push_back(Json{{"kind", core_kind_name(record.kind)},
+                          {"function", function.name},
+                          {"insn", record.insn},
+                          {"type_id", record.type_id},
+                          {"access", record.access}});
+    }
+  }
+  return list;
+}
+
 Json relocation_counts_json(const ObjectSpec& spec, const std::vector<uint32_t>& functions) {
   std::map<std::string_view, unsigned> counts{{"map", 0}, {"data", 0}, {"call", 0}, {"func_addr", 0}, {"extern", 0}};
   for (uint32_t index : functions)
@@ -146,6 +163,7 @@ Json program_json(const ObjectSpec& spec, const ProgramSpec& program,
       {"linked_insns", linked_insns},
       {"relocation_counts", relocation_counts_json(spec, functions)},
       {"relocations", streamed_array_placeholder(program_index)},
+      {"core_relocations", core_relocations_json(spec, functions)},
       {"subprograms", subprograms},
       {"externs", externs_used_by(spec, program.function)},
       {"link_error", layout.ok() ? Json(nullptr) : Json(layout.error().message)}};

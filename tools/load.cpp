@@ -11,6 +11,7 @@
 
 #include "attach_output.hpp"
 #include "bpfload/attach.hpp"
+#include "bpfload/constants.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/parse.hpp"
 #include "bpfload/kernel_names.hpp"
@@ -40,6 +41,8 @@ struct LoadVerbOptions {
   bool attach = false;          ///< --attach
   std::string device;           ///< --dev, for XDP and tc
   std::string cgroup;           ///< --cgroup, for cgroup programs
+  std::string btf_path;         ///< --btf
+  std::vector<std::string> settings;  ///< --set NAME=VALUE
 };
 
 Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const ObjectSpec& spec) {
@@ -53,6 +56,7 @@ Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const Obje
   load.replace_pins = options.replace;
   load.log_level = options.log_level;
   load.keep_going = options.keep_going;
+  load.btf_path = options.btf_path;
   load.query_info = !options.no_ids;
   load.require_bpffs = !options.any_filesystem;
   for (const std::string& text : options.max_entries) {
@@ -146,6 +150,7 @@ Json program_result_json(const ProgramResult& program) {
               {"verifier_log", program.verifier_log},
               {"log_truncated", program.log_truncated},
               {"log_true_size", program.log_true_size},
+              {"core_poisoned", program.core_poisoned},
               {"error", error}};
 }
 
@@ -161,6 +166,8 @@ Json load_json(const std::string& path, const LoadOptions& load, const LoadRepor
               {"pin_dir", load.pin_dir ? Json(*load.pin_dir) : Json(nullptr)},
               {"btf_loaded", report.btf_loaded},
               {"btf_error", report.btf_error.empty() ? Json(nullptr) : Json(report.btf_error)},
+              {"target_btf", report.target_btf.empty() ? Json(nullptr) : Json(report.target_btf)},
+              {"core_relocations", report.core_relocations},
               {"maps", maps},
               {"programs", programs},
               {"warnings", report.warnings},
@@ -286,6 +293,12 @@ int run_load(const LoadVerbOptions& options) {
     return report_error(to_string(error.kind), error.message, error.sys_errno, options.json,
                         kExitUsage);
   }
+  for (const std::string& text : options.settings) {
+    auto assignment = split_assignment(text, "--set");
+    if (!assignment) return report_error(assignment.error(), options.json);
+    Status set = set_constant(*spec, assignment->first, assignment->second);
+    if (!set.ok()) return report_error(set.error().with_context("--set"), options.json);
+  }
   auto load = make_load_options(options, *spec);
   if (!load) return report_error(load.error(), options.json);
 
@@ -383,6 +396,12 @@ VerbRunner setup_load(CLI::App& command) {
                                     "create map-in-map MAP with the map INNER of the object as its inner "
                                     "template, as MAP=INNER (what samples' and Katran's loaders fixed up "
                                     "in user space); repeatable"));
+  one_value_each(command.add_option("--set", options->settings,
+                                    "set a const volatile global of .rodata before loading, as NAME=VALUE "
+                                    "(checked against its BTF type); repeatable"));
+  command.add_option("--btf", options->btf_path,
+                     "BTF to apply CO-RE relocations and find fentry/tp_btf/... targets against (raw BTF or "
+                     "an ELF with .BTF, e.g. from BTFHub); default: the running kernel's /sys/kernel/btf");
   command.add_option("--object-id", options->object_id,
                      "directory name for iproute2 PIN_OBJECT_NS maps (default: the SHA-1 of the "
                      "object, as tc uses)");

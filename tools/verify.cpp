@@ -37,6 +37,7 @@ struct VerifyVerbOptions {
   size_t log_lines = kDefaultLogTailLines;
   bool full_log = false;
   std::string log_file;
+  std::string btf_path;  ///< --btf
   CompareOptions compare;
 };
 
@@ -207,6 +208,7 @@ ObjectRun verify_one(const PlannedObject& object, const VerifyVerbOptions& optio
   verify.programs = object.programs;
   verify.log_level = options.log_level;
   verify.source_costs = options.source;
+  verify.load.btf_path = options.btf_path;
   auto reports = verify_object(*object.spec, verify);
   if (!reports) {
     run.error = reports.error().with_context(object.path);
@@ -308,6 +310,9 @@ VerbRunner setup_verify(CLI::App& command) {
                      "lines of a program's verifier log kept in the output and JSON (its tail)")
       ->option_text("N")
       ->capture_default_str();
+  command.add_option("--btf", options->btf_path,
+                     "BTF to apply CO-RE relocations and find fentry/tp_btf/... targets against (raw BTF or "
+                     "an ELF with .BTF); default: the running kernel's /sys/kernel/btf");
   command.add_flag("--full-log", options->full_log, "keep the whole verifier log in the JSON `log` field");
   command.add_option("--log-file", options->log_file, "write every program's whole verifier log to PATH")
       ->option_text("PATH");

@@ -53,6 +53,10 @@ struct ProgLoadRequest {
   std::span<const bpf_line_info> line_info;
   uint32_t log_level = 0;     ///< BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2 | BPF_LOG_STATS bits
   std::span<char> log_buf;    ///< empty: no log
+  /// BTF id of what a fentry/fexit/fmod_ret/lsm/tp_btf/iter program attaches to (0: none),
+  /// in vmlinux or, with attach_btf_obj_fd, in that module's BTF object.
+  uint32_t attach_btf_id = 0;
+  int attach_btf_obj_fd = -1;  ///< a module's BTF object fd (-1: vmlinux)
 };
 
 /// What BPF_PROG_LOAD returned besides the fd.
@@ -135,6 +139,12 @@ class Kernel {
 
   /// Loads raw BTF; `log` receives the kernel's BTF log on failure when non-empty.
   virtual Result<Fd> btf_load(std::span<const std::byte> btf, std::span<char> log) = 0;
+
+  /// An fd of the kernel's BTF object of module `module` (the one /sys/kernel/btf/<module>
+  /// shows), for attach_btf_obj_fd and kfunc fd_array slots. Fails with NotFound when no
+  /// loaded module has that name, Kernel otherwise. The default fails with Unsupported,
+  /// for kernels (test doubles) that have no modules.
+  virtual Result<Fd> module_btf_fd(const std::string& module);
 
   virtual Status obj_pin(int fd, const std::string& path) = 0;
   virtual Result<Fd> obj_get(const std::string& path) = 0;

@@ -86,8 +86,8 @@ struct LinkedProgram {
 /// The cheap step: a copy of the layout's instructions with each FdSlot's map fd
 /// (BPF_PSEUDO_MAP_FD) or data-section fd and offset (BPF_PSEUDO_MAP_VALUE) written in.
 /// `spec` is the one the layout was made from. Fails with Unsupported when the object's
-/// byte order is not the host's or a laid-out function has CO-RE relocations (bpfload
-/// does not apply CO-RE), InvalidArgument naming the map or data section when `handles`
+/// byte order is not the host's or a laid-out function has CO-RE relocations not yet
+/// applied (the spec is not core_relocated: see relocate_core), InvalidArgument naming the map or data section when `handles`
 /// has no fd (missing or negative) for it.
 [[nodiscard]] Result<std::vector<bpf_insn>> patch_fds(const ProgramLayout& layout, const ObjectSpec& spec,
                                                       const MapHandles& handles);

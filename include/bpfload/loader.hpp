@@ -3,12 +3,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
 #include <string>
 #include <vector>
 
+#include "bpfload/core_relocate.hpp"
 #include "bpfload/fd.hpp"
 #include "bpfload/kernel.hpp"
 #include "bpfload/link.hpp"
@@ -64,6 +66,13 @@ struct LoadOptions {
   /// LoadedObject::map_id()/program_id() ask only when called.
   bool query_info = true;
   Kernel* kernel = nullptr;        ///< nullptr: system_kernel()
+  /// BTF that CO-RE relocations and the targets of fentry/fexit/fmod_ret/lsm/tp_btf/iter
+  /// programs resolve against: a raw BTF file or an ELF with .BTF (BTFHub-style), for
+  /// kernels without /sys/kernel/btf. Empty: the running kernel's vmlinux and module BTF.
+  std::string btf_path;
+  /// That BTF already read (read_target_btf in kernel_btf.hpp), to share it between
+  /// loads or to give a made-up one (tests); overrides btf_path.
+  std::shared_ptr<const TargetBtf> target_btf;
 };
 
 /// What happened to one map.
@@ -92,8 +101,11 @@ struct ProgramResult {
   uint32_t log_true_size = 0; ///< size the kernel reported for the whole log, 0 if unknown
   unsigned load_attempts = 0; ///< BPF_PROG_LOAD calls made for this program
   /// bpfload refused the program before the kernel saw it, because it needs something
-  /// bpfload does not do (CO-RE relocations); `error` says what. Never set with `loaded`.
+  /// bpfload does not do (an unresolved extern); `error` says what. Never set with `loaded`.
   bool unsupported = false;
+  /// The program's CO-RE relocations whose instruction was poisoned (no match in the
+  /// target BTF), one line each; the verifier refuses the program there if it is reachable.
+  std::vector<std::string> core_poisoned;
   VerifierStats stats;
   uint32_t insns = 0;         ///< instructions submitted (after linking)
   uint32_t xlated_size = 0;
@@ -107,6 +119,10 @@ struct LoadReport {
   std::vector<ProgramResult> programs;
   bool btf_loaded = false;
   std::string btf_error;  ///< why BTF was not loaded, when it was not
+  /// Where the target BTF was read from (CO-RE, attach targets); "" when none was needed.
+  std::string target_btf;
+  /// Every CO-RE relocation applied, one line each (CoreDecision::describe), in record order.
+  std::vector<std::string> core_relocations;
   /// Things keep_going skipped that are not a program's own failure, e.g. a prog-array
   /// slot left empty because its program did not load.
   std::vector<std::string> warnings;

@@ -125,6 +125,18 @@ struct LineInfo {
   bool operator==(const LineInfo&) const = default;
 };
 
+/// A CO-RE relocation record of a function (.BTF.ext core_relo, struct bpf_core_relo):
+/// instruction `insn` holds a field offset, size, existence, type or enum fact about the
+/// access `access` starting at local BTF type `type_id`, to be recomputed against the
+/// target kernel's BTF (relocate_core in core_relocate.hpp).
+struct CoreRecord {
+  uint32_t insn = 0;     ///< instruction index within the function
+  uint32_t type_id = 0;  ///< root type in the object's BTF
+  uint32_t kind = 0;     ///< enum bpf_core_relo_kind
+  std::string access;    ///< access string, "0:1:2" (indices from the root)
+  bool operator==(const CoreRecord&) const = default;
+};
+
 /// One function's code: a program's entry or a subprogram.
 struct FunctionSpec {
   std::string name;
@@ -135,9 +147,10 @@ struct FunctionSpec {
   std::vector<Relocation> relocations;  ///< ordered by insn
   std::vector<FuncInfo> func_info;      ///< usually one record at insn 0
   std::vector<LineInfo> line_info;
-  /// CO-RE relocations (.BTF.ext core_relo) in this function. bpfload does not apply
-  /// CO-RE, so the linker refuses code that has any rather than load wrong offsets.
-  uint32_t core_relocations = 0;
+  /// CO-RE relocation records (.BTF.ext core_relo) of this function, in record order.
+  /// The linker refuses code that has any until relocate_core() applied them
+  /// (ObjectSpec::core_relocated), rather than load the compiler's offsets.
+  std::vector<CoreRecord> core_relocations;
 };
 
 /// A program: an entry function plus what the kernel needs to know about it.
@@ -195,6 +208,9 @@ struct ObjectSpec {
   /// immutable, so copies of a spec share it and stay equal.
   std::shared_ptr<const ParsedBtf> btf;
   bool has_btf_ext = false;                  ///< .BTF.ext was present and decoded
+  /// The CO-RE records' instructions hold values for a target BTF (relocate_core), not
+  /// the compiler's.
+  bool core_relocated = false;
 
   /// Index of the map named `name`, or nullopt.
   [[nodiscard]] std::optional<size_t> find_map(std::string_view name) const;

@@ -421,6 +421,15 @@ ProgLoadOutcome FakeKernel::prog_load(const ProgLoadRequest& request) {
   program.func_info_count = request.func_info.size();
   program.line_info_count = request.line_info.size();
   program.log_level = request.log_level;
+  program.attach_btf_id = request.attach_btf_id;
+  if (request.attach_btf_obj_fd >= 0) {
+    const ObjectPtr btf = object_of(request.attach_btf_obj_fd);
+    if (!btf || btf->kind != Object::Kind::Btf) {
+      outcome.sys_errno = EBADF;
+      return outcome;
+    }
+    program.attach_btf_obj_id = btf->id;
+  }
   auto object = std::make_shared<Object>();
   object->kind = Object::Kind::Program;
   object->id = next_id_++;
@@ -472,6 +481,27 @@ Result<Fd> FakeKernel::btf_load(std::span<const std::byte> btf, std::span<char> 
   auto object = std::make_shared<Object>();
   object->kind = Object::Kind::Btf;
   object->id = next_id_++;
+  return new_fd(std::move(object), "bpfload-fake-btf");
+}
+
+uint32_t FakeKernel::add_module_btf(const std::string& module) {
+  std::lock_guard lock(mutex_);
+  const uint32_t id = next_id_++;
+  module_btf_ids_[module] = id;
+  return id;
+}
+
+Result<Fd> FakeKernel::module_btf_fd(const std::string& module) {
+  std::lock_guard lock(mutex_);
+  if (const int err = enter("module_btf_fd", module))
+    return make_error(ErrorKind::Kernel, fmt::format("bpf(BTF_GET_FD_BY_ID) for module '{}': {}", module, errno_text(err)),
+                      err);
+  const auto found = module_btf_ids_.find(module);
+  if (found == module_btf_ids_.end())
+    return make_error(ErrorKind::NotFound, fmt::format("no loaded module '{}' has BTF", module));
+  auto object = std::make_shared<Object>();
+  object->kind = Object::Kind::Btf;
+  object->id = found->second;
   return new_fd(std::move(object), "bpfload-fake-btf");
 }
 

@@ -38,6 +38,9 @@ class FakeKernel final : public Kernel, public System {
     size_t func_info_count = 0;
     size_t line_info_count = 0;
     uint32_t log_level = 0;
+    uint32_t attach_btf_id = 0;
+    /// Id of the BTF object attach_btf_obj_fd referred to (a module_btf_fd), 0 for none.
+    uint32_t attach_btf_obj_id = 0;
   };
 
   /// One map: its creation attributes and contents (key bytes -> value bytes).
@@ -67,6 +70,8 @@ class FakeKernel final : public Kernel, public System {
   /// (every directory under a path added this way inherits it). /, /sys, /sys/fs and
   /// /sys/fs/bpf (bpffs) exist from the start; the root is ext4.
   void add_mount(const std::string& path, uint64_t filesystem_magic);
+  /// Makes module_btf_fd(`module`) succeed; returns the id its BTF object gets.
+  uint32_t add_module_btf(const std::string& module);
 
   // ---- inspection ----
   /// Every call made, in order, as "name argument" ("obj_pin /sys/fs/bpf/x", "map_create counters").
@@ -102,6 +107,8 @@ class FakeKernel final : public Kernel, public System {
   /// Always fails with ENOTSUP: the fake runs no program.
   Result<TestRunOutcome> prog_test_run(const TestRunRequest& request) override;
   Result<Fd> btf_load(std::span<const std::byte> btf, std::span<char> log) override;
+  /// NotFound unless add_module_btf named `module`.
+  Result<Fd> module_btf_fd(const std::string& module) override;
   Status obj_pin(int fd, const std::string& path) override;
   Result<Fd> obj_get(const std::string& path) override;
   Status unpin(const std::string& path) override;
@@ -143,6 +150,7 @@ class FakeKernel final : public Kernel, public System {
   std::set<std::string> directories_;
   std::map<std::string, uint64_t> mounts_;       // path -> filesystem magic
   std::vector<Program> programs_;
+  std::map<std::string, uint32_t> module_btf_ids_;  // module name -> its BTF object's id
 };
 
 }  // namespace bpfload

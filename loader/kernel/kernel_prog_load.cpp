@@ -103,6 +103,8 @@ ProgLoadAttr make_attr(const ProgLoadRequest& request) {
   const size_t name_len = std::min(request.name.size(), size_t{BPF_OBJ_NAME_LEN - 1});
   std::memcpy(attr.prog_name, request.name.data(), name_len);
   if (request.prog_btf_fd >= 0) attr.prog_btf_fd = static_cast<uint32_t>(request.prog_btf_fd);
+  attr.attach_btf_id = request.attach_btf_id;
+  if (request.attach_btf_obj_fd >= 0) attr.attach_prog_fd = static_cast<uint32_t>(request.attach_btf_obj_fd);
   if (!request.func_info.empty()) {
     attr.func_info_rec_size = sizeof(bpf_func_info);
     attr.func_info = pointer_value(request.func_info.data());

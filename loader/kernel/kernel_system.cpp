@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "bpfload/kernel.hpp"
+#include "bpfload/kernel_btf.hpp"
 #include "kernel_errors.hpp"
 #include "kernel_prog_load.hpp"
 #include "map_spans.hpp"
@@ -187,6 +188,8 @@ class SystemKernel final : public Kernel {
     outcome.data_out.resize(std::min<size_t>(opts.data_size_out, capacity));
     return outcome;
   }
+
+  Result<Fd> module_btf_fd(const std::string& module) override { return open_module_btf(module); }
 
   Result<Fd> btf_load(std::span<const std::byte> btf, std::span<char> log) override {
     // Without a log first: a level-1 BTF log on valid BTF can overflow a small buffer

@@ -213,13 +213,13 @@ class Linker {
 
 std::string unresolved_extern_text(std::string_view name, bool function) {
   if (function)
-    return fmt::format("calls extern function '{}', which the object does not define; it would be satisfied by "
-                       "linking in the object that defines it (bpftool gen object) or, for a kfunc, by kernel "
-                       "BTF resolution, which bpfload does not do",
+    return fmt::format("calls extern function '{}', which neither the object nor the target's vmlinux BTF "
+                       "defines; it would be satisfied by linking in the object that defines it (bpftool gen "
+                       "object); kfuncs of modules are not resolved yet",
                        name);
   return fmt::format("refers to extern '{}', which the object does not define; it would be satisfied by a "
-                     "definition in the object (a global or const variable) or, for .kconfig/.ksyms externs, "
-                     "by libbpf's kernel-config and kernel-BTF resolution, which bpfload does not do",
+                     "definition in the object (a global or const variable); bpfload resolves .kconfig externs "
+                     "and .ksyms variables typed in vmlinux BTF, not untyped ksyms (kallsyms addresses)",
                      name);
 }
 
@@ -274,11 +274,12 @@ Result<std::vector<bpf_insn>> patch_fds(const ProgramLayout& layout, const Objec
   for (uint32_t function : layout.functions) {
     const FunctionSpec& code = spec.functions[function];
     // Unrelocated CO-RE accesses would load with the compiler's field offsets: wrong, silently.
-    if (code.core_relocations != 0) {
+    if (!spec.core_relocated && !code.core_relocations.empty()) {
       return link_error(program, ErrorKind::Unsupported,
                         fmt::format("function '{}' in section '{}' has {} CO-RE relocation(s) (BPF_CORE_READ, "
-                                    "preserve_access_index); bpfload does not apply CO-RE",
-                                    code.name, code.section, code.core_relocations));
+                                    "preserve_access_index) not yet applied; relocate the spec against a target "
+                                    "BTF first (relocate_core, which load_object does)",
+                                    code.name, code.section, code.core_relocations.size()));
     }
   }
   std::vector<bpf_insn> insns = layout.insns;

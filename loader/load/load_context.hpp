@@ -50,6 +50,10 @@ struct LoadContext {
   std::vector<Refusal> refusals;   ///< parallel to spec.programs: refused before loading (keep_going)
   /// Index into report.programs of each spec program, nullopt when not selected.
   std::vector<std::optional<size_t>> program_report;
+  /// The target kernel's BTF, when the object needs it (CO-RE, attach targets).
+  std::shared_ptr<const TargetBtf> target_btf;
+  std::string target_btf_error;  ///< why target_btf is null although a program needs it
+  const std::vector<CoreDecision>* core_decisions = nullptr;  ///< CO-RE applied to `spec`
 
   /// The override for map `name`, or nullptr.
   [[nodiscard]] const MapOverride* override_for(std::string_view name) const {
@@ -57,6 +61,30 @@ struct LoadContext {
     return it == options.maps.end() ? nullptr : &it->second;
   }
 };
+
+/// The spec a load works on after resolving it against the target BTF.
+struct TargetedSpec {
+  std::shared_ptr<const TargetBtf> target;  ///< null when the object needs none, or it could not be read
+  std::string target_error;                 ///< why `target` is null when programs need it
+  /// Set when the object has CO-RE relocations or externs bpfload resolves (.kconfig, kfuncs,
+  /// typed ksyms): the spec with them applied.
+  std::optional<CoreRelocation> relocated;
+  std::vector<std::string> extern_notes;    ///< one line per extern resolved
+  ProgramLayouts layouts;                   ///< of relocated->spec, when relocated
+};
+
+/// Reads (or takes from the options) the target BTF when `spec` needs it and applies CO-RE
+/// to a copy. Fails as relocate_core() and read_target_btf() do; a BTF that cannot be read
+/// fails only objects with CO-RE (BTF-targeted programs then fail one by one).
+[[nodiscard]] Result<TargetedSpec> target_spec(const ObjectSpec& spec, const LoadOptions& options);
+
+/// "; CO-RE: ..." for every poisoned relocation in the functions of `layout`, "" when none.
+[[nodiscard]] std::string poisoned_relocations_text(const LoadContext& context, const ProgramLayout& layout);
+
+/// Sets attach_btf_id (and attach_btf_obj_fd, kept open in `module_fd`) of `request` when
+/// `program` needs it. Fails with NotFound naming the program and the missing target.
+[[nodiscard]] Status resolve_attach_target(const LoadContext& context, const ProgramSpec& program,
+                                           ProgLoadRequest& request, Fd& module_fd);
 
 /// File name of a data section's map under <pin_dir>/maps: the section name without its
 /// leading dot, other dots as '_' (bpffs refuses them): ".rodata.str1.1" -> "rodata_str1_1".

@@ -176,7 +176,22 @@ Result<LoadedObject> load_object(const ObjectSpec& spec, const ProgramLayouts& l
   Kernel& kernel = options.kernel != nullptr ? *options.kernel : system_kernel();
   Result<LoadedObject> loaded = [&]() -> Result<LoadedObject> {
     try {
-      LoadContext context(spec, layouts, options, kernel, local_report);
+      // CO-RE rewrites instructions in place on a copy, so origins (source lines) of the
+      // caller's layouts stay right; the copy is laid out again for its instructions.
+      Result<TargetedSpec> targeted = target_spec(spec, options);
+      if (!targeted.ok()) return std::move(targeted).error();
+      const bool relocated = targeted->relocated.has_value();
+      const ObjectSpec& effective = relocated ? targeted->relocated->spec : spec;
+      LoadContext context(effective, relocated ? targeted->layouts : layouts, options, kernel, local_report);
+      context.target_btf = targeted->target;
+      context.target_btf_error = targeted->target_error;
+      if (targeted->target != nullptr) local_report.target_btf = targeted->target->origin;
+      if (relocated) {
+        context.core_decisions = &targeted->relocated->decisions;
+        for (const CoreDecision& decision : targeted->relocated->decisions)
+          local_report.core_relocations.push_back(decision.describe(effective));
+        for (const std::string& note : targeted->extern_notes) local_report.core_relocations.push_back(note);
+      }
       Result<LoadedObject> result = [&]() -> Result<LoadedObject> {
         try {
           return run_load(context);

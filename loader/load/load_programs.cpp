@@ -127,6 +127,13 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
   Result<std::vector<bpf_insn>> insns = patch_fds(**layout, context.spec, handles);
   if (!insns.ok()) return fail_link(insns.error());
   result.insns = static_cast<uint32_t>(insns->size());
+  if (context.core_decisions != nullptr) {
+    for (const CoreDecision& decision : *context.core_decisions) {
+      if (!decision.poisoned) continue;
+      for (uint32_t function : (*layout)->functions)
+        if (function == decision.function) result.core_poisoned.push_back(decision.describe(context.spec));
+    }
+  }
 
   ProgLoadRequest request;
   request.type = program.type;
@@ -144,6 +151,13 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
   }
   request.kern_version = *kern_version;
   request.prog_flags = program.prog_flags;
+  Fd module_btf_fd;  // open until the load returns
+  if (Status target = resolve_attach_target(context, program, request, module_btf_fd); !target.ok()) {
+    result.error = target.error().message;
+    result.sys_errno = target.error().sys_errno;
+    kind = target.error().kind;
+    return;
+  }
   if (context.btf_fd.valid() && !(*layout)->func_info.empty()) {
     request.prog_btf_fd = context.btf_fd.get();
     request.func_info = (*layout)->func_info;
@@ -203,6 +217,9 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
   if (!outcome.fd.valid()) {
     result.sys_errno = outcome.sys_errno;
     result.error = load_failure_text(program, outcome.sys_errno, result.verifier_log, result.log_truncated);
+    // A poisoned CO-RE instruction is what the verifier refused: say which relocation.
+    if (result.verifier_log.find(fmt::format("unknown#{}", kCorePoisonImm)) != std::string::npos)
+      result.error += poisoned_relocations_text(context, **layout);
     return;
   }
 

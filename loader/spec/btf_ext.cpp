@@ -102,7 +102,8 @@ Result<BtfExt> decode_btf_ext(const elf::View& view, const elf::Section& section
                               }));
   BPFLOAD_TRY(walk_subsection(view, core_relos, "core_relo", kCoreRecord, btf, ext.sections, by_name_off,
                               [&](uint32_t section, std::span<const std::byte> record) {
-                                ext.core_relos.push_back({section, view.read_u32(record, 0)});
+                                ext.core_relos.push_back({section, view.read_u32(record, 0), view.read_u32(record, 4),
+                                                          view.read_u32(record, 8), view.read_u32(record, 12)});
                               }));
   return ext;
 }

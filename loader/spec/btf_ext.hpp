@@ -28,11 +28,13 @@ struct BtfExtLineInfo {
   uint32_t line_col = 0;
 };
 
-/// A CO-RE relocation record (struct bpf_core_relo), kept only to say where one is:
-/// bpfload does not apply CO-RE, and must not load such code with unrelocated offsets.
+/// A CO-RE relocation record (struct bpf_core_relo) as stored.
 struct BtfExtCoreRelo {
   uint32_t section = 0;
   uint32_t insn_off = 0;
+  uint32_t type_id = 0;
+  uint32_t access_str_off = 0;
+  uint32_t kind = 0;
 };
 
 struct BtfExt {

@@ -59,13 +59,52 @@ class VariableSymbols {
   std::unordered_map<std::string_view, Found> by_name_;
 };
 
+/// The id of a plain 4-byte int of `btf`, 0 when it has none.
+uint32_t find_int32(const struct btf* btf) {
+  const uint32_t count = btf__type_cnt(btf);
+  for (uint32_t id = 1; id < count; ++id) {
+    const struct btf_type* type = btf__type_by_id(btf, id);
+    if (type != nullptr && btf_is_int(type) && type->size == 4 && btf_int_bits(type) == 32 &&
+        btf_int_offset(type) == 0 && (btf_int_encoding(type) & BTF_INT_BOOL) == 0)
+      return id;
+  }
+  return 0;
+}
+
+/// The kernel refuses extern DATASECs (.kconfig, .ksyms: extern VARs, FUNCs as entries,
+/// size 0). Nothing the kernel sees refers to them (the loader builds the .kconfig map
+/// without BTF, kfuncs and ksyms carry vmlinux ids), so the record is rewritten in place,
+/// same size, as an anonymous union of ints, one member per entry, which the kernel
+/// accepts. Left alone when the BTF has no int to use.
+void neutralise_extern_datasec(const struct btf* btf, const struct btf_type* datasec, size_t record,
+                               ByteOrder order, std::vector<std::byte>& out) {
+  const uint32_t int32 = find_int32(btf);
+  if (int32 == 0) return;
+  const uint16_t entries = btf_vlen(datasec);
+  write_u32(out, record, 0, order);  // anonymous: ".kconfig" is no valid type name
+  write_u32(out, record + 4, (uint32_t{BTF_KIND_UNION} << 24) | entries, order);
+  write_u32(out, record + kTypeSizeField, 4, order);
+  const struct btf_var_secinfo* infos = btf_var_secinfos(datasec);
+  size_t at = record + sizeof(struct btf_type);
+  for (uint16_t i = 0; i < entries; ++i) {
+    const struct btf_type* entry = btf__type_by_id(btf, infos[i].type);
+    write_u32(out, at, entry != nullptr ? entry->name_off : 0, order);  // struct btf_member: name_off, type, offset
+    write_u32(out, at + 4, int32, order);
+    write_u32(out, at + 8, 0, order);
+    at += kSecinfoSize;
+  }
+}
+
 /// Fixes one DATASEC whose record starts at `record` in `out`.
 Status fix_datasec(const elf::View& view, const struct btf* btf, const struct btf_type* datasec, size_t record,
                    std::vector<std::byte>& out) {
   const std::string_view name = btfu::name_at(btf, datasec->name_off);
   if (name.empty()) return malformed(fmt::format("DATASEC at 0x{:x} has no name", record));
-  // Extern sections have no ELF section; libbpf fills them itself, bpfload does not use them.
-  if (name == ".kconfig" || name == ".ksyms") return {};
+  // Extern sections have no ELF section; the loader resolves their externs itself.
+  if (name == ".kconfig" || name == ".ksyms") {
+    neutralise_extern_datasec(btf, datasec, record, view.byte_order(), out);
+    return {};
+  }
 
   const elf::Section* section = view.section(name);
   const bool fix_offsets = datasec->size == 0;
@@ -139,6 +178,11 @@ Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view, std::
     if (size == 0 || !elf::range_fits(record, size, header_size + type_off + type_len))
       return malformed(fmt::format("type [{}] at 0x{:x} has an unknown kind or runs past the type section", id, record));
     if (btf_is_datasec(type)) BPFLOAD_TRY(fix_datasec(view, parsed, type, record, out));
+    // Extern linkage is the object's business; the kernel accepts only static and global.
+    if (btf_is_func(type) && btf_vlen(type) == BTF_FUNC_EXTERN)
+      write_u32(out, record + 4, uint32_t{BTF_KIND_FUNC} << 24 | BTF_FUNC_STATIC, view.byte_order());
+    if (btf_is_var(type) && btf_var(type)->linkage == BTF_VAR_GLOBAL_EXTERN)
+      write_u32(out, record + sizeof(struct btf_type), BTF_VAR_GLOBAL_ALLOCATED, view.byte_order());
     record += size;
   }
   if (record != header_size + type_off + type_len)

@@ -200,7 +200,12 @@ Status read_btf_ext(const elf::View& view, const struct btf* btf, ObjectSpec& sp
   for (const BtfExtCoreRelo& record : ext->core_relos) {
     auto where = index.locate(record.section, ext->sections[record.section], record.insn_off, "core_relo");
     if (!where) return std::move(where).error();
-    ++spec.functions[where->first].core_relocations;
+    const char* access = btf__name_by_offset(btf, record.access_str_off);
+    if (access == nullptr)
+      return malformed(fmt::format(".BTF.ext: core_relo for '{}' at insn_off 0x{:x}: access string offset 0x{:x} "
+                                   "outside the BTF strings",
+                                   ext->sections[record.section], record.insn_off, record.access_str_off));
+    spec.functions[where->first].core_relocations.push_back({where->second, record.type_id, record.kind, access});
   }
   spec.has_btf_ext = true;
   return {};

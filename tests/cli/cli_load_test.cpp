@@ -114,6 +114,20 @@ TEST(CliLoad, JsonReportHasEveryDocumentedField) {
   EXPECT_TRUE(reused) << again.dump(1);
 }
 
+TEST(CliLoad, SetChecksConstantsAgainstTheirBtfTypesBeforeLoading) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const std::string object = quoted(bpf_object("const_settings.o"));
+  const CommandResult set = run_bpfload("load " + object + " --set verbose=true --set mode=MODE_TRACE --json");
+  EXPECT_EQ(set.exit_code, 0) << set.err;
+  const CommandResult range = run_bpfload("load " + object + " --set offset=99999");
+  EXPECT_EQ(range.exit_code, 2) << range.err;
+  EXPECT_NE(range.err.find("'offset'"), std::string::npos) << range.err;
+  EXPECT_NE(range.err.find("16-bit signed"), std::string::npos) << range.err;
+  const CommandResult writable = run_bpfload("load " + object + " --set writable_counter=1");
+  EXPECT_EQ(writable.exit_code, 2) << writable.err;
+  EXPECT_NE(writable.err.find("const volatile"), std::string::npos) << writable.err;
+}
+
 TEST(CliLoad, RejectedProgramExitsOneWithTheVerifierLog) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   const CommandResult plain = run_bpfload("load " + quoted(bpf_object("reject_oob.o")));

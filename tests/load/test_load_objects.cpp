@@ -41,6 +41,9 @@ TEST(LoadObjects, EveryObjectLoadsAndReleasesItsFds) {
     if (file.rfind("reject_", 0) == 0 || file.find(".bpfeb.") != std::string::npos) continue;
     // Habits of old loaders' objects: each loads only as its own tests tell it to.
     if (file.rfind("quirk_", 0) == 0) continue;
+    // One program of each is refused here on purpose (a poisoned CO-RE read; fentry/lsm,
+    // which this kernel refuses): test_load_core.cpp and test_load_btf_targets.cpp.
+    if (file == "core_reads.o" || file == "btf_targets.o") continue;
     if (file == "kprobe_version.o" && !kernel_has_symbol("do_sys_openat2")) {
       // Said, not silent: the test goes on with the other objects.
       RecordProperty("not_loaded", file);
@@ -68,7 +71,9 @@ TEST(LoadObjects, EveryObjectLoadsAndReleasesItsFds) {
         EXPECT_GT(program.xlated_size, 0u) << program.name;
         EXPECT_GE(loaded->program_fd(program.name), 0) << program.name;
       }
-      EXPECT_EQ(report.maps.size(), spec.maps.size() + spec.data_sections.size());
+      // .kconfig externs get a data map of their own that no section of the object has.
+      const size_t built_by_loader = file == "externs_kconfig.o" ? 1 : 0;
+      EXPECT_EQ(report.maps.size(), spec.maps.size() + spec.data_sections.size() + built_by_loader);
       for (const MapSpec& map : spec.maps) EXPECT_GE(loaded->map_fd(map.name), 0) << map.name;
       EXPECT_GT(open_fd_count(), baseline);
     }

@@ -1,0 +1,83 @@
+// const volatile settings written into .rodata before load, typed by BTF: values of each
+// kind land at the variable's offset, and names, ranges and types are checked. Pure.
+#include <cstring>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "bpfload/constants.hpp"
+#include "bpfload/parse.hpp"
+#include "test_util.hpp"
+
+namespace bpfload {
+namespace {
+
+ObjectSpec parse_settings() {
+  Result<ObjectSpec> spec = parse_object_file(test::bpf_object("const_settings.o"));
+  EXPECT_TRUE(spec.ok()) << (spec.ok() ? "" : spec.error().message);
+  return spec.ok() ? std::move(spec).value() : ObjectSpec{};
+}
+
+const DataSectionSpec& rodata(const ObjectSpec& spec) {
+  for (const DataSectionSpec& section : spec.data_sections)
+    if (section.name == ".rodata") return section;
+  ADD_FAILURE() << "no .rodata";
+  return spec.data_sections.front();
+}
+
+TEST(Constants, EachKindIsWrittenInTheRodataBytes) {
+  ObjectSpec spec = parse_settings();
+  const std::vector<std::byte> before = rodata(spec).bytes;
+  ASSERT_TRUE(set_constant(spec, "target_port", "0x1f90").ok());
+  ASSERT_TRUE(set_constant(spec, "offset", "-2").ok());
+  ASSERT_TRUE(set_constant(spec, "verbose", "true").ok());
+  ASSERT_TRUE(set_constant(spec, "mode", "MODE_TRACE").ok());
+  ASSERT_TRUE(set_constant(spec, "comm", "bash").ok());
+  const std::vector<std::byte>& after = rodata(spec).bytes;
+  ASSERT_EQ(after.size(), before.size());
+  EXPECT_NE(after, before);
+  // Every value appears somewhere in .rodata in host order; offsets come from BTF.
+  const auto contains = [&](const void* value, size_t size) {
+    for (size_t i = 0; i + size <= after.size(); ++i)
+      if (std::memcmp(after.data() + i, value, size) == 0) return true;
+    return false;
+  };
+  const uint32_t port = 8080;
+  const int16_t off = -2;
+  const uint32_t mode = 9;
+  EXPECT_TRUE(contains(&port, sizeof(port)));
+  EXPECT_TRUE(contains(&off, sizeof(off)));
+  EXPECT_TRUE(contains(&mode, sizeof(mode)));
+  EXPECT_TRUE(contains("bash", 5));
+}
+
+TEST(Constants, BadNamesValuesAndSectionsAreRefusedNamingTheConstant) {
+  struct Case {
+    const char* name;
+    const char* value;
+    ErrorKind kind;
+    const char* expect;
+  };
+  const Case cases[] = {
+      {"no_such_setting", "1", ErrorKind::NotFound, "no global"},
+      {"writable_counter", "1", ErrorKind::NotFound, "not a read-only section"},
+      {"target_port", "-1", ErrorKind::InvalidArgument, "unsigned"},
+      {"target_port", "4294967296", ErrorKind::InvalidArgument, "32-bit"},
+      {"offset", "40000", ErrorKind::InvalidArgument, "16-bit signed"},
+      {"verbose", "maybe", ErrorKind::InvalidArgument, "bool"},
+      {"mode", "MODE_NONE", ErrorKind::InvalidArgument, "enumerator"},
+      {"comm", "far_too_long", ErrorKind::InvalidArgument, "char array"},
+      {"target_port", "12abc", ErrorKind::InvalidArgument, "unsigned"},
+  };
+  for (const Case& c : cases) {
+    ObjectSpec spec = parse_settings();
+    Status set = set_constant(spec, c.name, c.value);
+    ASSERT_FALSE(set.ok()) << c.name << "=" << c.value;
+    EXPECT_EQ(set.error().kind, c.kind) << set.error().message;
+    EXPECT_NE(set.error().message.find(c.expect), std::string::npos) << set.error().message;
+    EXPECT_NE(set.error().message.find(c.name), std::string::npos) << set.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace bpfload
