@@ -19,6 +19,7 @@
 #include "bpfload/section_table.hpp"
 #include "cli_options.hpp"
 #include "cli_output.hpp"
+#include "dropin_off.hpp"
 #include "verbs.hpp"
 
 namespace bpfload::cli {
@@ -218,25 +219,48 @@ void add_common(CLI::App& command, DropinOptions& options) {
   command.add_flag("--json", options.json, "print one JSON document (see docs/cli.md)");
 }
 
+// DEV, DIRECTION and OBJ are checked here rather than by CLI11, which would ask for them
+// after `off` too.
+int run_dropin_or_off(const DropinOptions& options, const CLI::App* off, const VerbRunner& run_off) {
+  if (off->parsed()) return run_off();
+  std::string missing;
+  if (options.device.empty()) missing = "DEV";
+  else if (options.tc && options.direction.empty()) missing = "DIRECTION";
+  else if (options.object.empty()) missing = "OBJ";
+  if (!missing.empty()) {
+    return report_error("usage",
+                        fmt::format("{} is required: bpfload {} (see bpfload help {})", missing,
+                                    options.tc ? "tc DEV ingress|egress OBJ [sec SECTION], or tc off DEV [ingress|egress]"
+                                               : "xdp DEV OBJ [sec SECTION] [mode MODE], or xdp off DEV",
+                                    options.tc ? "tc" : "xdp"),
+                        0, options.json, kExitUsage);
+  }
+  return run_dropin(options);
+}
+
 }  // namespace
 
 VerbRunner setup_tc(CLI::App& command) {
   auto options = std::make_shared<DropinOptions>();
   options->tc = true;
-  command.add_option("DEV", options->device, "network interface")->required();
-  command.add_option("DIRECTION", options->direction, "ingress or egress")->required();
-  command.add_option("OBJ", options->object, "BPF ELF object file")->required();
+  command.add_option("DEV", options->device, "network interface");
+  command.add_option("DIRECTION", options->direction, "ingress or egress");
+  command.add_option("OBJ", options->object, "BPF ELF object file");
   add_common(command, *options);
-  return [options] { return run_dropin(*options); };
+  CLI::App* off = nullptr;
+  VerbRunner run_off = add_off_subcommand(command, true, off);
+  return [options, off, run_off] { return run_dropin_or_off(*options, off, run_off); };
 }
 
 VerbRunner setup_xdp(CLI::App& command) {
   auto options = std::make_shared<DropinOptions>();
   options->tc = false;
-  command.add_option("DEV", options->device, "network interface")->required();
-  command.add_option("OBJ", options->object, "BPF ELF object file")->required();
+  command.add_option("DEV", options->device, "network interface");
+  command.add_option("OBJ", options->object, "BPF ELF object file");
   add_common(command, *options);
-  return [options] { return run_dropin(*options); };
+  CLI::App* off = nullptr;
+  VerbRunner run_off = add_off_subcommand(command, false, off);
+  return [options, off, run_off] { return run_dropin_or_off(*options, off, run_off); };
 }
 
 }  // namespace bpfload::cli

@@ -32,9 +32,9 @@ constexpr std::array kVerbs = {
                    "compare two runs",
          setup_verify},
     Verb{"tc", "load one section of an object and attach it to DEV ingress|egress, as 'tc filter add "
-               "... bpf da obj OBJ sec SECTION' did", setup_tc},
+               "... bpf da obj OBJ sec SECTION' did; 'tc off DEV [ingress|egress]' removes it", setup_tc},
     Verb{"xdp", "load one section of an object and attach it to DEV, as 'ip link set dev DEV xdp obj OBJ "
-                "sec SECTION' did", setup_xdp},
+                "sec SECTION' did; 'xdp off DEV' removes it", setup_xdp},
     Verb{"detach", "detach a pinned link, or everything pinned in a pin directory", setup_detach},
     Verb{"link", "list BPF links: 'bpfload link list'", setup_link},
     Verb{"unpin", "remove a pin set made by `load --pin-dir DIR` (maps/, progs/ and DIR itself)",

@@ -41,8 +41,11 @@ struct ProgAttachHandle {
   Fd prog;
   uint32_t attach_type = 0;
 };
+struct SocketFilterHandle {
+  Fd socket;  ///< our dup of the caller's socket: the filter is on the socket, not the fd
+};
 using AttachHandle = std::variant<LinkHandle, XdpNetlinkHandle, TcFilterHandle, PerfEventHandle,
-                                  ProgAttachHandle>;
+                                  ProgAttachHandle, SocketFilterHandle>;
 
 /// One program attached somewhere. Move-only. Destroying it detaches, unless pin() or
 /// keep() was called: a pinned link stays until its pin is removed (bpfload detach), a
@@ -77,7 +80,7 @@ class Attachment {
   [[nodiscard]] const std::string& program() const noexcept { return program_; }
   [[nodiscard]] const std::string& target() const noexcept { return target_; }
   [[nodiscard]] const std::string& pin_path() const noexcept { return pin_path_; }
-  /// "link", "netlink", "tc-filter", "perf-event", "prog-attach".
+  /// "link", "netlink", "tc-filter", "perf-event", "prog-attach", "socket-filter".
   [[nodiscard]] std::string_view mechanism() const noexcept;
   [[nodiscard]] const AttachHandle& handle() const noexcept { return handle_; }
 
@@ -161,6 +164,23 @@ struct TcOptions {
 /// of `perf_event` passes to the attachment).
 [[nodiscard]] Result<Attachment> attach_perf_event(AttachKernel& kernel, int prog_fd, const std::string& program,
                                                    Fd perf_event, const std::string& target);
+
+/// Attaches an sk_skb or sk_msg program to the sockmap or sockhash `map_fd` (named
+/// `map_name` in messages) with `attach_type` (BPF_SK_MSG_VERDICT, BPF_SK_SKB_STREAM_VERDICT,
+/// BPF_SK_SKB_STREAM_PARSER, BPF_SK_SKB_VERDICT): a sockmap link where the kernel has them
+/// (6.10+), else BPF_PROG_ATTACH on the map. Sockets added to the map afterwards run the
+/// program; sockets already in it keep what they had. Fails with InvalidArgument (the map is
+/// not a sockmap/sockhash, or the program and attach type do not fit, naming both), Kernel.
+[[nodiscard]] Result<Attachment> attach_sockmap(AttachKernel& kernel, int prog_fd, const std::string& program,
+                                                int map_fd, const std::string& map_name, uint32_t attach_type);
+
+/// Attaches socket filter program `prog_fd` to the socket `socket_fd` the caller owns
+/// (SO_ATTACH_BPF), replacing a filter it had. The attachment keeps a duplicate of the fd,
+/// so the socket lives until it is detached; detach removes whatever filter the socket has
+/// then (the kernel cannot say whose it is). Fails with InvalidArgument (not a socket, or
+/// not a socket filter program), Kernel.
+[[nodiscard]] Result<Attachment> attach_socket_filter(AttachKernel& kernel, int prog_fd, const std::string& program,
+                                                      int socket_fd);
 
 /// The file offset of function `symbol` in ELF `binary`, for uprobes. NotFound names the
 /// symbol and the binary; Io when it cannot be read.
@@ -260,5 +280,27 @@ struct LinkEntry {
 /// which every pinned link below it (DIR/links/... included) is detached and every pin
 /// removed, then the emptied directories. Returns the paths removed. NotFound names the path.
 [[nodiscard]] Result<std::vector<std::string>> detach_pinned(AttachKernel& kernel, const std::string& path);
+
+/// One thing detach_xdp_device or detach_tc_device removed from a device.
+struct DeviceDetachment {
+  std::string hook;       ///< "xdp native", "xdp generic", "xdp offload", "ingress", "egress", "clsact"
+  std::string mechanism;  ///< "link" (BPF_LINK_DETACH), "netlink", "tc-filters" (every filter of
+                          ///< the hook deleted), "qdisc" (the clsact qdisc deleted)
+  uint32_t prog_id = 0;   ///< 0 for tc-filters and qdisc: netlink deleted them unnamed
+  uint32_t link_id = 0;   ///< for mechanism "link"
+};
+
+/// Removes every XDP program from `device` in every mode, as `ip link set dev DEV xdp off`
+/// does, and XDP links too (detached; a pin of one stays until `bpfload detach`). Returns
+/// what was removed, empty when nothing was attached. NotFound names the interface.
+[[nodiscard]] Result<std::vector<DeviceDetachment>> detach_xdp_device(AttachKernel& kernel,
+                                                                      const std::string& device);
+
+/// Removes the tc programs of `device`'s `direction` (both when unset): tcx links
+/// (detached) and every filter of the clsact hook (`tc filter del dev DEV ingress`); for
+/// both directions the clsact qdisc too (`tc qdisc del dev DEV clsact`). Returns what was
+/// removed, empty when nothing was there. NotFound names the interface.
+[[nodiscard]] Result<std::vector<DeviceDetachment>> detach_tc_device(AttachKernel& kernel, const std::string& device,
+                                                                     std::optional<TcDirection> direction);
 
 }  // namespace bpfload

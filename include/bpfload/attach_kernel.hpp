@@ -91,10 +91,14 @@ class AttachKernel {
   /// BPF_PROG_ATTACH / BPF_PROG_DETACH (cgroups before links, sockmaps).
   virtual Status prog_attach(int prog_fd, int target_fd, uint32_t attach_type, uint32_t flags) = 0;
   virtual Status prog_detach(int prog_fd, int target_fd, uint32_t attach_type) = 0;
+  /// BPF_PROG_QUERY: ids of the programs attached to `target` (an fd, or an ifindex for
+  /// tcx) with `attach_type`, in order.
+  virtual Result<std::vector<uint32_t>> query_prog_ids(int target, uint32_t attach_type) = 0;
 
   /// The index of network interface `name`; NotFound when there is none (in this netns).
   virtual Result<uint32_t> interface_index(const std::string& name) = 0;
-  /// Netlink XDP: attach (flags XDP_FLAGS_*), detach only if `expected_prog_fd` is attached.
+  /// Netlink XDP: attach (flags XDP_FLAGS_*), detach only if `expected_prog_fd` is attached
+  /// (any program when `expected_prog_fd` is negative, as `ip link set dev DEV xdp off`).
   virtual Status xdp_attach(uint32_t ifindex, int prog_fd, uint32_t flags) = 0;
   virtual Status xdp_detach(uint32_t ifindex, int expected_prog_fd, uint32_t flags) = 0;
   /// Id of the XDP program attached in the mode of `flags`, 0 when none.
@@ -102,12 +106,16 @@ class AttachKernel {
 
   /// Adds a clsact qdisc; false when one was already there.
   virtual Result<bool> clsact_create(uint32_t ifindex) = 0;
+  /// Deletes the clsact qdisc and its filters; NotFound when the device has none.
   virtual Status clsact_destroy(uint32_t ifindex) = 0;
   /// Adds a `bpf da` filter; handle/priority 0 let the kernel choose. `replace`: replace a
   /// filter with the same handle and priority instead of failing with EEXIST.
   virtual Result<TcFilterId> tc_filter_attach(uint32_t ifindex, TcDirection direction, int prog_fd,
                                               TcFilterId wanted, bool replace) = 0;
   virtual Status tc_filter_detach(uint32_t ifindex, TcDirection direction, TcFilterId filter) = 0;
+  /// Deletes every filter on `direction`'s hook of the clsact qdisc (what `tc filter del dev
+  /// DEV ingress` does). NotFound when the device has no clsact qdisc.
+  virtual Status tc_filters_flush(uint32_t ifindex, TcDirection direction) = 0;
   /// True when this kernel has tcx links (6.6+). Asked once per process by the real kernel.
   virtual bool has_tcx() = 0;
 
@@ -125,6 +133,12 @@ class AttachKernel {
   virtual Result<Fd> raw_tracepoint_open(const std::string& name, int prog_fd) = 0;
   /// Opens a cgroup v2 directory; NotFound when absent.
   virtual Result<Fd> open_cgroup(const std::string& path) = 0;
+
+  /// setsockopt(SO_ATTACH_BPF): socket filter `prog_fd` on socket `socket_fd`, replacing
+  /// any filter it had. InvalidArgument when `socket_fd` is not a socket.
+  virtual Status socket_attach_filter(int socket_fd, int prog_fd) = 0;
+  /// setsockopt(SO_DETACH_BPF); Kernel (ENOENT) when the socket has no filter.
+  virtual Status socket_detach_filter(int socket_fd) = 0;
 };
 
 /// The AttachKernel that makes real calls. Thread-safe; lives for the process.

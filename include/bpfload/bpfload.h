@@ -277,10 +277,111 @@ BPFLOAD_API bpfload_status bpfload_map_next_key(bpfload_object *object, const ch
                                                 void *next_key, size_t key_size, int *has_next);
 
 /* ---- Attaching -------------------------------------------------------------------- *
- * Reserved: attachments will be owned by the object like its fds, created by functions
- * named bpfload_program_attach_<kind>(object, program, ..., bpfload_link **link) and
- * ended by bpfload_link_detach(link) or by bpfload_object_close, with errors read from
- * the object as for every other call. */
+ * An attachment is a bpfload_link, owned by its object like the object's fds: it is
+ * undone by bpfload_link_detach or, at the latest, by bpfload_object_close, unless it was
+ * pinned (a BPF link pinned on bpffs stays until the pin is removed) or kept. Errors of
+ * the attach and link calls are read from the object, as for every other call. A
+ * bpfload_link pointer is valid until bpfload_link_detach or bpfload_object_close. */
+
+typedef struct bpfload_link bpfload_link;
+
+/* XDP attach modes. */
+typedef enum bpfload_xdp_mode {
+  BPFLOAD_XDP_AUTO = 0,    /* native where the driver has it, else generic */
+  BPFLOAD_XDP_NATIVE = 1,
+  BPFLOAD_XDP_GENERIC = 2,
+  BPFLOAD_XDP_OFFLOAD = 3,
+  BPFLOAD_XDP_MODE_RANGE_ = 0x7fffffff /* not a value: an int's range, as bpfload_pinning */
+} bpfload_xdp_mode;
+
+/* Which tc hook. */
+typedef enum bpfload_tc_direction {
+  BPFLOAD_TC_FROM_SECTION = 0, /* the section's last word: "tc/ingress", "egress", ... */
+  BPFLOAD_TC_INGRESS = 1,
+  BPFLOAD_TC_EGRESS = 2,
+  BPFLOAD_TC_DIRECTION_RANGE_ = 0x7fffffff
+} bpfload_tc_direction;
+
+/* Where bpfload_program_attach attaches what the section does not place by itself. All
+ * fields zero (besides sz) means the defaults. */
+typedef struct bpfload_attach_opts {
+  size_t sz;                          /* sizeof(bpfload_attach_opts) */
+  const char *device;                 /* network interface for XDP and tc programs */
+  const char *cgroup;                 /* cgroup v2 directory for cgroup programs */
+  bpfload_xdp_mode xdp_mode;
+  bpfload_tc_direction tc_direction;
+  int netlink;  /* non-zero: XDP through netlink and tc as a clsact `bpf da` filter, which
+                 * persist by themselves as with ip and tc (kept with bpfload_link_keep),
+                 * instead of BPF links */
+  int replace;  /* non-zero: replace a program already attached there */
+  uint32_t tc_priority; /* netlink tc filter priority; 0: the kernel chooses */
+  uint32_t tc_handle;   /* netlink tc filter handle; 0: the kernel chooses */
+} bpfload_attach_opts;
+
+/* Attaches the loaded program `program` where its section says: xdp and tc on
+ * opts->device, tracepoint/CAT/NAME, raw_tp/NAME, cgroup programs on opts->cgroup,
+ * kprobe/FUNC, uprobe/BINARY:SYMBOL, fentry/fexit/lsm/tp_btf/iter. `opts` may be NULL.
+ * Stores the new attachment in *link. Fails with NOT_FOUND (no such program, interface,
+ * tracepoint, cgroup, function), INVALID_ARGUMENT (NULL object, program or link; bad opts;
+ * a section that does not say where and no option that would: the message names the
+ * option; already attached there without replace), KERNEL, UNSUPPORTED. */
+BPFLOAD_API bpfload_status bpfload_program_attach(bpfload_object *object, const char *program,
+                                                  const bpfload_attach_opts *opts, bpfload_link **link);
+
+/* Attaches the uprobe (uretprobe when `retprobe` is non-zero) program `program` to
+ * `binary` at function `symbol`, or at file offset `offset` when `symbol` is NULL, in
+ * process `pid` (-1: every process). Fails as bpfload_program_attach, with NOT_FOUND
+ * naming the binary or the symbol. */
+BPFLOAD_API bpfload_status bpfload_program_attach_uprobe(bpfload_object *object, const char *program,
+                                                         const char *binary, const char *symbol, uint64_t offset,
+                                                         int retprobe, int pid, bpfload_link **link);
+
+/* Attaches the sk_msg or sk_skb program `program` (its section says which hook:
+ * sk_msg, sk_skb/stream_parser, sk_skb/stream_verdict, sk_skb/verdict) to the object's
+ * sockmap or sockhash `map`. Sockets added to the map afterwards run it. Fails with
+ * NOT_FOUND (no such program or map), INVALID_ARGUMENT (NULL arguments; not a sockmap;
+ * not an sk_msg/sk_skb program), KERNEL. */
+BPFLOAD_API bpfload_status bpfload_program_attach_sockmap(bpfload_object *object, const char *program,
+                                                          const char *map, bpfload_link **link);
+
+/* Attaches the socket filter program `program` to the socket `socket_fd`, which the caller
+ * owns (SO_ATTACH_BPF). The link keeps its own reference to the socket until it is
+ * detached. Fails with INVALID_ARGUMENT (not a socket; not a socket filter program; NULL
+ * arguments), NOT_FOUND, KERNEL. */
+BPFLOAD_API bpfload_status bpfload_program_attach_socket_filter(bpfload_object *object, const char *program,
+                                                                int socket_fd, bpfload_link **link);
+
+/* Attaches the perf_event program `program` to the perf event `perf_fd` the caller opened
+ * with perf_event_open(2); the link takes a duplicate of the fd, the caller keeps theirs.
+ * Fails with INVALID_ARGUMENT (negative fd, NULL arguments), NOT_FOUND, KERNEL. */
+BPFLOAD_API bpfload_status bpfload_program_attach_perf_event(bpfload_object *object, const char *program,
+                                                             int perf_fd, bpfload_link **link);
+
+/* Undoes the attachment now (and removes its pin, if any) and frees `link`, which is
+ * invalid afterwards, also when this fails. Fails with INVALID_ARGUMENT (NULL link, on the
+ * thread's error) and KERNEL (on the link's object). */
+BPFLOAD_API bpfload_status bpfload_link_detach(bpfload_link *link);
+
+/* Pins the BPF link at `path` on bpffs, so it stays attached after the object is closed
+ * and the process exits (`bpfload detach PATH` undoes it). Fails with UNSUPPORTED for
+ * attachments that are not BPF links (netlink, socket filters, PROG_ATTACH: use
+ * bpfload_link_keep), INVALID_ARGUMENT (NULL arguments, already pinned), KERNEL. */
+BPFLOAD_API bpfload_status bpfload_link_pin(bpfload_link *link, const char *path);
+
+/* Leaves the attachment in place when the object is closed (netlink XDP and tc persist
+ * by themselves; a BPF link that is neither pinned nor held ends with the process). Never
+ * fails; NULL is a no-op. */
+BPFLOAD_API void bpfload_link_keep(bpfload_link *link);
+
+/* The BPF link's fd (owned by the link), or -1 when the attachment is not a BPF link or
+ * `link` is NULL. Never fails. */
+BPFLOAD_API int bpfload_link_fd(const bpfload_link *link);
+
+/* What the attachment is on ("xdp on veth0 (native)", "socket fd 5", ...) and how ("link",
+ * "netlink", "tc-filter", "perf-event", "prog-attach", "socket-filter"). Owned by the
+ * link; "" for NULL. Never fail. */
+BPFLOAD_API const char *bpfload_link_target(const bpfload_link *link);
+BPFLOAD_API const char *bpfload_link_mechanism(const bpfload_link *link);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -128,6 +128,8 @@ struct LoadReport {
   std::vector<std::string> warnings;
 };
 
+class MapHandle;  // map.hpp
+
 /// A loaded object: owns every map and program fd. Move-only; closing fds does not
 /// remove pins (pins are meant to outlive the process).
 class LoadedObject {
@@ -141,6 +143,12 @@ class LoadedObject {
   [[nodiscard]] int map_fd(std::string_view name) const;
   /// Fd of the loaded program named `name`; -1 when absent or not loaded.
   [[nodiscard]] int program_fd(std::string_view name) const;
+  /// The map (or global-data section) named `name`, for size-checked lookups, updates,
+  /// deletes and iteration (map.hpp; include it to use the handle), through `kernel`
+  /// (nullptr: the Kernel the load used, which must still exist; system_kernel() when
+  /// unknown). map_of(*this, name, kernel) with that default. Fails with NotFound naming the map and
+  /// listing the object's maps, Kernel when its info cannot be read.
+  [[nodiscard]] Result<MapHandle> map(std::string_view name, Kernel* kernel = nullptr) const;
   /// Kernel id of the map (or global-data section) named `name`, from the report or,
   /// when the load did not ask (LoadOptions::query_info false), asked now and kept.
   /// The Kernel the load used must still exist. Fails with NotFound (no such map) or

@@ -45,6 +45,11 @@ struct Detacher {
     handle.target.reset();
     return status;
   }
+  Status operator()(SocketFilterHandle& handle) const {
+    Status status = kernel.socket_detach_filter(handle.socket.get());
+    handle.socket.reset();
+    return status;
+  }
 };
 
 }  // namespace
@@ -140,6 +145,7 @@ std::string_view Attachment::mechanism() const noexcept {
     case 2: return "tc-filter";
     case 3: return "perf-event";
     case 4: return "prog-attach";
+    case 5: return "socket-filter";
   }
   return "unknown";
 }

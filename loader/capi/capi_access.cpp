@@ -19,7 +19,7 @@ using bpfload::make_error;
 using bpfload::capi::call_on_object;
 using bpfload::capi::null_argument;
 
-namespace {
+namespace bpfload::capi {
 
 Result<const bpfload::LoadedObject*> loaded_object(const bpfload_object& object, const char* function) {
   if (object.loaded) return &*object.loaded;
@@ -48,6 +48,14 @@ Result<int> program_fd_named(const bpfload_object& object, const char* function,
       return make_error(ErrorKind::NotFound, fmt::format("program '{}' did not load: {}", program, result.error));
   return make_error(ErrorKind::NotFound, fmt::format("no program named '{}' in the object", program));
 }
+
+}  // namespace bpfload::capi
+
+using bpfload::capi::loaded_object;
+using bpfload::capi::map_named;
+using bpfload::capi::program_fd_named;
+
+namespace {
 
 template <typename T>
 std::span<const std::byte> bytes_of(const T* data, size_t size) {

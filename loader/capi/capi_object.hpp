@@ -11,6 +11,10 @@
 #include <utility>
 #include <vector>
 
+#include <list>
+#include <memory>
+
+#include "bpfload/attach.hpp"
 #include "bpfload/bpfload.h"
 #include "bpfload/loader.hpp"
 #include "bpfload/map.hpp"
@@ -23,6 +27,12 @@ struct CapiErrorSlot {
   std::string verifier_log;
 };
 
+/// One attachment made through the C API; owned by its object (bpfload_object::links).
+struct bpfload_link {
+  bpfload_object* owner = nullptr;
+  bpfload::Attachment attachment;
+};
+
 struct bpfload_object {
   std::vector<std::byte> bytes;  ///< kept for the iproute2 object id, computed only when a pin needs it
   bpfload::ObjectSpec spec;
@@ -31,6 +41,9 @@ struct bpfload_object {
   std::optional<bpfload::LoadedObject> loaded;
   bpfload::LoadReport report;
   bpfload::Kernel* kernel = nullptr;  ///< nullptr: system_kernel(); replaced by tests only
+  bpfload::AttachKernel* attach_kernel = nullptr;  ///< nullptr: system_attach_kernel(); tests only
+  /// After `loaded`, so attachments are undone before the programs' fds close.
+  std::list<std::unique_ptr<bpfload_link>> links;
   CapiErrorSlot error;
 };
 
@@ -78,6 +91,12 @@ bpfload_status call_on_object(bpfload_object* object, const char* function, Body
     return call_guarded(thread_error_slot(), [&]() -> Status { return null_argument(function, "object"); });
   return call_guarded(object->error, std::forward<Body>(body));
 }
+
+/// The loaded object behind `object`; InvalidArgument naming `function` when it was not
+/// loaded or its load failed.
+Result<const LoadedObject*> loaded_object(const bpfload_object& object, const char* function);
+/// The fd of loaded program `program`; NotFound saying whether it is absent or did not load.
+Result<int> program_fd_named(const bpfload_object& object, const char* function, const char* program);
 
 /// Checks a size-prefixed options struct: sz at least `known_prefix` (the struct's first
 /// version), and any bytes past the `known` size this library has must be zero.

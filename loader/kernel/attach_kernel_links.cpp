@@ -165,6 +165,24 @@ Status SystemAttachKernel::prog_detach(int prog_fd, int target_fd, uint32_t atta
   return {};
 }
 
+Result<std::vector<uint32_t>> SystemAttachKernel::query_prog_ids(int target, uint32_t attach_type) {
+  // Asked twice: first for the count, then with room for that many (plus a few attached
+  // in between; the kernel reports ENOSPC when there are still more).
+  for (uint32_t room = 8;; room *= 4) {
+    std::vector<uint32_t> ids(room);
+    uint32_t count = room;
+    uint32_t attach_flags = 0;
+    if (bpf_prog_query(target, static_cast<bpf_attach_type>(attach_type), 0, &attach_flags, ids.data(), &count) ==
+        0) {
+      ids.resize(count);
+      return ids;
+    }
+    if (errno != ENOSPC || room > 4096) {
+      return os_error("bpf(PROG_QUERY)", fmt::format("for attach type {} on {}", attach_type, target), errno);
+    }
+  }
+}
+
 AttachKernel& system_attach_kernel() {
   static SystemAttachKernel kernel;
   return kernel;

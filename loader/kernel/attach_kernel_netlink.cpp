@@ -75,7 +75,9 @@ Status SystemAttachKernel::xdp_detach(uint32_t ifindex, int expected_prog_fd, ui
   bpf_xdp_attach_opts opts {};
   opts.sz = sizeof(opts);
   opts.old_prog_fd = expected_prog_fd;
-  const int ret = bpf_xdp_attach(static_cast<int>(ifindex), -1, flags | XDP_FLAGS_REPLACE, &opts);
+  const bool only_ours = expected_prog_fd >= 0;
+  const int ret = bpf_xdp_attach(static_cast<int>(ifindex), -1, only_ours ? flags | XDP_FLAGS_REPLACE : flags,
+                                 only_ours ? &opts : nullptr);
   if (ret < 0) return os_error("netlink(XDP detach)", fmt::format("on ifindex {}", ifindex), error_number(ret));
   return {};
 }
@@ -98,7 +100,22 @@ Result<bool> SystemAttachKernel::clsact_create(uint32_t ifindex) {
 Status SystemAttachKernel::clsact_destroy(uint32_t ifindex) {
   bpf_tc_hook hook = hook_for(ifindex, static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS));
   const int ret = bpf_tc_hook_destroy(&hook);
+  if (ret == -ENOENT || ret == -EINVAL) {
+    return make_error(ErrorKind::NotFound, fmt::format("no clsact qdisc on ifindex {}", ifindex), -ret);
+  }
   if (ret < 0) return os_error("netlink(delete clsact qdisc)", fmt::format("on ifindex {}", ifindex), error_number(ret));
+  return {};
+}
+
+Status SystemAttachKernel::tc_filters_flush(uint32_t ifindex, TcDirection direction) {
+  // libbpf destroys a single-direction hook by flushing its filters (RTM_DELTFILTER with
+  // priority 0), leaving the qdisc.
+  bpf_tc_hook hook = hook_for(ifindex, point_of(direction));
+  const int ret = bpf_tc_hook_destroy(&hook);
+  if (ret == -ENOENT || ret == -EINVAL) {
+    return make_error(ErrorKind::NotFound, fmt::format("no clsact qdisc on ifindex {}", ifindex), -ret);
+  }
+  if (ret < 0) return os_error("netlink(flush tc filters)", fmt::format("on ifindex {}", ifindex), error_number(ret));
   return {};
 }
 

@@ -1,4 +1,4 @@
-// The real AttachKernel, declared once and defined in three files by subject: BPF links and
+// The real AttachKernel, declared once and defined in four files by subject: BPF links and
 // pins (attach_kernel_links.cpp), netlink XDP and tc (attach_kernel_netlink.cpp), perf
 // events, tracefs and cgroups (attach_kernel_perf.cpp).
 #pragma once
@@ -28,6 +28,7 @@ class SystemAttachKernel final : public AttachKernel {
   Status remove_directory(const std::string& path) override;
   Status prog_attach(int prog_fd, int target_fd, uint32_t attach_type, uint32_t flags) override;
   Status prog_detach(int prog_fd, int target_fd, uint32_t attach_type) override;
+  Result<std::vector<uint32_t>> query_prog_ids(int target, uint32_t attach_type) override;
 
   Result<uint32_t> interface_index(const std::string& name) override;
   Status xdp_attach(uint32_t ifindex, int prog_fd, uint32_t flags) override;
@@ -38,6 +39,7 @@ class SystemAttachKernel final : public AttachKernel {
   Result<TcFilterId> tc_filter_attach(uint32_t ifindex, TcDirection direction, int prog_fd,
                                       TcFilterId wanted, bool replace) override;
   Status tc_filter_detach(uint32_t ifindex, TcDirection direction, TcFilterId filter) override;
+  Status tc_filters_flush(uint32_t ifindex, TcDirection direction) override;
   bool has_tcx() override;
 
   Result<uint32_t> tracepoint_id(const std::string& category, const std::string& name) override;
@@ -47,6 +49,9 @@ class SystemAttachKernel final : public AttachKernel {
   Status perf_event_set_bpf(int perf_fd, int prog_fd) override;
   Result<Fd> raw_tracepoint_open(const std::string& name, int prog_fd) override;
   Result<Fd> open_cgroup(const std::string& path) override;
+
+  Status socket_attach_filter(int socket_fd, int prog_fd) override;
+  Status socket_detach_filter(int socket_fd) override;
 };
 
 }  // namespace bpfload

@@ -51,6 +51,10 @@ Result<MapHandle> map_of(const LoadedObject& object, std::string_view name, Kern
   return MapHandle(kernel, fd, std::string(name), std::move(info).value(), cpus);
 }
 
+Result<MapHandle> LoadedObject::map(std::string_view name, Kernel* kernel) const {
+  return map_of(*this, name, kernel != nullptr ? kernel : kernel_);
+}
+
 Result<TestRunOutcome> test_run(const LoadedObject& object, std::string_view program, std::span<const std::byte> data,
                                 uint32_t repeat, Kernel* kernel_or_null) {
   const int fd = object.program_fd(program);

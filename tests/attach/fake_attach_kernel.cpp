@@ -15,6 +15,9 @@
 namespace bpfload::test {
 namespace {
 
+// BPF_LINK_TYPE_SOCKMAP (6.10) is newer than Debian 12's UAPI headers.
+constexpr uint32_t BPF_LINK_TYPE_SOCKMAP_FAKE = 14;
+
 Error fake_error(const std::string& call, int err) {
   return make_error(ErrorKind::Kernel, fmt::format("fake {}: {}", call, std::strerror(err)), err);
 }
@@ -81,6 +84,10 @@ Result<Fd> FakeAttachKernel::link_create(const LinkCreateRequest& request) {
   } else if (request.attach_type == kAttachTcxIngress || request.attach_type == kAttachTcxEgress) {
     info.type = kLinkTypeTcx;
     info.ifindex = static_cast<uint32_t>(request.target_fd);
+  } else if (request.attach_type == BPF_SK_MSG_VERDICT || request.attach_type == BPF_SK_SKB_STREAM_VERDICT ||
+             request.attach_type == BPF_SK_SKB_STREAM_PARSER || request.attach_type == BPF_SK_SKB_VERDICT) {
+    if (!sockmap_links) return fake_error("link_create", EINVAL);
+    info.type = BPF_LINK_TYPE_SOCKMAP_FAKE;
   } else if (request.attach_type == BPF_PERF_EVENT) {
     if (!perf_links) return fake_error("link_create", EINVAL);
     info.type = BPF_LINK_TYPE_PERF_EVENT;
@@ -165,12 +172,25 @@ Status FakeAttachKernel::remove_directory(const std::string& path) {
 
 Status FakeAttachKernel::prog_attach(int, int, uint32_t attach_type, uint32_t) {
   if (auto error = enter(fmt::format("prog_attach type={}", attach_type))) return *error;
+  ++prog_attached;
   return {};
 }
 
 Status FakeAttachKernel::prog_detach(int, int, uint32_t attach_type) {
   if (auto error = enter(fmt::format("prog_detach type={}", attach_type))) return *error;
+  if (prog_attached == 0) return fake_error("prog_detach", ENOENT);
+  --prog_attached;
   return {};
+}
+
+Result<std::vector<uint32_t>> FakeAttachKernel::query_prog_ids(int target, uint32_t attach_type) {
+  if (auto error = enter(fmt::format("query_prog_ids target={} type={}", target, attach_type))) return *error;
+  std::vector<uint32_t> ids;
+  for (const Link& link : links) {
+    if (link.detached || link.info.attach_type != attach_type) continue;
+    if (link.info.ifindex == static_cast<uint32_t>(target)) ids.push_back(link.info.prog_id);
+  }
+  return ids;
 }
 
 Result<uint32_t> FakeAttachKernel::interface_index(const std::string& name) {
@@ -207,7 +227,9 @@ Result<bool> FakeAttachKernel::clsact_create(uint32_t ifindex) {
 
 Status FakeAttachKernel::clsact_destroy(uint32_t ifindex) {
   if (auto error = enter(fmt::format("clsact_destroy ifindex={}", ifindex))) return *error;
-  qdiscs.erase(ifindex);
+  if (qdiscs.erase(ifindex) == 0) {
+    return make_error(ErrorKind::NotFound, fmt::format("no clsact qdisc on ifindex {}", ifindex), ENOENT);
+  }
   std::erase_if(filters, [&](const Filter& filter) { return filter.ifindex == ifindex; });
   return {};
 }
@@ -229,6 +251,17 @@ Status FakeAttachKernel::tc_filter_detach(uint32_t ifindex, TcDirection directio
     return f.ifindex == ifindex && f.direction == direction && f.id.handle == filter.handle &&
            f.id.priority == filter.priority;
   });
+  return {};
+}
+
+Status FakeAttachKernel::tc_filters_flush(uint32_t ifindex, TcDirection direction) {
+  if (auto error = enter(fmt::format("tc_filters_flush ifindex={} {}", ifindex,
+                                     direction == TcDirection::Ingress ? "ingress" : "egress")))
+    return *error;
+  if (qdiscs.count(ifindex) == 0) {
+    return make_error(ErrorKind::NotFound, fmt::format("no clsact qdisc on ifindex {}", ifindex), ENOENT);
+  }
+  std::erase_if(filters, [&](const Filter& f) { return f.ifindex == ifindex && f.direction == direction; });
   return {};
 }
 
@@ -283,6 +316,19 @@ Result<Fd> FakeAttachKernel::open_cgroup(const std::string& path) {
     return make_error(ErrorKind::NotFound, fmt::format("no cgroup directory '{}'", path), ENOENT);
   }
   return null_fd();
+}
+
+Status FakeAttachKernel::socket_attach_filter(int socket_fd, int) {
+  if (auto error = enter(fmt::format("socket_attach_filter socket={}", socket_fd))) return *error;
+  ++socket_filters;
+  return {};
+}
+
+Status FakeAttachKernel::socket_detach_filter(int socket_fd) {
+  if (auto error = enter(fmt::format("socket_detach_filter socket={}", socket_fd))) return *error;
+  if (socket_filters == 0) return fake_error("socket_detach_filter", ENOENT);
+  --socket_filters;
+  return {};
 }
 
 }  // namespace bpfload::test

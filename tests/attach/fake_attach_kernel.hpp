@@ -24,6 +24,8 @@ class FakeAttachKernel final : public AttachKernel {
   bool tcx = true;
   bool kprobe_pmu = false;
   bool perf_links = true;
+  bool sockmap_links = true;  ///< false: link_create refuses sk_msg/sk_skb (before 6.10)
+  int prog_attached = 0;      ///< BPF_PROG_ATTACHes not detached
   std::set<uint32_t> qdiscs;                 ///< ifindexes with a clsact qdisc
   std::map<uint32_t, uint32_t> xdp_netlink;  ///< ifindex -> attached program fd
   struct Filter {
@@ -37,6 +39,7 @@ class FakeAttachKernel final : public AttachKernel {
   std::vector<std::string> calls;   ///< one line per call, "link_create type=46 target=7"
   std::vector<PerfEventRequest> perf_requests;
   std::vector<std::string> perf_names;  ///< config1 strings of kprobe/uprobe events
+  int socket_filters = 0;  ///< socket filters attached and not detached
 
   /// The `n`th call from now on (1-based, counting every method) fails with `err`.
   void fail_call(int n, int err) { fail_at_ = static_cast<int>(calls.size()) + n; fail_errno_ = err; }
@@ -59,6 +62,7 @@ class FakeAttachKernel final : public AttachKernel {
   Status remove_directory(const std::string& path) override;
   Status prog_attach(int prog_fd, int target_fd, uint32_t attach_type, uint32_t flags) override;
   Status prog_detach(int prog_fd, int target_fd, uint32_t attach_type) override;
+  Result<std::vector<uint32_t>> query_prog_ids(int target, uint32_t attach_type) override;
   Result<uint32_t> interface_index(const std::string& name) override;
   Status xdp_attach(uint32_t ifindex, int prog_fd, uint32_t flags) override;
   Status xdp_detach(uint32_t ifindex, int expected_prog_fd, uint32_t flags) override;
@@ -68,6 +72,7 @@ class FakeAttachKernel final : public AttachKernel {
   Result<TcFilterId> tc_filter_attach(uint32_t ifindex, TcDirection direction, int prog_fd,
                                       TcFilterId wanted, bool replace) override;
   Status tc_filter_detach(uint32_t ifindex, TcDirection direction, TcFilterId filter) override;
+  Status tc_filters_flush(uint32_t ifindex, TcDirection direction) override;
   bool has_tcx() override { return tcx; }
   Result<uint32_t> tracepoint_id(const std::string& category, const std::string& name) override;
   Result<uint32_t> pmu_type(const std::string& name) override;
@@ -76,6 +81,8 @@ class FakeAttachKernel final : public AttachKernel {
   Status perf_event_set_bpf(int perf_fd, int prog_fd) override;
   Result<Fd> raw_tracepoint_open(const std::string& name, int prog_fd) override;
   Result<Fd> open_cgroup(const std::string& path) override;
+  Status socket_attach_filter(int socket_fd, int prog_fd) override;
+  Status socket_detach_filter(int socket_fd) override;
 
   struct Link {
     uint32_t id;

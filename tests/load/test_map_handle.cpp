@@ -34,6 +34,25 @@ TEST(MapHandle, UnknownNameIsNotFoundAndListsTheObjectsMaps) {
   EXPECT_NE(missing.error().message.find("'rxcnt'"), std::string::npos) << missing.error().message;
 }
 
+TEST(MapHandle, MemberMapReadsWhatTheProgramCountedAndNamesAnUnknownMap) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const LoadedObject object = load_test_object("sample_xdp_legacy.o");
+  const std::vector<std::byte> packet = ipv4_udp_packet();
+  Result<TestRunOutcome> ran = test_run(object, "xdp_proto_count", packet, 3);
+  ASSERT_TRUE(ran.ok()) << error_text(ran);
+  Result<MapHandle> rxcnt = object.map("rxcnt");
+  ASSERT_TRUE(rxcnt.ok()) << error_text(rxcnt);
+  EXPECT_EQ(rxcnt->name(), "rxcnt");
+  auto udp = rxcnt->lookup_per_cpu<uint32_t, uint64_t>(17);
+  ASSERT_TRUE(udp.ok()) << error_text(udp);
+  ASSERT_TRUE(udp->has_value());
+  EXPECT_EQ(std::accumulate((*udp)->begin(), (*udp)->end(), uint64_t{0}), 3u);
+  Result<MapHandle> missing = object.map("counters");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, ErrorKind::NotFound);
+  EXPECT_NE(missing.error().message.find("no map named 'counters'"), std::string::npos) << missing.error().message;
+}
+
 TEST(MapHandle, PerCpuCounterWrittenByTheProgramReadsBackOneValuePerPossibleCpu) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   const LoadedObject object = load_test_object("sample_xdp_legacy.o");

@@ -1,6 +1,6 @@
 /* Counters for the cgroup and uprobe attach tests, with a legacy map: counts[0] is the
  * packets a cgroup_skb egress program saw leave its cgroup, counts[1] the calls of the
- * user function a uprobe is attached to. */
+ * user function a uprobe is attached to, counts[2] the packets drop_egress refused. */
 #include <linux/bpf.h>
 #include <linux/ptrace.h>
 #include <bpf/bpf_helpers.h>
@@ -11,7 +11,7 @@ struct bpf_map_def SEC("maps") counts = {
 	.type = BPF_MAP_TYPE_ARRAY,
 	.key_size = sizeof(__u32),
 	.value_size = sizeof(__u64),
-	.max_entries = 2,
+	.max_entries = 3,
 };
 
 static __always_inline void bump(__u32 key)
@@ -27,6 +27,13 @@ int count_egress(struct __sk_buff *skb)
 {
 	bump(0);
 	return 1; /* let it through */
+}
+
+SEC("cgroup_skb/egress")
+int drop_egress(struct __sk_buff *skb)
+{
+	bump(2);
+	return 0; /* the sender's sendto() fails with EPERM */
 }
 
 SEC("uprobe")

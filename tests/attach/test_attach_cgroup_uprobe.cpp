@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
+#include <memory>
 #include <fstream>
 #include <string>
 
@@ -86,49 +88,102 @@ std::string cgroup2_root() {
   return {};
 }
 
-int send_udp_on_loopback(int count) {
+struct Sent {
+  int sent = 0;       ///< datagrams sendto() accepted
+  int refused = 0;    ///< datagrams sendto() refused with EPERM (a cgroup program said drop)
+  int other = 0;      ///< any other failure
+};
+
+Sent send_udp_on_loopback(int count) {
+  Sent result;
   Fd receiver(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   Fd sender(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   sockaddr_in address {};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t length = sizeof(address);
-  if (::bind(receiver.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+  if (!receiver || !sender || ::bind(receiver.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
       ::getsockname(receiver.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    return -1;
+    result.other = count;
+    return result;
   }
-  int sent = 0;
   for (int i = 0; i < count; ++i) {
     const char byte = 'x';
-    sent += ::sendto(sender.get(), &byte, 1, 0, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 1;
+    if (::sendto(sender.get(), &byte, 1, 0, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 1) {
+      ++result.sent;
+    } else if (errno == EPERM) {
+      ++result.refused;
+    } else {
+      ++result.other;
+    }
   }
-  return sent;
+  return result;
 }
 
-TEST(AttachCgroup, CgroupSkbEgressCountsTheDatagramsSentFromItsCgroup) {
-  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
-  const std::string root = cgroup2_root();
-  ASSERT_FALSE(root.empty()) << "no cgroup2 mount in /proc/mounts";
-  ObjectSpec spec;
-  auto object = test::load_for_attach("attach_cgroup_uprobe.o", {}, &spec);
-  ASSERT_TRUE(object) << object.error().message;
-  test::VethNamespace ns;  // a namespace of our own: its loopback carries only our datagrams
-  ASSERT_TRUE(ns.ok()) << ns.error();
-  ASSERT_EQ(test::run_command("ip link set lo up").exit_code, 0);
-  CgroupMembership cgroup(root);
-  ASSERT_TRUE(cgroup.made()) << cgroup.path();
-  auto attached = attach_cgroup(system_attach_kernel(), object->program_fd("count_egress"), "count_egress",
-                                cgroup.path(), BPF_CGROUP_INET_EGRESS);
+// What every cgroup test needs: the object, a namespace whose loopback carries only our
+// datagrams, and a fresh cgroup.
+class AttachCgroup : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+    root_ = cgroup2_root();
+    ASSERT_FALSE(root_.empty()) << "no cgroup2 mount in /proc/mounts";
+    auto object = test::load_for_attach("attach_cgroup_uprobe.o", {}, &spec_);
+    ASSERT_TRUE(object) << object.error().message;
+    object_ = std::move(*object);
+    ns_ = std::make_unique<test::VethNamespace>();
+    ASSERT_TRUE(ns_->ok()) << ns_->error();
+    ASSERT_EQ(test::run_command("ip link set lo up").exit_code, 0);
+    cgroup_ = std::make_unique<CgroupMembership>(root_);
+    ASSERT_TRUE(cgroup_->made()) << cgroup_->path();
+  }
+  void TearDown() override {
+    cgroup_.reset();  // back to the original cgroup before the namespace goes
+    ns_.reset();
+  }
+
+  std::string root_;
+  ObjectSpec spec_;
+  LoadedObject object_;
+  std::unique_ptr<test::VethNamespace> ns_;
+  std::unique_ptr<CgroupMembership> cgroup_;
+};
+
+TEST_F(AttachCgroup, CgroupSkbEgressCountsTheDatagramsSentFromItsCgroup) {
+  auto attached = attach_cgroup(system_attach_kernel(), object_.program_fd("count_egress"), "count_egress",
+                                cgroup_->path(), BPF_CGROUP_INET_EGRESS);
   ASSERT_TRUE(attached) << attached.error().message;
-  ASSERT_TRUE(cgroup.enter());
-  ASSERT_EQ(send_udp_on_loopback(6), 6);
-  EXPECT_EQ(count(*object, 0), 6U);
+  ASSERT_TRUE(cgroup_->enter());
+  ASSERT_EQ(send_udp_on_loopback(6).sent, 6);
+  EXPECT_EQ(count(object_, 0), 6U);
   ASSERT_TRUE(attached->detach());
-  ASSERT_EQ(send_udp_on_loopback(2), 2);
-  EXPECT_EQ(count(*object, 0), 6U);
+  ASSERT_EQ(send_udp_on_loopback(2).sent, 2);
+  EXPECT_EQ(count(object_, 0), 6U) << "still counting after detach";
 }
 
-TEST(AttachCgroup, MissingCgroupIsNamed) {
+TEST_F(AttachCgroup, CgroupSkbEgressDropMakesSendtoFailUntilDetached) {
+  auto attached = attach_cgroup(system_attach_kernel(), object_.program_fd("drop_egress"), "drop_egress",
+                                cgroup_->path(), BPF_CGROUP_INET_EGRESS);
+  ASSERT_TRUE(attached) << attached.error().message;
+  ASSERT_TRUE(cgroup_->enter());
+  const Sent dropped = send_udp_on_loopback(4);
+  EXPECT_EQ(dropped.refused, 4);
+  EXPECT_EQ(dropped.sent, 0);
+  EXPECT_EQ(count(object_, 2), 4U);
+  ASSERT_TRUE(attached->detach());
+  EXPECT_EQ(send_udp_on_loopback(3).sent, 3);
+  EXPECT_EQ(count(object_, 2), 4U);
+}
+
+TEST_F(AttachCgroup, ProcessOutsideTheCgroupIsNotCounted) {
+  auto attached = attach_cgroup(system_attach_kernel(), object_.program_fd("drop_egress"), "drop_egress",
+                                cgroup_->path(), BPF_CGROUP_INET_EGRESS);
+  ASSERT_TRUE(attached) << attached.error().message;
+  EXPECT_EQ(send_udp_on_loopback(3).sent, 3);  // never entered: this process is not in it
+  EXPECT_EQ(count(object_, 2), 0U);
+}
+
+TEST(AttachCgroupErrors, MissingCgroupIsNamed) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   ObjectSpec spec;
   auto object = test::load_for_attach("attach_cgroup_uprobe.o", {}, &spec);

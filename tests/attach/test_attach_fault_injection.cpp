@@ -1,0 +1,183 @@
+// Load and attach together, with every kernel call of the run failed in turn: first each
+// call of the load (FaultInjectingKernel), then each call of attach_all and pin_all
+// (FaultInjectingAttachKernel). Whichever call fails, nothing stays attached (no link of
+// our programs, no XDP program, no filter, no qdisc), nothing stays pinned, no fd leaks.
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "attach_test_support.hpp"
+#include "bpfload/attach.hpp"
+#include "fault_injecting_attach_kernel.hpp"
+#include "fault_injecting_kernel.hpp"
+#include "kernel_guard.hpp"
+#include "test_util.hpp"
+
+namespace bpfload {
+namespace {
+
+std::vector<std::string> entries_below(const std::string& root) {
+  std::vector<std::string> entries;
+  std::error_code ignored;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root, ignored)) {
+    entries.push_back(entry.path().string());
+  }
+  return entries;
+}
+
+// Links in the system that run one of `prog_ids`.
+int links_running(const std::set<uint32_t>& prog_ids) {
+  auto links = list_links(system_attach_kernel());
+  EXPECT_TRUE(links) << links.error().message;
+  int found = 0;
+  if (links) {
+    for (const LinkEntry& link : *links) found += prog_ids.count(link.info.prog_id) != 0;
+  }
+  return found;
+}
+
+struct Sweep {
+  std::string object;
+  ParseOptions parse;
+  AttachTargets targets;
+  size_t expected_attachments = 0;
+  /// Extra check that nothing is left on the devices (network sweep).
+  std::function<void()> nothing_on_devices = [] {};
+};
+
+struct Run {
+  bool loaded = false;
+  bool attached = false;
+  std::string error;
+  std::vector<std::string> attach_calls;  ///< of a successful run: load_object to pin_all
+};
+
+// One load + attach_all + pin_all, failing call `n` of the load (n <= load_calls) or call
+// n - load_calls of the attach. Everything it made is released before it returns unless
+// it succeeded, in which case the caller's checks run before the object goes.
+Run load_and_attach(const Sweep& sweep, const ObjectSpec& spec, size_t n, size_t load_calls, int err,
+                    const std::string& pin_dir, FaultInjectingKernel& kernel,
+                    test::FaultInjectingAttachKernel& attach_kernel, std::set<uint32_t>& prog_ids) {
+  Run run;
+  kernel.reset();
+  attach_kernel.reset();
+  if (n >= 1 && n <= load_calls) kernel.fail_call(n, err);
+  if (n > load_calls) attach_kernel.reset(static_cast<int>(n - load_calls), err);
+  LoadOptions options;
+  options.kernel = &kernel;
+  options.parallelism = 1;  // one call order: "call n" is the same call every round
+  auto object = load_object(spec, options);
+  if (!object) {
+    run.error = object.error().message;
+    return run;
+  }
+  run.loaded = true;
+  for (const ProgramResult& program : object->report().programs) prog_ids.insert(program.id);
+  const std::vector<ProgramToAttach> programs = attachable_programs(spec, *object, sweep.targets);
+  auto set = attach_all(attach_kernel, programs, sweep.targets);
+  if (!set) {
+    run.error = set.error().message;
+    return run;
+  }
+  Status pinned = set->pin_all(attach_kernel, pin_dir);
+  if (!pinned) {
+    run.error = pinned.error().message;
+    return run;  // `set` is destroyed: detached, and pin_all removed its pins
+  }
+  run.attached = true;
+  run.attach_calls = attach_kernel.calls();
+  EXPECT_EQ(set->attachments().size(), sweep.expected_attachments);
+  // A successful round undoes itself for the next one, with no failure injected: that
+  // cleanup is the caller's business (bpfload detach), not part of the sweep.
+  attach_kernel.reset();
+  Status detached = set->detach_all();
+  EXPECT_TRUE(detached) << detached.error().message;
+  std::error_code ignored;
+  std::filesystem::remove(pin_dir + "/links", ignored);
+  return run;
+}
+
+void sweep_every_call(const Sweep& sweep) {
+  auto spec = parse_object_file(test::bpf_object(sweep.object), sweep.parse);
+  ASSERT_TRUE(spec) << spec.error().message;
+  test::TempBpffsDir pins;
+  FaultInjectingKernel kernel(system_kernel());
+  test::FaultInjectingAttachKernel attach_kernel(system_attach_kernel());
+  std::set<uint32_t> prog_ids;
+
+  // A clean run counts the calls of each half.
+  const Run clean = load_and_attach(sweep, *spec, 0, 0, 0, pins.path(), kernel, attach_kernel, prog_ids);
+  ASSERT_TRUE(clean.attached) << clean.error;
+  const size_t load_calls = kernel.calls();
+  const std::vector<std::string> attach_calls = clean.attach_calls;
+  ASSERT_GT(load_calls, 0U);
+  ASSERT_GT(attach_calls.size(), sweep.expected_attachments);
+  const size_t total = load_calls + attach_calls.size();
+
+  size_t failed = 0;
+  for (size_t n = 1; n <= total; ++n) {
+    for (const int err : {EPERM, EINVAL}) {
+      const std::string call = n <= load_calls ? "load call " + std::to_string(n)
+                                               : "attach call " + attach_calls[n - load_calls - 1];
+      SCOPED_TRACE(fmt::format("failing call {} of {} ({}) with errno {}", n, total, call, err));
+      const size_t fds = test::open_fd_count();
+      const Run run = load_and_attach(sweep, *spec, n, load_calls, err, pins.path(), kernel, attach_kernel, prog_ids);
+      if (!run.attached) {
+        ++failed;
+        EXPECT_FALSE(run.error.empty());
+      }
+      EXPECT_EQ(test::open_fd_count(), fds) << "fds leaked";
+      EXPECT_EQ(links_running(prog_ids), 0) << "a link of ours is still attached";
+      EXPECT_THAT(entries_below(pins.path()), ::testing::IsEmpty()) << "a pin or directory stayed";
+      sweep.nothing_on_devices();
+    }
+  }
+  std::printf("load+attach fault injection (%s): %zu load calls + %zu attach calls, %zu failed runs rolled back\n",
+              sweep.object.c_str(), load_calls, attach_calls.size(), failed);
+  EXPECT_GT(failed, total) << "most injected failures must fail the run";
+}
+
+TEST(AttachFaultInjection, EveryFailedCallOfLoadAndAttachOfTracepointsLeavesNothing) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  Sweep sweep;
+  sweep.object = "attach_trace_legacy.o";
+  sweep.expected_attachments = 2;
+  sweep_every_call(sweep);
+}
+
+TEST(AttachFaultInjection, EveryFailedCallOfLoadAndNetlinkXdpAndTcLeavesNoProgramFilterOrQdisc) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  test::VethNamespace ns;
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  Sweep sweep;
+  sweep.object = "attach_net_legacy.o";
+  sweep.parse.program_types["ingress"] = "sched_cls";
+  sweep.parse.program_types["egress"] = "sched_cls";
+  sweep.targets.device = ns.receiver();
+  sweep.targets.xdp.netlink = true;
+  sweep.targets.xdp.mode = XdpMode::Generic;
+  sweep.targets.tc.netlink = true;  // qdiscs and filters: what a failed run must not leave
+  sweep.expected_attachments = 3;
+  const std::string device = ns.receiver();
+  sweep.nothing_on_devices = [&] {
+    auto ifindex = system_attach_kernel().interface_index(device);
+    ASSERT_TRUE(ifindex) << ifindex.error().message;
+    auto xdp = system_attach_kernel().xdp_attached_id(*ifindex, 0);
+    ASSERT_TRUE(xdp) << xdp.error().message;
+    EXPECT_EQ(*xdp, 0U) << "an XDP program stayed on " << device;
+    EXPECT_THAT(test::command_output("tc qdisc show dev " + device), ::testing::Not(::testing::HasSubstr("clsact")))
+        << "a clsact qdisc stayed on " << device;
+  };
+  sweep_every_call(sweep);
+}
+
+}  // namespace
+}  // namespace bpfload
