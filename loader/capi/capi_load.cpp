@@ -35,6 +35,7 @@ bpfload::Result<bpfload::Pinning> pinning_of(bpfload_pinning pinning) {
     case BPFLOAD_PIN_OBJECT_NS: return bpfload::Pinning::ObjectNs;
     case BPFLOAD_PIN_GLOBAL_NS: return bpfload::Pinning::GlobalNs;
     case BPFLOAD_PIN_BY_NAME: return bpfload::Pinning::ByName;
+    case BPFLOAD_PIN_RANGE_: break;  // only there to give the enum an int's range
   }
   return make_error(ErrorKind::InvalidArgument,
                     fmt::format("unknown pinning {}: use a BPFLOAD_PIN_* value", static_cast<int>(pinning)));

@@ -383,6 +383,24 @@ TEST(CoreRelocate, TypeMatchesNeedsSameSignednessAndSize) {
   EXPECT_EQ(out->spec.functions[0].insns[1].imm, 0);
 }
 
+// bpf_core_read.h: enums match "by symbolic name (but not numeric value)".
+TEST(CoreRelocate, TypeMatchesComparesEnumeratorsByNameNotValue) {
+  BtfBuilder local;
+  const int le = local.add_enum("state", {{"RUNNING", 1}, {"STOPPED", 2}});
+  const int lo = local.add_enum("other", {{"RUNNING", 1}, {"GONE", 2}});
+  BtfBuilder target_btf;
+  target_btf.add_enum("state", {{"STOPPED", 7}, {"RUNNING", 9}, {"ZOMBIE", 3}});
+  target_btf.add_enum("other", {{"RUNNING", 1}});
+  ObjectSpec spec = object_with(local, {mov_imm(1), mov_imm(1), exit_insn()},
+                                {{0, static_cast<uint32_t>(le), kind(CoreKind::TypeMatches), "0"},
+                                 {1, static_cast<uint32_t>(lo), kind(CoreKind::TypeMatches), "0"}});
+  TargetBtf target = target_of(target_btf);
+  Result<CoreRelocation> out = relocate(spec, target);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(out->spec.functions[0].insns[0].imm, 1) << "same names, other values: a match";
+  EXPECT_EQ(out->spec.functions[0].insns[1].imm, 0) << "a local enumerator the target lacks: no match";
+}
+
 TEST(CoreRelocate, EnumValuesAndExistence) {
   BtfBuilder local;
   const int le = local.add_enum("mode___local", {{"MODE_A___local", 1}, {"MODE_B", 2}});

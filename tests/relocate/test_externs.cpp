@@ -141,5 +141,30 @@ TEST(Externs, ValueOfTheWrongShapeIsRefused) {
   EXPECT_NE(resolved.error().message.find("CONFIG_HZ"), std::string::npos) << resolved.error().message;
 }
 
+// libbpf's rules for numbers: base 0 (octal 010 is 8), a value that does not fit is
+// refused, and a tristate letter is no value for an int extern.
+TEST(Externs, NumbersAreParsedAsLibbpfDoesAndMustFitTheirExtern) {
+  Target target;
+  std::vector<std::string> notes;
+  {
+    ObjectSpec spec = parse_externs();
+    KernelFacts kernel = facts();
+    kernel.config["CONFIG_HZ"] = "010";
+    Status resolved = resolve_externs(spec, &target.btf, &kernel, notes);
+    ASSERT_TRUE(resolved.ok()) << resolved.error().message;
+    EXPECT_EQ(kconfig_value_at(spec, "CONFIG_HZ", 4), 8u);
+  }
+  for (const char* value : {"0x100000000", "0xdead000000000000", "y", "m", "12abc"}) {
+    SCOPED_TRACE(value);
+    ObjectSpec spec = parse_externs();
+    KernelFacts kernel = facts();
+    kernel.config["CONFIG_HZ"] = value;
+    Status resolved = resolve_externs(spec, &target.btf, &kernel, notes);
+    ASSERT_FALSE(resolved.ok());
+    EXPECT_EQ(resolved.error().kind, ErrorKind::InvalidArgument);
+    EXPECT_NE(resolved.error().message.find("CONFIG_HZ"), std::string::npos) << resolved.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace bpfload
