@@ -16,6 +16,9 @@
 
 #include <fmt/format.h>
 
+#include <gtest/gtest.h>
+
+#include "bpfload/kernel.hpp"
 #include "test_util.hpp"
 
 namespace bpfload::test {
@@ -112,6 +115,21 @@ Result<LoadedObject> load_for_attach(const std::string& file, const ParseOptions
 std::string command_output(const std::string& command) {
   CommandResult result = run_command(command);
   return result.exit_code == 0 ? result.out : std::string();
+}
+
+uint64_t counter(const LoadedObject& object, uint32_t key) {
+  uint64_t value = 0;
+  const Status status = system_kernel().map_lookup(object.map_fd("counters"), std::as_bytes(std::span(&key, 1)),
+                                                   std::as_writable_bytes(std::span(&value, 1)));
+  EXPECT_TRUE(status) << (status ? "" : status.error().message);
+  return value;
+}
+
+ParseOptions tc_sections() {
+  ParseOptions parse;
+  parse.program_types["ingress"] = "sched_cls";
+  parse.program_types["egress"] = "sched_cls";
+  return parse;
 }
 
 }  // namespace bpfload::test

@@ -48,4 +48,12 @@ Result<LoadedObject> load_for_attach(const std::string& file, const ParseOptions
 /// Output of a shell command, "" when it fails.
 std::string command_output(const std::string& command);
 
+/// The u64 at `key` of the loaded object's "counters" array, the map the attach test
+/// programs count in; a failed lookup is a test failure.
+uint64_t counter(const LoadedObject& object, uint32_t key);
+
+/// Parse options for the tc test objects: sections "ingress" and "egress" are sched_cls,
+/// as tc made every section it loaded.
+ParseOptions tc_sections();
+
 }  // namespace bpfload::test

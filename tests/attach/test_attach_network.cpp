@@ -21,20 +21,8 @@ constexpr uint32_t kIngressKey = 1;
 constexpr uint32_t kEgressKey = 2;
 constexpr int kFrames = 5;
 
-uint64_t counter(const LoadedObject& object, uint32_t key) {
-  uint64_t value = 0;
-  const Status status = system_kernel().map_lookup(object.map_fd("counters"), std::as_bytes(std::span(&key, 1)),
-                                                   std::as_writable_bytes(std::span(&value, 1)));
-  EXPECT_TRUE(status) << (status ? "" : status.error().message);
-  return value;
-}
-
-ParseOptions tc_sections() {
-  ParseOptions parse;
-  parse.program_types["ingress"] = "sched_cls";
-  parse.program_types["egress"] = "sched_cls";
-  return parse;
-}
+using test::counter;
+using test::tc_sections;
 
 class AttachNetwork : public ::testing::TestWithParam<bool> {};
 
