@@ -30,6 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto spec = bpfload::parse_object(bytes, options);
   if (!spec.ok()) return 0;
 
+  size_t handles_for_modules = 0;
   if (spec->btf != nullptr) {
     bpfload::TargetBtf target;
     const auto kernel = spec->btf->kernel_bytes();
@@ -40,14 +41,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         bpfload::KernelFacts facts;
         facts.version_code = 0x061200;
         facts.config = {{"CONFIG_HZ", "250"}, {"CONFIG_BPF", "y"}, {"CONFIG_DEFAULT_HOSTNAME", "\"x\""}};
+        bpfload::KernelSymbols symbols;
+        symbols.origin = "fuzz";
+        for (const std::string& name : bpfload::untyped_ksyms(relocated->spec)) symbols.addresses[name] = 0xffffffff81000000ull;
         std::vector<std::string> notes;
-        if (bpfload::resolve_externs(relocated->spec, &target, &facts, notes).ok()) *spec = std::move(relocated->spec);
+        if (bpfload::resolve_externs(relocated->spec, &target, &facts, notes, &symbols).ok()) {
+          *spec = std::move(relocated->spec);
+          handles_for_modules = spec->kernel_btf_modules.size();
+        }
       }
     }
   }
 
   bpfload::MapHandles handles;
   handles.maps.assign(spec->maps.size(), kPlaceholderFd);
+  handles.module_btf.assign(handles_for_modules, kPlaceholderFd);
   handles.data_sections.assign(spec->data_sections.size(), kPlaceholderFd);
   for (size_t program = 0; program < spec->programs.size(); ++program) {
     auto linked = bpfload::link_program(*spec, program, handles);

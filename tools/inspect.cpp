@@ -31,6 +31,7 @@ std::string_view relocation_kind_name(Relocation::Kind kind) {
     case Relocation::Kind::FuncAddr: return "func_addr";
     case Relocation::Kind::Call: return "call";
     case Relocation::Kind::Extern: return "extern";
+    case Relocation::Kind::ModuleBtf: return "module_btf";
   }
   return "unknown";
 }
@@ -180,6 +181,7 @@ Json externs_json(const ObjectSpec& spec) {
     }
     list.push_back(Json{{"name", declared.name},
                         {"kind", declared.kind == ExternSpec::Kind::Function ? "function" : "variable"},
+                        {"weak", declared.weak},
                         {"used_by", used_by}});
   }
   return list;
@@ -308,8 +310,8 @@ void print_inspect_text(const Json& doc, const ObjectSpec& spec,
   for (const Json& declared : doc["externs"]) {
     std::string users;
     for (const Json& name : declared["used_by"]) users += (users.empty() ? "" : ", ") + name.get<std::string>();
-    fmt::print("  {} ({}): used by {}\n", declared["name"].get<std::string>(), declared["kind"].get<std::string>(),
-               users.empty() ? std::string("no program") : users);
+    fmt::print("  {} ({}{}): used by {}\n", declared["name"].get<std::string>(), declared["kind"].get<std::string>(),
+               declared["weak"].get<bool>() ? ", weak" : "", users.empty() ? std::string("no program") : users);
   }
 }
 

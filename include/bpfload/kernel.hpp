@@ -57,6 +57,9 @@ struct ProgLoadRequest {
   /// in vmlinux or, with attach_btf_obj_fd, in that module's BTF object.
   uint32_t attach_btf_id = 0;
   int attach_btf_obj_fd = -1;  ///< a module's BTF object fd (-1: vmlinux)
+  /// attr.fd_array: the BTF object fds of the modules whose kfuncs the program calls; a
+  /// call's `off` is its slot. Slot 0 stands for vmlinux and is never read. Empty: none.
+  std::span<const int> fd_array;
 };
 
 /// What BPF_PROG_LOAD returned besides the fd.

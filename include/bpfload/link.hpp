@@ -24,6 +24,7 @@ namespace bpfload {
 struct MapHandles {
   std::vector<int> maps;           ///< parallel to ObjectSpec::maps
   std::vector<int> data_sections;  ///< parallel to ObjectSpec::data_sections
+  std::vector<int> module_btf;     ///< parallel to ObjectSpec::kernel_btf_modules: their BTF fds
 };
 
 /// Where one instruction of a laid-out program comes from: function `function` of the
@@ -37,9 +38,11 @@ struct InsnOrigin {
 
 /// An ld_imm64 of a layout that the fd patch fills.
 struct FdSlot {
-  Relocation::Kind kind = Relocation::Kind::Map;  ///< Map or Data only
+  Relocation::Kind kind = Relocation::Kind::Map;  ///< Map, Data or ModuleBtf only
   uint32_t insn = 0;     ///< index of the ld_imm64 in ProgramLayout::insns
-  uint32_t target = 0;   ///< index into ObjectSpec::maps (Map) or ::data_sections (Data), in range
+  /// index into ObjectSpec::maps (Map), ::data_sections (Data) or ::kernel_btf_modules
+  /// (ModuleBtf), in range
+  uint32_t target = 0;
   uint32_t offset = 0;   ///< Data: byte offset within the section, inside it
   std::string symbol;    ///< the relocation's symbol, for messages
 };
@@ -84,11 +87,12 @@ struct LinkedProgram {
 [[nodiscard]] ProgramLayouts lay_out_programs(const ObjectSpec& spec);
 
 /// The cheap step: a copy of the layout's instructions with each FdSlot's map fd
-/// (BPF_PSEUDO_MAP_FD) or data-section fd and offset (BPF_PSEUDO_MAP_VALUE) written in.
+/// (BPF_PSEUDO_MAP_FD), data-section fd and offset (BPF_PSEUDO_MAP_VALUE) or module BTF fd
+/// (the second imm of a BPF_PSEUDO_BTF_ID load) written in.
 /// `spec` is the one the layout was made from. Fails with Unsupported when the object's
 /// byte order is not the host's or a laid-out function has CO-RE relocations not yet
-/// applied (the spec is not core_relocated: see relocate_core), InvalidArgument naming the map or data section when `handles`
-/// has no fd (missing or negative) for it.
+/// applied (the spec is not core_relocated: see relocate_core), InvalidArgument naming the map, data section or
+/// module when `handles` has no fd (missing or negative) for it.
 [[nodiscard]] Result<std::vector<bpf_insn>> patch_fds(const ProgramLayout& layout, const ObjectSpec& spec,
                                                       const MapHandles& handles);
 

@@ -73,6 +73,10 @@ struct LoadOptions {
   /// That BTF already read (read_target_btf in kernel_btf.hpp), to share it between
   /// loads or to give a made-up one (tests); overrides btf_path.
   std::shared_ptr<const TargetBtf> target_btf;
+  /// Where untyped `.ksyms` externs (`extern const void x __ksym;`) get their addresses:
+  /// a file in /proc/kallsyms' format, read once per load and only when the object has
+  /// such an extern. Tests give a file of their own.
+  std::string kallsyms_path = "/proc/kallsyms";
 };
 
 /// What happened to one map.

@@ -98,8 +98,13 @@ struct Relocation {
     /// timers); `target` indexes ObjectSpec::functions. Loaded as BPF_PSEUDO_FUNC.
     FuncAddr,
     /// ld_imm64 or call of a symbol no section of the object defines; `target` indexes
-    /// ObjectSpec::externs. Nothing resolves it: a program that has one is not loaded.
+    /// ObjectSpec::externs. resolve_externs rewrites the `.kconfig` and `.ksyms` ones; a
+    /// program that still has one is not loaded.
     Extern,
+    /// Made by resolve_externs only: an ld_imm64 BPF_PSEUDO_BTF_ID of a type in a kernel
+    /// module's BTF; `target` indexes ObjectSpec::kernel_btf_modules. The fd patch writes
+    /// that module's BTF fd into the second instruction's imm.
+    ModuleBtf,
   };
   Kind kind = Kind::Map;
   uint32_t insn = 0;      ///< instruction index within the function
@@ -166,11 +171,17 @@ struct ProgramSpec {
 };
 
 /// A symbol the object uses but does not define (`extern int MY_CONST;`, a kfunc, a
-/// .kconfig / .ksyms variable). Decoding keeps it; loading refuses the programs using it.
+/// .kconfig / .ksyms variable). Decoding keeps it; the loader resolves `.kconfig` and
+/// `.ksyms` ones (resolve_externs) and refuses the programs using any other.
 struct ExternSpec {
   enum class Kind { Variable, Function };
   std::string name;
+  /// Function when any instruction calls it (a kfunc), even if an ld_imm64 of its address
+  /// (bpf_ksym_exists) comes first.
   Kind kind = Kind::Variable;
+  /// The ELF symbol is STB_WEAK (`__weak`): the kernel may lack it, and it is then 0
+  /// (NULL, a not-set option, a poisoned kfunc call) instead of refusing the load.
+  bool weak = false;
   bool operator==(const ExternSpec&) const = default;
 };
 
@@ -211,6 +222,10 @@ struct ObjectSpec {
   /// The CO-RE records' instructions hold values for a target BTF (relocate_core), not
   /// the compiler's.
   bool core_relocated = false;
+  /// Kernel modules whose BTF resolved kfuncs and ksyms are in (resolve_externs), first
+  /// use first; empty for a parsed object. Module i is fd_array slot i + 1 of every
+  /// program (slot 0 is vmlinux, unused), the `off` of its kfunc calls.
+  std::vector<std::string> kernel_btf_modules;
 
   /// Index of the map named `name`, or nullopt.
   [[nodiscard]] std::optional<size_t> find_map(std::string_view name) const;

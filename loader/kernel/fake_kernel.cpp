@@ -430,6 +430,34 @@ ProgLoadOutcome FakeKernel::prog_load(const ProgLoadRequest& request) {
     }
     program.attach_btf_obj_id = btf->id;
   }
+  // As the verifier: a kfunc call's off is an fd_array slot holding a BTF fd, and a
+  // BTF_ID load's second imm, when not 0, a BTF fd.
+  const auto btf_id_of = [&](int fd) -> uint32_t {
+    const ObjectPtr btf = object_of(fd);
+    return btf && btf->kind == Object::Kind::Btf ? btf->id : 0;
+  };
+  for (size_t slot = 0; slot < request.fd_array.size(); ++slot)
+    program.fd_array_btf_ids.push_back(slot == 0 ? 0 : btf_id_of(request.fd_array[slot]));
+  for (size_t i = 0; i < request.insns.size(); ++i) {
+    const bpf_insn& insn = request.insns[i];
+    if (insn.code == (BPF_JMP | BPF_CALL) && insn.src_reg == BPF_PSEUDO_KFUNC_CALL && insn.off != 0) {
+      if (insn.off < 0 || static_cast<size_t>(insn.off) >= program.fd_array_btf_ids.size() ||
+          program.fd_array_btf_ids[static_cast<size_t>(insn.off)] == 0) {
+        write_log(fmt::format("kfunc call at insn {}: fd_array slot {} holds no BTF fd\n", i, insn.off));
+        outcome.sys_errno = EINVAL;
+        return outcome;
+      }
+    }
+    if (insn.code == (BPF_LD | BPF_IMM | BPF_DW) && insn.src_reg == BPF_PSEUDO_BTF_ID && i + 1 < request.insns.size() &&
+        request.insns[i + 1].imm != 0) {
+      const uint32_t id = btf_id_of(request.insns[i + 1].imm);
+      if (id == 0) {
+        outcome.sys_errno = EBADF;
+        return outcome;
+      }
+      program.btf_id_load_objects[static_cast<uint32_t>(i)] = id;
+    }
+  }
   auto object = std::make_shared<Object>();
   object->kind = Object::Kind::Program;
   object->id = next_id_++;

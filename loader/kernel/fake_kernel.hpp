@@ -41,6 +41,12 @@ class FakeKernel final : public Kernel, public System {
     uint32_t attach_btf_id = 0;
     /// Id of the BTF object attach_btf_obj_fd referred to (a module_btf_fd), 0 for none.
     uint32_t attach_btf_obj_id = 0;
+    /// Per fd_array slot, the id of the BTF object its fd referred to (0: slot 0, or not
+    /// a BTF object); empty when the load passed no fd_array.
+    std::vector<uint32_t> fd_array_btf_ids;
+    /// Per BPF_PSEUDO_BTF_ID ld_imm64 with a BTF fd (a module's) in its second imm: the
+    /// instruction index -> that BTF object's id.
+    std::map<uint32_t, uint32_t> btf_id_load_objects;
   };
 
   /// One map: its creation attributes and contents (key bytes -> value bytes).

@@ -105,6 +105,7 @@ ProgLoadAttr make_attr(const ProgLoadRequest& request) {
   if (request.prog_btf_fd >= 0) attr.prog_btf_fd = static_cast<uint32_t>(request.prog_btf_fd);
   attr.attach_btf_id = request.attach_btf_id;
   if (request.attach_btf_obj_fd >= 0) attr.attach_prog_fd = static_cast<uint32_t>(request.attach_btf_obj_fd);
+  if (!request.fd_array.empty()) attr.fd_array = pointer_value(request.fd_array.data());
   if (!request.func_info.empty()) {
     attr.func_info_rec_size = sizeof(bpf_func_info);
     attr.func_info = pointer_value(request.func_info.data());

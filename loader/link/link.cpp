@@ -20,6 +20,7 @@ const char* relocation_kind_name(Relocation::Kind kind) {
     case Relocation::Kind::Call: return "call";
     case Relocation::Kind::FuncAddr: return "callback address";
     case Relocation::Kind::Extern: return "extern";
+    case Relocation::Kind::ModuleBtf: return "module BTF";
   }
   return "unknown";
 }
@@ -138,7 +139,11 @@ class Linker {
         out_.insns[at + 1].imm = 0;
         continue;
       }
-      if (relocation.kind == Relocation::Kind::Map) {
+      if (relocation.kind == Relocation::Kind::ModuleBtf) {
+        if (relocation.target >= spec_.kernel_btf_modules.size())
+          return fail(ErrorKind::Malformed, fmt::format("{}: module index {} out of range ({} modules)", where(),
+                                                        relocation.target, spec_.kernel_btf_modules.size()));
+      } else if (relocation.kind == Relocation::Kind::Map) {
         BPFLOAD_TRY(check_map(relocation, where()));
       } else {
         BPFLOAD_TRY(check_data(relocation, where()));
@@ -213,13 +218,14 @@ class Linker {
 
 std::string unresolved_extern_text(std::string_view name, bool function) {
   if (function)
-    return fmt::format("calls extern function '{}', which neither the object nor the target's vmlinux BTF "
-                       "defines; it would be satisfied by linking in the object that defines it (bpftool gen "
-                       "object); kfuncs of modules are not resolved yet",
+    return fmt::format("calls extern function '{}', which the object does not define; a kfunc (declared __ksym) "
+                       "is resolved against the target kernel's BTF when that can be read, and a function of "
+                       "another object would be satisfied by linking in the object that defines it (bpftool gen "
+                       "object)",
                        name);
   return fmt::format("refers to extern '{}', which the object does not define; it would be satisfied by a "
-                     "definition in the object (a global or const variable); bpfload resolves .kconfig externs "
-                     "and .ksyms variables typed in vmlinux BTF, not untyped ksyms (kallsyms addresses)",
+                     "definition in the object (a global or const variable); bpfload resolves .kconfig externs, "
+                     "untyped .ksyms from kallsyms and typed .ksyms when the target kernel's BTF can be read",
                      name);
 }
 
@@ -289,6 +295,15 @@ Result<std::vector<bpf_insn>> patch_fds(const ProgramLayout& layout, const Objec
       return fmt::format("function '{}' instruction {} (symbol '{}')", spec.functions[origin.function].name,
                          origin.insn, slot.symbol);
     };
+    if (slot.kind == Relocation::Kind::ModuleBtf) {
+      // The ld_imm64 is BPF_PSEUDO_BTF_ID already; the kernel takes the BTF object's fd.
+      if (slot.target >= handles.module_btf.size() || handles.module_btf[slot.target] < 0)
+        return link_error(program, ErrorKind::InvalidArgument,
+                          fmt::format("{}: the BTF of module '{}' has no file descriptor", where(),
+                                      spec.kernel_btf_modules[slot.target]));
+      insns[slot.insn + 1].imm = handles.module_btf[slot.target];
+      continue;
+    }
     if (slot.kind == Relocation::Kind::Map) {
       if (slot.target >= handles.maps.size() || handles.maps[slot.target] < 0)
         return link_error(program, ErrorKind::InvalidArgument,

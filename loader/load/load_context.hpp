@@ -46,6 +46,11 @@ struct LoadContext {
   std::vector<Fd> data_fds;        ///< parallel to spec.data_sections
   std::vector<std::string> data_names;  ///< kernel names of the data-section maps
   std::vector<Fd> prog_fds;        ///< parallel to spec.programs
+  /// parallel to spec.kernel_btf_modules: their BTF objects, open while programs load
+  std::vector<Fd> module_btf_fds;
+  /// BPF_PROG_LOAD's fd_array: slot 0 (vmlinux) unused, then module_btf_fds; empty when
+  /// no extern is in a module.
+  std::vector<int> fd_array;
   std::vector<bool> selected;      ///< parallel to spec.programs: asked for by only_programs
   std::vector<Refusal> refusals;   ///< parallel to spec.programs: refused before loading (keep_going)
   /// Index into report.programs of each spec program, nullopt when not selected.
@@ -89,6 +94,11 @@ struct TargetedSpec {
 /// File name of a data section's map under <pin_dir>/maps: the section name without its
 /// leading dot, other dots as '_' (bpffs refuses them): ".rodata.str1.1" -> "rodata_str1_1".
 [[nodiscard]] std::string data_section_file_name(std::string_view section);
+
+/// Opens the BTF object of every module in spec.kernel_btf_modules (Kernel::module_btf_fd)
+/// into module_btf_fds and builds fd_array. Fails as module_btf_fd does, naming the module
+/// and the externs found in it.
+[[nodiscard]] Status open_module_btf_fds(LoadContext& context);
 
 /// Loads spec.btf when asked; on failure records why in the report and goes on. Never fails.
 void load_object_btf(LoadContext& context);

@@ -142,6 +142,7 @@ Result<LoadedObject> run_load(LoadContext& context) {
   BPFLOAD_TRY(check_options(context));
   load_object_btf(context);
   BPFLOAD_TRY(load_maps(context));
+  BPFLOAD_TRY(open_module_btf_fds(context));
   BPFLOAD_TRY(load_programs(context));
   BPFLOAD_TRY(fill_map_slots(context, false));
   BPFLOAD_TRY(pin_objects(context));

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "bpfload/externs.hpp"
 #include "bpfload/link.hpp"
 #include "kernel_errors.hpp"
 #include "bpfload/kernel_names.hpp"
@@ -96,6 +97,22 @@ std::string load_failure_text(const ProgramSpec& program, int sys_errno, const s
   return text;
 }
 
+// A reachable call to a weak kfunc the kernel lacks (resolve_externs poisoned it): the
+// verifier says "invalid func unknown#2002000001"; say which extern that is.
+std::string poisoned_kfunc_text(const ObjectSpec& spec, const std::string& log) {
+  const std::string marker = "unknown#";
+  for (size_t at = log.find(marker); at != std::string::npos; at = log.find(marker, at + 1)) {
+    long long imm = 0;
+    if (std::sscanf(log.c_str() + at + marker.size(), "%lld", &imm) != 1) continue;
+    const long long index = imm - kPoisonKfuncCallBase;
+    if (index < 0 || static_cast<size_t>(index) >= spec.externs.size()) continue;
+    return fmt::format("; the call to weak kfunc '{}', which the kernel lacks, is reachable: guard it with "
+                       "bpf_ksym_exists({})",
+                       spec.externs[static_cast<size_t>(index)].name, spec.externs[static_cast<size_t>(index)].name);
+  }
+  return {};
+}
+
 size_t start_log_size(uint32_t level) {
   if (level == 0) return 0;
   return (level & kLogLevel2) != 0 ? kLogLevel2StartSize : kLogStartSize;
@@ -151,6 +168,7 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
   }
   request.kern_version = *kern_version;
   request.prog_flags = program.prog_flags;
+  request.fd_array = context.fd_array;  // the same for every program, as libbpf's obj->fd_array
   Fd module_btf_fd;  // open until the load returns
   if (Status target = resolve_attach_target(context, program, request, module_btf_fd); !target.ok()) {
     result.error = target.error().message;
@@ -220,6 +238,7 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
     // A poisoned CO-RE instruction is what the verifier refused: say which relocation.
     if (result.verifier_log.find(fmt::format("unknown#{}", kCorePoisonImm)) != std::string::npos)
       result.error += poisoned_relocations_text(context, **layout);
+    result.error += poisoned_kfunc_text(context.spec, result.verifier_log);
     return;
   }
 
@@ -276,6 +295,7 @@ Status load_programs(LoadContext& context) {
   MapHandles handles;
   for (const Fd& fd : context.map_fds) handles.maps.push_back(fd.get());
   for (const Fd& fd : context.data_fds) handles.data_sections.push_back(fd.get());
+  for (const Fd& fd : context.module_btf_fds) handles.module_btf.push_back(fd.get());
 
   std::vector<size_t> chosen;
   for (size_t i = 0; i < spec.programs.size(); ++i)

@@ -1,13 +1,16 @@
 // What a load resolves against the target kernel's BTF before anything is created:
 // CO-RE relocations (on a copy of the spec, laid out again) and, per program, the BTF id
 // of a fentry/fexit/fmod_ret/lsm/tp_btf/iter target.
+#include <algorithm>
 #include <new>
+#include <set>
 #include <string>
 
 #include <fmt/format.h>
 
 #include "bpfload/attach_btf.hpp"
 #include "bpfload/externs.hpp"
+#include "bpfload/kallsyms.hpp"
 #include "bpfload/kernel_btf.hpp"
 #include "bpfload/kernel_facts.hpp"
 #include "load_context.hpp"
@@ -22,9 +25,13 @@ bool has_kernel_externs(const ObjectSpec& spec) {
   return false;
 }
 
+// Typed .ksyms externs and kfuncs: resolved against the target BTF (untyped ones need kallsyms).
 bool needs_ksyms(const ObjectSpec& spec) {
+  const std::vector<std::string> untyped = untyped_ksyms(spec);
   for (const ExternSpec& external : spec.externs)
-    if (extern_section(spec, external.name) == ExternSection::Ksyms) return true;
+    if (extern_section(spec, external.name) == ExternSection::Ksyms &&
+        std::find(untyped.begin(), untyped.end(), external.name) == untyped.end())
+      return true;
   return false;
 }
 
@@ -46,8 +53,19 @@ Status resolve_kernel_externs(const ObjectSpec& from, const LoadOptions& options
     if (!read.ok()) return read.error().with_context(".kconfig externs need the kernel's version and configuration");
     facts = std::move(read).value();
   }
+  std::optional<KernelSymbols> symbols;
+  const std::vector<std::string> untyped = untyped_ksyms(copy);
+  if (!untyped.empty()) {
+    Result<KernelSymbols> read =
+        read_kallsyms(std::set<std::string>(untyped.begin(), untyped.end()), options.kallsyms_path);
+    if (!read.ok())
+      return read.error().with_context(fmt::format("untyped .ksyms extern '{}' needs kernel symbol addresses",
+                                                   untyped.front()));
+    symbols = std::move(read).value();
+  }
   std::vector<std::string> notes;
-  BPFLOAD_TRY(resolve_externs(copy, out.target.get(), facts ? &*facts : nullptr, notes));
+  BPFLOAD_TRY(resolve_externs(copy, out.target.get(), facts ? &*facts : nullptr, notes,
+                              symbols ? &*symbols : nullptr));
   if (!out.relocated) out.relocated = CoreRelocation{ObjectSpec{}, {}};
   out.relocated->spec = std::move(copy);
   out.extern_notes = std::move(notes);
@@ -90,6 +108,22 @@ Result<TargetedSpec> target_spec(const ObjectSpec& spec, const LoadOptions& opti
   return out;
 } catch (const std::bad_alloc&) {
   return out_of_memory_error("relocating the object against the target BTF");
+}
+
+Status open_module_btf_fds(LoadContext& context) {
+  const std::vector<std::string>& modules = context.spec.kernel_btf_modules;
+  if (modules.empty()) return {};
+  context.module_btf_fds.clear();
+  context.fd_array.assign(1, 0);  // slot 0: vmlinux, which a call's off 0 means; never read
+  for (const std::string& module : modules) {
+    Result<Fd> fd = context.kernel.module_btf_fd(module);
+    if (!fd.ok())
+      return fd.error().with_context(fmt::format("BTF of module '{}', where kfuncs or ksyms of the object are",
+                                                 module));
+    context.fd_array.push_back(fd->get());
+    context.module_btf_fds.push_back(std::move(fd).value());
+  }
+  return {};
 }
 
 std::string poisoned_relocations_text(const LoadContext& context, const ProgramLayout& layout) {

@@ -199,69 +199,83 @@ Result<std::optional<std::vector<std::byte>>> kconfig_value(const std::string& n
   return integer(number);
 }
 
+// What one extern resolved to; its references are rewritten from it.
+struct Resolution {
+  enum class How {
+    Unresolved,  ///< left an Extern relocation (another object's, or no target BTF)
+    Kconfig,     ///< a value in the .kconfig section at `offset`
+    KernelBtf,   ///< BTF id `btf_id` in vmlinux (module 0) or module `module` - 1
+    Address,     ///< a constant `address`: a kallsyms address, or 0 for a weak absent extern
+  };
+  How how = How::Unresolved;
+  uint64_t offset = 0;
+  int32_t btf_id = 0;
+  uint32_t module = 0;    ///< fd_array slot: 0 vmlinux, else index into kernel_btf_modules + 1
+  uint64_t address = 0;
+  bool absent = false;    ///< Address because a weak extern is missing: calls are poisoned
+};
+
+// A kernel BTF id of `name` of `kind`: vmlinux first, then each module's own types (split
+// BTF would find vmlinux's again through its base), as libbpf's find_ksym_btf_id.
+struct KernelBtfId {
+  int32_t id = 0;
+  std::string module;  ///< empty: vmlinux
+};
+
+std::optional<KernelBtfId> find_kernel_btf_id(const TargetBtf& target, const std::string& name, uint32_t kind) {
+  const int32_t id = btf__find_by_name_kind(target.vmlinux.get(), name.c_str(), kind);
+  if (id > 0) return KernelBtfId{id, {}};
+  const uint32_t module_start = btf__type_cnt(target.vmlinux.get());
+  for (const TargetBtf::Module& module : target.modules) {
+    const struct btf* btf = module.btf.get();
+    if (btf == nullptr) continue;
+    const uint32_t count = btf__type_cnt(btf);
+    for (uint32_t own = module_start; own < count; ++own) {
+      const struct btf_type* type = btf__type_by_id(btf, own);
+      if (type == nullptr || btf_kind(type) != kind) continue;
+      const char* type_name = btf__name_by_offset(btf, type->name_off);
+      if (type_name != nullptr && name == type_name) return KernelBtfId{static_cast<int32_t>(own), module.name};
+    }
+  }
+  return std::nullopt;
+}
+
+// A VAR whose type, const and typedefs skipped, is void: `extern const void x __ksym;`.
+bool is_untyped(const struct btf* btf, const Declared& declared) {
+  if (declared.function) return false;
+  uint32_t id = declared.type_id;
+  if (id == 0) return true;
+  const struct btf_type* type = core::skip_mods_and_typedefs(btf, id);
+  return type != nullptr && id == 0;
+}
+
 class ExternResolver {
  public:
-  ExternResolver(ObjectSpec& spec, const TargetBtf* target, const KernelFacts* facts, std::vector<std::string>& notes)
-      : spec_(spec), target_(target), facts_(facts), notes_(notes) {}
+  ExternResolver(ObjectSpec& spec, const TargetBtf* target, const KernelFacts* facts, const KernelSymbols* symbols,
+                 std::vector<std::string>& notes)
+      : spec_(spec), target_(target), facts_(facts), symbols_(symbols), notes_(notes) {}
 
   Status run() {
     if (spec_.externs.empty()) return {};
     const struct btf* local = spec_.btf != nullptr ? spec_.btf->get() : nullptr;
-    std::vector<std::byte> kconfig;
-    // Per extern: the rewrite its references get.
-    std::vector<std::optional<uint64_t>> kconfig_offset(spec_.externs.size());
-    std::vector<std::optional<std::pair<uint8_t, int32_t>>> kernel_btf(spec_.externs.size());  // src, imm
+    std::vector<Resolution> resolved(spec_.externs.size());
     for (size_t e = 0; e < spec_.externs.size(); ++e) {
       const ExternSpec& external = spec_.externs[e];
       const std::optional<Declared> declared = declared_in_btf(local, external.name);
       if (!declared) continue;  // from another object: the loader refuses it
-      if (declared->section == ExternSection::Kconfig) {
-        if (facts_ == nullptr)
-          return make_error(ErrorKind::InvalidArgument,
-                            fmt::format(".kconfig extern '{}': no kernel facts given", external.name));
-        Result<KconfigType> type = kconfig_type(local, declared->type_id, external.name);
-        if (!type.ok()) return std::move(type).error();
-        Result<std::optional<std::vector<std::byte>>> value = kconfig_value(external.name, *type, *facts_);
-        if (!value.ok()) return std::move(value).error();
-        // An option absent from the configuration is "not set": 0. libbpf refuses a
-        // non-weak one instead; the spec does not record ELF weakness, so bpfload cannot tell.
-        const uint32_t align = type->kind == KconfigType::Kind::CharArray ? 1 : type->size;
-        const uint64_t offset = (kconfig.size() + align - 1) / align * align;
-        if (offset + type->size > kMaxKconfigBytes)
-          return make_error(ErrorKind::LimitExceeded,
-                            fmt::format(".kconfig extern '{}': the object's kconfig externs exceed {} bytes",
-                                        external.name, kMaxKconfigBytes));
-        kconfig.resize(offset + type->size);
-        if (value->has_value()) std::memcpy(kconfig.data() + offset, (*value)->data(), type->size);
-        kconfig_offset[e] = offset;
-        notes_.push_back(fmt::format(".kconfig extern '{}' = {}", external.name,
-                                     value->has_value() ? describe_value(**value, *type) : "0 (not set)"));
-        continue;
-      }
-      if (target_ == nullptr || target_->vmlinux == nullptr) continue;
-      const struct btf* vmlinux = target_->vmlinux.get();
-      if (external.kind == ExternSpec::Kind::Function || declared->function) {
-        const int32_t id = btf__find_by_name_kind(vmlinux, external.name.c_str(), BTF_KIND_FUNC);
-        if (id > 0) {
-          kernel_btf[e] = {static_cast<uint8_t>(BPF_PSEUDO_KFUNC_CALL), id};
-          notes_.push_back(fmt::format("kfunc '{}' = vmlinux BTF id {}", external.name, id));
-        }
-        continue;
-      }
-      if (declared->type_id == 0) continue;  // untyped ksym: needs kallsyms, not done
-      const int32_t id = btf__find_by_name_kind(vmlinux, external.name.c_str(), BTF_KIND_VAR);
-      if (id > 0) {
-        kernel_btf[e] = {static_cast<uint8_t>(BPF_PSEUDO_BTF_ID), id};
-        notes_.push_back(fmt::format("ksym '{}' = vmlinux BTF id {}", external.name, id));
-      }
+      Result<Resolution> one = declared->section == ExternSection::Kconfig ? resolve_kconfig(external, *declared)
+                               : is_untyped(local, *declared)              ? resolve_untyped(external)
+                                                                           : resolve_typed(external, *declared);
+      if (!one.ok()) return std::move(one).error();
+      resolved[e] = *one;
     }
 
     std::optional<uint32_t> kconfig_section;
-    if (!kconfig.empty()) {
+    if (!kconfig_.empty()) {
       DataSectionSpec section;
       section.name = ".kconfig";
-      kconfig.resize((kconfig.size() + 7) / 8 * 8);
-      section.bytes = std::move(kconfig);
+      kconfig_.resize((kconfig_.size() + 7) / 8 * 8);
+      section.bytes = std::move(kconfig_);
       section.readonly = true;
       kconfig_section = static_cast<uint32_t>(spec_.data_sections.size());
       spec_.data_sections.push_back(std::move(section));
@@ -274,6 +288,7 @@ class ExternResolver {
           continue;
         }
         const uint32_t e = relocation.target;
+        const Resolution& resolution = resolved[e];
         const auto where = [&] {
           return fmt::format("function '{}' instruction {} (extern '{}')", function.name, relocation.insn,
                              relocation.symbol);
@@ -281,35 +296,167 @@ class ExternResolver {
         if (relocation.insn >= function.insns.size())
           return make_error(ErrorKind::Malformed, fmt::format("{}: past the function", where()));
         Instruction& insn = function.insns[relocation.insn];
-        if (kconfig_offset[e]) {
-          relocation.kind = Relocation::Kind::Data;
-          relocation.target = *kconfig_section;
-          relocation.offset = *kconfig_offset[e];
-          kept.push_back(std::move(relocation));
+        const bool is_load = insn.code == kLdImm64 && relocation.insn + 1 < function.insns.size();
+        switch (resolution.how) {
+          case Resolution::How::Unresolved:
+            kept.push_back(std::move(relocation));
+            continue;
+          case Resolution::How::Kconfig:
+            relocation.kind = Relocation::Kind::Data;
+            relocation.target = *kconfig_section;
+            relocation.offset = resolution.offset;
+            kept.push_back(std::move(relocation));
+            continue;
+          case Resolution::How::Address:
+            if (insn.code == kCall && resolution.absent && spec_.externs[e].kind == ExternSpec::Kind::Function) {
+              // libbpf's poison_kfunc_call: an invalid helper the verifier names only if reached.
+              insn = Instruction{kCall, 0, 0, 0, kPoisonKfuncCallBase + static_cast<int32_t>(e)};
+              continue;
+            }
+            if (!is_load)
+              return make_error(ErrorKind::Malformed,
+                                fmt::format("{}: a ksym address used by an instruction that is not an ld_imm64 "
+                                            "(code 0x{:02x})",
+                                            where(), insn.code));
+            insn.src = 0;
+            insn.imm = static_cast<int32_t>(static_cast<uint32_t>(resolution.address));
+            function.insns[relocation.insn + 1].imm = static_cast<int32_t>(static_cast<uint32_t>(resolution.address >> 32));
+            continue;
+          case Resolution::How::KernelBtf:
+            break;
+        }
+        if (insn.code == kCall) {
+          if (spec_.externs[e].kind != ExternSpec::Kind::Function)
+            return make_error(ErrorKind::Malformed, fmt::format("{}: a call to a ksym variable", where()));
+          insn.src = BPF_PSEUDO_KFUNC_CALL;
+          insn.imm = resolution.btf_id;
+          insn.off = static_cast<int16_t>(resolution.module);  // fd_array slot; 0: vmlinux
           continue;
         }
-        if (!kernel_btf[e]) {
-          kept.push_back(std::move(relocation));
-          continue;
-        }
-        const auto [src, id] = *kernel_btf[e];
-        if (src == BPF_PSEUDO_KFUNC_CALL) {
-          if (insn.code != kCall)
-            return make_error(ErrorKind::Malformed, fmt::format("{}: a kfunc reference that is not a call", where()));
-          insn.src = src;
-          insn.imm = id;
-          insn.off = 0;  // 0: vmlinux BTF, no fd_array slot
-          continue;
-        }
-        if (insn.code != kLdImm64 || relocation.insn + 1 >= function.insns.size())
-          return make_error(ErrorKind::Malformed, fmt::format("{}: a ksym reference that is not an ld_imm64", where()));
-        insn.src = src;
-        insn.imm = id;
-        function.insns[relocation.insn + 1].imm = 0;  // the BTF object fd: 0 for vmlinux
+        if (!is_load)
+          return make_error(ErrorKind::Malformed,
+                            fmt::format("{}: a ksym reference that is neither a call nor an ld_imm64 (code 0x{:02x})",
+                                        where(), insn.code));
+        insn.src = BPF_PSEUDO_BTF_ID;
+        insn.imm = resolution.btf_id;
+        function.insns[relocation.insn + 1].imm = 0;  // the BTF object's fd: 0 for vmlinux
+        if (resolution.module == 0) continue;
+        relocation.kind = Relocation::Kind::ModuleBtf;
+        relocation.target = resolution.module - 1;
+        relocation.offset = 0;
+        kept.push_back(std::move(relocation));
       }
       function.relocations = std::move(kept);
     }
     return {};
+  }
+
+ private:
+  static Error not_found(const ExternSpec& external, const std::string& what, const std::string& why) {
+    return make_error(ErrorKind::NotFound,
+                      fmt::format("{} '{}': {}; declare it __weak to load without it ({})", what, external.name, why,
+                                  external.kind == ExternSpec::Kind::Function
+                                      ? "and guard its calls with bpf_ksym_exists()"
+                                      : "it is then 0"));
+  }
+
+  Result<Resolution> resolve_kconfig(const ExternSpec& external, const Declared& declared) {
+    const struct btf* local = spec_.btf->get();
+    if (facts_ == nullptr)
+      return make_error(ErrorKind::InvalidArgument,
+                        fmt::format(".kconfig extern '{}': no kernel facts given", external.name));
+    Result<KconfigType> type = kconfig_type(local, declared.type_id, external.name);
+    if (!type.ok()) return std::move(type).error();
+    Result<std::optional<std::vector<std::byte>>> value = kconfig_value(external.name, *type, *facts_);
+    if (!value.ok()) return std::move(value).error();
+    // libbpf: an option the configuration does not set is 0 only for a weak extern.
+    if (!value->has_value() && !external.weak)
+      return not_found(external, ".kconfig extern",
+                       external.name.starts_with("CONFIG_")
+                           ? "the kernel's configuration does not set it"
+                           : "bpfload knows no such value (LINUX_KERNEL_VERSION, LINUX_HAS_BPF_COOKIE, "
+                             "LINUX_HAS_SYSCALL_WRAPPER, CONFIG_*)");
+    const uint32_t align = type->kind == KconfigType::Kind::CharArray ? 1 : type->size;
+    const uint64_t offset = (kconfig_.size() + align - 1) / align * align;
+    if (offset + type->size > kMaxKconfigBytes)
+      return make_error(ErrorKind::LimitExceeded,
+                        fmt::format(".kconfig extern '{}': the object's kconfig externs exceed {} bytes",
+                                    external.name, kMaxKconfigBytes));
+    kconfig_.resize(offset + type->size);
+    if (value->has_value()) std::memcpy(kconfig_.data() + offset, (*value)->data(), type->size);
+    notes_.push_back(fmt::format(".kconfig extern '{}' = {}", external.name,
+                                 value->has_value() ? describe_value(**value, *type) : "0 (weak, not set)"));
+    Resolution out;
+    out.how = Resolution::How::Kconfig;
+    out.offset = offset;
+    return out;
+  }
+
+  Result<Resolution> resolve_untyped(const ExternSpec& external) {
+    if (symbols_ == nullptr)
+      return make_error(ErrorKind::InvalidArgument,
+                        fmt::format("untyped .ksyms extern '{}': no kernel symbols (kallsyms) given", external.name));
+    Resolution out;
+    out.how = Resolution::How::Address;
+    const auto found = symbols_->addresses.find(external.name);
+    if (found == symbols_->addresses.end()) {
+      if (!external.weak) return not_found(external, "untyped .ksyms extern", fmt::format("{} does not list it", symbols_->origin));
+      out.absent = true;
+      notes_.push_back(fmt::format("ksym '{}' = 0 (weak, not in {})", external.name, symbols_->origin));
+      return out;
+    }
+    // Without CAP_SYSLOG (kptr_restrict) kallsyms lists every address as 0.
+    if (found->second == 0 && !external.weak)
+      return make_error(ErrorKind::InvalidArgument,
+                        fmt::format("untyped .ksyms extern '{}': {} shows its address as 0, so addresses are hidden "
+                                    "(kernel.kptr_restrict); load as root or with CAP_SYSLOG",
+                                    external.name, symbols_->origin));
+    out.address = found->second;
+    out.absent = found->second == 0;
+    notes_.push_back(fmt::format("ksym '{}' = 0x{:x} ({})", external.name, out.address, symbols_->origin));
+    return out;
+  }
+
+  Result<Resolution> resolve_typed(const ExternSpec& external, const Declared& declared) {
+    if (target_ == nullptr || target_->vmlinux == nullptr) return Resolution{};
+    const bool function = external.kind == ExternSpec::Kind::Function || declared.function;
+    const std::optional<KernelBtfId> found =
+        find_kernel_btf_id(*target_, external.name, function ? BTF_KIND_FUNC : BTF_KIND_VAR);
+    Resolution out;
+    if (!found) {
+      const std::string where = fmt::format("{}{}", target_->origin, target_->modules.empty() ? "" : " or its modules' BTF");
+      if (!external.weak)
+        return not_found(external, function ? "kfunc" : ".ksyms extern", fmt::format("not in {}", where));
+      out.how = Resolution::How::Address;
+      out.absent = true;
+      notes_.push_back(fmt::format("{} '{}' = 0 (weak, not in {})", function ? "kfunc" : "ksym", external.name, where));
+      return out;
+    }
+    out.how = Resolution::How::KernelBtf;
+    out.btf_id = found->id;
+    if (!found->module.empty()) {
+      Result<uint32_t> slot = module_slot(found->module, external);
+      if (!slot.ok()) return std::move(slot).error();
+      out.module = *slot;
+    }
+    notes_.push_back(fmt::format("{} '{}' = {} BTF id {}", function ? "kfunc" : "ksym", external.name,
+                                 found->module.empty() ? std::string("vmlinux") : "module '" + found->module + "'",
+                                 found->id));
+    return out;
+  }
+
+  // fd_array slot of `module` (index in kernel_btf_modules + 1), added on first use.
+  Result<uint32_t> module_slot(const std::string& module, const ExternSpec& external) {
+    std::vector<std::string>& modules = spec_.kernel_btf_modules;
+    const auto known = std::find(modules.begin(), modules.end(), module);
+    if (known != modules.end()) return static_cast<uint32_t>(known - modules.begin()) + 1;
+    if (modules.size() + 1 >= static_cast<size_t>(INT16_MAX))
+      return make_error(ErrorKind::LimitExceeded,
+                        fmt::format("extern '{}' in module '{}': more than {} modules' BTF (a kfunc call's off is "
+                                    "16 bits)",
+                                    external.name, module, INT16_MAX - 1));
+    modules.push_back(module);
+    return static_cast<uint32_t>(modules.size());
   }
 
  private:
@@ -325,7 +472,9 @@ class ExternResolver {
   ObjectSpec& spec_;
   const TargetBtf* target_;
   const KernelFacts* facts_;
+  const KernelSymbols* symbols_;
   std::vector<std::string>& notes_;
+  std::vector<std::byte> kconfig_;  ///< the .kconfig section being built
 };
 
 }  // namespace
@@ -343,9 +492,20 @@ bool needs_kernel_facts(const ObjectSpec& spec) {
   return false;
 }
 
+std::vector<std::string> untyped_ksyms(const ObjectSpec& spec) {
+  std::vector<std::string> names;
+  const struct btf* local = spec.btf != nullptr ? spec.btf->get() : nullptr;
+  for (const ExternSpec& external : spec.externs) {
+    const std::optional<Declared> declared = declared_in_btf(local, external.name);
+    if (declared && declared->section == ExternSection::Ksyms && is_untyped(local, *declared))
+      names.push_back(external.name);
+  }
+  return names;
+}
+
 Status resolve_externs(ObjectSpec& spec, const TargetBtf* target, const KernelFacts* facts,
-                       std::vector<std::string>& notes) {
-  return ExternResolver(spec, target, facts, notes).run();
+                       std::vector<std::string>& notes, const KernelSymbols* symbols) {
+  return ExternResolver(spec, target, facts, symbols, notes).run();
 }
 
 }  // namespace bpfload

@@ -216,21 +216,29 @@ class Decoder {
     return after - 1;
   }
 
-  uint32_t extern_index(const std::string& name, ExternSpec::Kind kind) {
-    for (size_t e = 0; e < out_.externs.size(); ++e)
-      if (out_.externs[e].name == name) return static_cast<uint32_t>(e);
-    out_.externs.push_back({name, kind});
+  // One ExternSpec per name: a call anywhere makes it a function (bpf_ksym_exists(kfunc)
+  // loads its address before the call), and weakness is the symbol's.
+  uint32_t extern_index(const elf::Symbol& symbol, ExternSpec::Kind kind) {
+    const bool weak = symbol.bind == STB_WEAK;
+    for (size_t e = 0; e < out_.externs.size(); ++e) {
+      ExternSpec& known = out_.externs[e];
+      if (known.name != symbol.name) continue;
+      if (kind == ExternSpec::Kind::Function) known.kind = kind;
+      known.weak = known.weak || weak;
+      return static_cast<uint32_t>(e);
+    }
+    out_.externs.push_back({symbol.name, kind, weak});
     return static_cast<uint32_t>(out_.externs.size() - 1);
   }
 
-  void add_extern_reference(size_t function, uint64_t section_insn, const std::string& name,
+  void add_extern_reference(size_t function, uint64_t section_insn, const elf::Symbol& symbol,
                             ExternSpec::Kind kind) {
     FunctionSpec& caller = out_.functions[function];
     Relocation relocation;
     relocation.kind = Relocation::Kind::Extern;
     relocation.insn = static_cast<uint32_t>(section_insn - caller.section_insn);
-    relocation.target = extern_index(name, kind);
-    relocation.symbol = name;
+    relocation.target = extern_index(symbol, kind);
+    relocation.symbol = symbol.name;
     caller.relocations.push_back(std::move(relocation));
   }
 
@@ -257,7 +265,7 @@ class Decoder {
         const elf::Symbol& symbol = view_.symbols()[relocation->symbol];
         if (symbol.section == SHN_UNDEF) {
           // A function no section defines (a kfunc, or one meant to come from another object).
-          add_extern_reference(*caller, i, symbol.name, ExternSpec::Kind::Function);
+          add_extern_reference(*caller, i, symbol, ExternSpec::Kind::Function);
           continue;
         }
         target_code = code_for(symbol.section);
@@ -312,7 +320,7 @@ class Decoder {
           // A helper-style call to a function no section defines (a kfunc, before libbpf
           // marks it): the same unresolved extern as a pseudo call to it.
           const auto caller = function_containing(code, index);
-          if (caller) add_extern_reference(*caller, index, symbol.name, ExternSpec::Kind::Function);
+          if (caller) add_extern_reference(*caller, index, symbol, ExternSpec::Kind::Function);
           continue;
         }
         if (insn.code != kCall || insn.src != kPseudoCall)
@@ -370,7 +378,7 @@ class Decoder {
       if (symbol.name.empty()) return malformed(fmt::format("{}: relocation against an undefined unnamed symbol", where));
       Relocation relocation;
       relocation.kind = Relocation::Kind::Extern;
-      relocation.target = extern_index(symbol.name, ExternSpec::Kind::Variable);
+      relocation.target = extern_index(symbol, ExternSpec::Kind::Variable);
       relocation.symbol = symbol.name;
       return relocation;
     }

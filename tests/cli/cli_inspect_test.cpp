@@ -137,6 +137,21 @@ TEST(CliInspect, EveryObjectGivesOneJsonDocumentWithTheDocumentedKeys) {
   }
 }
 
+TEST(CliInspect, ShowsWhichExternsAreWeak) {
+  const json doc = inspect_json("externs_ksyms.o");
+  const json* kfunc = find_named(doc["externs"], "bpfload_no_such_kfunc");
+  const json* stext = find_named(doc["externs"], "_stext");
+  ASSERT_NE(kfunc, nullptr) << doc.dump();
+  ASSERT_NE(stext, nullptr) << doc.dump();
+  EXPECT_EQ((*kfunc)["weak"], true);
+  EXPECT_EQ((*kfunc)["kind"], "function");
+  EXPECT_EQ((*stext)["weak"], false);
+  const CommandResult text = run_bpfload("inspect " + quoted(bpf_object("externs_ksyms.o")));
+  EXPECT_NE(text.out.find("bpfload_no_such_kfunc (function, weak): used by read_ksyms"), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("_stext (variable): used by read_ksyms"), std::string::npos) << text.out;
+}
+
 TEST(CliInspect, ReportsTheMapsOfTheReadme) {
   for (const ExpectedMap& expected : kMaps) {
     const json doc = inspect_json(std::string(expected.object) + ".o");

@@ -137,6 +137,7 @@ TEST(RealWorldExterns, UndefinedExternIsListedAndOnlyItsUserRefersToIt) {
   ASSERT_EQ(spec.externs.size(), 1u);
   EXPECT_EQ(spec.externs[0].name, "MY_CONST");
   EXPECT_EQ(spec.externs[0].kind, ExternSpec::Kind::Variable);
+  EXPECT_FALSE(spec.externs[0].weak) << "extern __u32 MY_CONST; is a strong symbol";
   EXPECT_EQ(externs_used_by(spec, find_program(spec, "uses_const")->function),
             std::vector<std::string>{"MY_CONST"});
   EXPECT_TRUE(externs_used_by(spec, find_program(spec, "plain")->function).empty());

@@ -7,6 +7,7 @@
 #include <bpf/btf.h>
 
 #include <cstring>
+#include <map>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -103,23 +104,59 @@ TEST(Externs, KconfigValuesGoIntoAReadOnlySectionAndKfuncsGetTheirBtfIds) {
   EXPECT_TRUE(linked.ok()) << linked.error().message;
 }
 
-TEST(Externs, KfuncMissingFromTheTargetStaysAnExtern) {
+TEST(Externs, WeaknessComesFromTheElfSymbol) {
+  const ObjectSpec spec = parse_externs();
+  std::map<std::string, bool> weak;
+  for (const ExternSpec& external : spec.externs) weak[external.name] = external.weak;
+  EXPECT_FALSE(weak.at("CONFIG_BPF_SYSCALL"));
+  EXPECT_FALSE(weak.at("LINUX_KERNEL_VERSION"));
+  EXPECT_TRUE(weak.at("CONFIG_BPF_JIT"));
+  EXPECT_TRUE(weak.at("CONFIG_BPFLOAD_NO_SUCH_OPTION"));
+  EXPECT_FALSE(weak.at("bpf_rcu_read_lock"));
+}
+
+TEST(Externs, NonWeakKfuncMissingFromTheTargetIsRefusedNamingIt) {
   ObjectSpec spec = parse_externs();
   TargetBtf empty;
   empty.vmlinux.reset(btf__new_empty());
+  empty.origin = "empty vmlinux";
   const KernelFacts kernel = facts();
   std::vector<std::string> notes;
-  ASSERT_TRUE(resolve_externs(spec, &empty, &kernel, notes).ok());
+  Status resolved = resolve_externs(spec, &empty, &kernel, notes);
+  ASSERT_FALSE(resolved.ok());
+  EXPECT_EQ(resolved.error().kind, ErrorKind::NotFound);
+  EXPECT_NE(resolved.error().message.find("kfunc 'bpf_rcu_read_lock'"), std::string::npos) << resolved.error().message;
+  EXPECT_NE(resolved.error().message.find("empty vmlinux"), std::string::npos) << resolved.error().message;
+}
+
+TEST(Externs, KsymsStayExternsWithoutTargetBtf) {
+  ObjectSpec spec = parse_externs();
+  const KernelFacts kernel = facts();
+  std::vector<std::string> notes;
+  ASSERT_TRUE(resolve_externs(spec, nullptr, &kernel, notes).ok());
   const std::vector<std::string> left = externs_used_by(spec, spec.programs[0].function);
   ASSERT_FALSE(left.empty());
   EXPECT_EQ(left.front(), "bpf_rcu_read_lock");
 }
 
-TEST(Externs, OptionTheConfigurationDoesNotSetIsZero) {
-  ObjectSpec spec = parse_externs();
+// libbpf: a CONFIG_ option the configuration does not set is 0 for a weak extern and
+// refuses the load for a strong one, naming it and saying how to accept its absence.
+TEST(Externs, OptionTheConfigurationDoesNotSetIsRefusedUnlessWeak) {
   Target target;
   KernelFacts kernel = facts();
   kernel.config.erase("CONFIG_BPF_SYSCALL");  // "# CONFIG_BPF_SYSCALL is not set"
+  {
+    ObjectSpec spec = parse_externs();
+    std::vector<std::string> notes;
+    Status resolved = resolve_externs(spec, &target.btf, &kernel, notes);
+    ASSERT_FALSE(resolved.ok());
+    EXPECT_EQ(resolved.error().kind, ErrorKind::NotFound);
+    EXPECT_NE(resolved.error().message.find("'CONFIG_BPF_SYSCALL'"), std::string::npos) << resolved.error().message;
+    EXPECT_NE(resolved.error().message.find("__weak"), std::string::npos) << resolved.error().message;
+  }
+  ObjectSpec spec = parse_externs();
+  for (ExternSpec& external : spec.externs)
+    if (external.name == "CONFIG_BPF_SYSCALL") external.weak = true;
   std::vector<std::string> notes;
   Status resolved = resolve_externs(spec, &target.btf, &kernel, notes);
   ASSERT_TRUE(resolved.ok()) << resolved.error().message;
