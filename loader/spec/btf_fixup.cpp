@@ -72,6 +72,17 @@ uint32_t find_int32(const struct btf* btf) {
   return 0;
 }
 
+/// True when `id` is void once const, volatile, restrict, type tags and typedefs are skipped.
+bool is_void_after_modifiers(const struct btf* btf, uint32_t id) {
+  for (int depth = 0; depth < 32; ++depth) {
+    if (id == 0) return true;
+    const struct btf_type* type = btf__type_by_id(btf, id);
+    if (type == nullptr || (!btf_is_mod(type) && !btf_is_typedef(type))) return false;
+    id = type->type;
+  }
+  return false;
+}
+
 /// The kernel refuses extern DATASECs (.kconfig, .ksyms: extern VARs, FUNCs as entries,
 /// size 0). Nothing the kernel sees refers to them (the loader builds the .kconfig map
 /// without BTF, kfuncs and ksyms carry vmlinux ids), so the record is rewritten in place,
@@ -203,6 +214,7 @@ Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view, std::
   const std::unordered_set<std::string_view> hidden = hidden_function_names(view);
   std::vector<size_t> record_of(count, 0);
   std::vector<uint32_t> extern_funcs;
+  uint32_t int32 = 0;  // found on first need
   for (uint32_t id = 1; id < count; ++id) {
     const struct btf_type* type = btf__type_by_id(parsed, id);
     const uint32_t size = type == nullptr ? 0 : btfu::record_size(type);
@@ -217,8 +229,15 @@ Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view, std::
     }
     if (btf_is_func(type) && btf_vlen(type) == BTF_FUNC_GLOBAL && hidden.contains(btfu::name_at(parsed, type->name_off)))
       write_u32(out, record + 4, uint32_t{BTF_KIND_FUNC} << 24 | BTF_FUNC_STATIC, view.byte_order());
-    if (btf_is_var(type) && btf_var(type)->linkage == BTF_VAR_GLOBAL_EXTERN)
+    if (btf_is_var(type) && btf_var(type)->linkage == BTF_VAR_GLOBAL_EXTERN) {
       write_u32(out, record + sizeof(struct btf_type), BTF_VAR_GLOBAL_ALLOCATED, view.byte_order());
+      // An untyped ksym (`extern const void x __ksym;`) is a VAR of void, which the kernel
+      // refuses ("Invalid type_id"); libbpf gives every .ksyms VAR an int type.
+      if (is_void_after_modifiers(parsed, type->type)) {
+        if (int32 == 0) int32 = find_int32(parsed);
+        if (int32 != 0) write_u32(out, record + kTypeSizeField, int32, view.byte_order());
+      }
+    }
     record += size;
   }
   if (record != header_size + type_off + type_len)

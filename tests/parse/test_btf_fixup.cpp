@@ -154,6 +154,25 @@ TEST(FixupBtf, KfuncPrototypesGetANameForEveryArgument) {
   }
 }
 
+// The kernel refuses a VAR of void ("Invalid type_id"), which is what an untyped ksym is;
+// libbpf types every .ksyms VAR as int, and so does the fix-up, for the void ones.
+TEST(FixupBtf, UntypedKsymVariablesBecomeIntsAndTypedOnesKeepTheirType) {
+  BtfPtr btf = fixed_btf_of("externs_ksyms.o");
+  ASSERT_NE(btf, nullptr);
+  for (const char* name : {"_stext", "bpfload_no_such_symbol", "bpfload_no_such_typed_var"}) {
+    SCOPED_TRACE(name);
+    const int id = btf__find_by_name_kind(btf.get(), name, BTF_KIND_VAR);
+    ASSERT_GT(id, 0);
+    const struct btf_type* var = btf__type_by_id(btf.get(), id);
+    EXPECT_EQ(btf_var(var)->linkage, BTF_VAR_GLOBAL_ALLOCATED);
+    uint32_t type_id = var->type;
+    const struct btf_type* type = btf__type_by_id(btf.get(), type_id);
+    while (type != nullptr && (btf_is_mod(type) || btf_is_typedef(type))) type = btf__type_by_id(btf.get(), type->type);
+    ASSERT_NE(type, nullptr);
+    EXPECT_TRUE(btf_is_int(type)) << "kind " << btf_kind(type);
+  }
+}
+
 TEST(FixupBtf, MissingSectionOrSymbolIsMalformed) {
   ElfWriter writer;
   const size_t data = writer.add_section(".data", std::vector<std::byte>(4));
