@@ -29,7 +29,7 @@ namespace bpfload::test {
 namespace {
 
 const std::vector<std::string> kCorpus = {"execsnoop", "opensnoop", "runqlat",   "biolatency", "bootstrap",
-                                          "minimal",   "kfuncs",    "netfilter", "probes"};
+                                          "minimal",   "kfuncs",    "netfilter", "mixed", "probes"};
 
 std::string corpus_path(const std::string& name) {
   return std::string(BPFLOAD_BPF_PROGS_DIR) + "/modern/modern_" + name + ".o";
