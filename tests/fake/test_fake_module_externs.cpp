@@ -10,12 +10,14 @@
 #include <bpf/btf.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "bpfload/externs.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/parse.hpp"
 #include "fake_kernel.hpp"
@@ -135,6 +137,36 @@ TEST(FakeModuleExterns, UnreadableKallsymsFailsTheLoadNamingTheExtern) {
   ASSERT_FALSE(object.ok());
   EXPECT_EQ(object.error().kind, ErrorKind::Io);
   EXPECT_NE(object.error().message.find("untyped .ksyms extern"), std::string::npos) << object.error().message;
+}
+
+// A reachable call to a weak kfunc the kernel lacks is refused by the verifier as an
+// invalid helper (the poisoned imm); the load error names the kfunc and the guard to add.
+TEST(FakeModuleExterns, ReachablePoisonedKfuncCallIsNamedInTheError) {
+  const ObjectSpec spec = parse_ksyms();
+  const Kallsyms kallsyms;
+  auto target = std::make_shared<TargetBtf>();
+  target->vmlinux.reset(btf__new_empty());
+  target->origin = "fake vmlinux";
+  const int proto = btf__add_func_proto(target->vmlinux.get(), 0);
+  btf__add_func(target->vmlinux.get(), "bpf_rcu_read_lock", BTF_FUNC_GLOBAL, proto);
+  btf__add_func(target->vmlinux.get(), "bpf_rcu_read_unlock", BTF_FUNC_GLOBAL, proto);
+  uint32_t index = 0;
+  for (size_t e = 0; e < spec.externs.size(); ++e)
+    if (spec.externs[e].name == "bpfload_no_such_kfunc") index = static_cast<uint32_t>(e);
+  FakeKernel kernel;
+  kernel.refuse_program("read_ksyms", EINVAL,
+                        "11: (85) call unknown#" + std::to_string(kPoisonKfuncCallBase + index) +
+                            "\ninvalid func unknown#" + std::to_string(kPoisonKfuncCallBase + index) + "\n");
+  LoadOptions options;
+  options.kernel = &kernel;
+  options.target_btf = target;
+  options.kallsyms_path = kallsyms.path;
+  Result<LoadedObject> object = load_object(spec, options);
+  ASSERT_FALSE(object.ok());
+  EXPECT_NE(object.error().message.find("weak kfunc 'bpfload_no_such_kfunc'"), std::string::npos)
+      << object.error().message;
+  EXPECT_NE(object.error().message.find("bpf_ksym_exists(bpfload_no_such_kfunc)"), std::string::npos)
+      << object.error().message;
 }
 
 }  // namespace
