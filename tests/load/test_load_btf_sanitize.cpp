@@ -1,0 +1,58 @@
+// BTF sanitising on this kernel: it knows every BTF kind, so the probe says so and an
+// object using all of them loads with its BTF exactly as built, and runs.
+#include <linux/bpf.h>
+
+#include <cstring>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "bpfload/kernel.hpp"
+#include "kernel_guard.hpp"
+#include "load_test_support.hpp"
+#include "test_util.hpp"
+
+namespace bpfload::test {
+namespace {
+
+// struct sample of bpf_progs/btf_new_kinds.c.
+struct Sample {
+  float ratio;
+  double total;
+  uint64_t where;
+  int32_t counted;
+  uint64_t kind;
+};
+static_assert(sizeof(Sample) == 40);
+
+TEST(LoadBtfSanitize, ThisKernelHasEveryBtfFeatureAndTheObjectLoadsWithItsBtfUnchanged) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const BtfFeatures features = system_kernel().btf_features();
+  for (size_t i = 0; i < kBtfFeatureCount; ++i)
+    EXPECT_TRUE(features.has(btf_feature_at(i))) << btf_feature_name(btf_feature_at(i)) << " missing on a 6.x kernel";
+
+  const ObjectSpec spec = parse_test_object("btf_new_kinds.o");
+  ASSERT_NE(spec.btf, nullptr);
+  TempBpffsDir pins;
+  LoadReport report;
+  Result<LoadedObject> loaded = load_object(spec, test_options(pins.path()), &report);
+  ASSERT_TRUE(loaded.ok()) << error_text(loaded);
+  EXPECT_TRUE(report.btf_loaded) << report.btf_error;
+  EXPECT_TRUE(report.btf_rewrites.empty()) << report.btf_rewrites.front();
+
+  // The kernel holds the map with its BTF value type, the object's own id.
+  Result<MapInfo> info = system_kernel().map_info(loaded->map_fd("samples"));
+  ASSERT_TRUE(info.ok()) << info.error().message;
+  EXPECT_NE(info->btf_id, 0u);
+  EXPECT_NE(info->btf_value_type_id, 0u);
+
+  // And the program runs: len + 1 from the global function, the counters bumped.
+  const std::vector<std::byte> packet = zero_packet(64);
+  EXPECT_EQ(run_program(loaded->program_fd("btf_new_kinds"), packet), 65u);
+  const Sample sample = read_map<Sample>(loaded->map_fd("samples"), 0);
+  EXPECT_EQ(sample.counted, 1);
+  EXPECT_EQ(sample.kind, 0x100000000ull);
+}
+
+}  // namespace
+}  // namespace bpfload::test
