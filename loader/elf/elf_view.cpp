@@ -243,6 +243,7 @@ Result<View> View::open(std::vector<std::byte>&& input, const ParseLimits& limit
       symbol.index = i;
       symbol.bind = GELF_ST_BIND(sym.st_info);
       symbol.type = GELF_ST_TYPE(sym.st_info);
+      symbol.visibility = GELF_ST_VISIBILITY(static_cast<unsigned char>(symtab->data[at + 5]));
       symbol.section = sym.st_shndx;
       symbol.value = sym.st_value;
       symbol.size = sym.st_size;

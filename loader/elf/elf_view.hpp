@@ -39,6 +39,7 @@ struct Symbol {
   std::string name;
   uint8_t bind = 0;     ///< STB_*
   uint8_t type = 0;     ///< STT_*
+  uint8_t visibility = 0;  ///< STV_* (st_other's low two bits)
   uint16_t section = 0; ///< st_shndx (may be SHN_UNDEF/SHN_ABS/...)
   uint64_t value = 0;
   uint64_t size = 0;

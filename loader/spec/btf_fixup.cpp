@@ -8,6 +8,7 @@
 #include <optional>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -149,6 +150,33 @@ Status fix_datasec(const elf::View& view, const struct btf* btf, const struct bt
   return {};
 }
 
+/// Names of the functions the object defines global or weak but with hidden or internal
+/// visibility (`__hidden`, as usdt.bpf.h's bpf_usdt_arg): no other object can call them,
+/// so libbpf marks their BTF FUNC static, and the verifier then checks them in their
+/// callers' context instead of alone against their BTF argument types (where a pointer
+/// argument may be NULL and the body that never checks it is refused).
+std::unordered_set<std::string_view> hidden_function_names(const elf::View& view) {
+  std::unordered_set<std::string_view> names;
+  for (const elf::Symbol& symbol : view.symbols()) {
+    if (symbol.type != STT_FUNC || symbol.bind == STB_LOCAL) continue;
+    if (symbol.visibility == STV_HIDDEN || symbol.visibility == STV_INTERNAL) names.insert(symbol.name);
+  }
+  return names;
+}
+
+/// The kernel refuses a FUNC whose prototype has an unnamed argument, and clang names
+/// none in the prototypes of extern functions (kfuncs): like libbpf, give each unnamed
+/// argument a name, here the function's own, which is a valid identifier already in the
+/// string section. `proto_record` is where the FUNC_PROTO's record starts in `out`.
+void name_extern_arguments(const struct btf_type* func, const struct btf_type* proto, size_t proto_record,
+                           ByteOrder order, std::vector<std::byte>& out) {
+  const struct btf_param* params = btf_params(proto);
+  for (uint16_t i = 0; i < btf_vlen(proto); ++i) {
+    if (params[i].type == 0 || params[i].name_off != 0) continue;  // `...` has type 0 and no name
+    write_u32(out, proto_record + sizeof(struct btf_type) + i * sizeof(struct btf_param), func->name_off, order);
+  }
+}
+
 }  // namespace
 
 Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view, std::span<const std::byte> btf_bytes,
@@ -172,14 +200,22 @@ Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view, std::
   std::vector<std::byte> out(btf_bytes.begin(), btf_bytes.end());
   size_t record = header_size + type_off;
   const uint32_t count = btf__type_cnt(parsed);
+  const std::unordered_set<std::string_view> hidden = hidden_function_names(view);
+  std::vector<size_t> record_of(count, 0);
+  std::vector<uint32_t> extern_funcs;
   for (uint32_t id = 1; id < count; ++id) {
     const struct btf_type* type = btf__type_by_id(parsed, id);
     const uint32_t size = type == nullptr ? 0 : btfu::record_size(type);
     if (size == 0 || !elf::range_fits(record, size, header_size + type_off + type_len))
       return malformed(fmt::format("type [{}] at 0x{:x} has an unknown kind or runs past the type section", id, record));
+    record_of[id] = record;
     if (btf_is_datasec(type)) BPFLOAD_TRY(fix_datasec(view, parsed, type, record, out));
     // Extern linkage is the object's business; the kernel accepts only static and global.
-    if (btf_is_func(type) && btf_vlen(type) == BTF_FUNC_EXTERN)
+    if (btf_is_func(type) && btf_vlen(type) == BTF_FUNC_EXTERN) {
+      write_u32(out, record + 4, uint32_t{BTF_KIND_FUNC} << 24 | BTF_FUNC_STATIC, view.byte_order());
+      extern_funcs.push_back(id);
+    }
+    if (btf_is_func(type) && btf_vlen(type) == BTF_FUNC_GLOBAL && hidden.contains(btfu::name_at(parsed, type->name_off)))
       write_u32(out, record + 4, uint32_t{BTF_KIND_FUNC} << 24 | BTF_FUNC_STATIC, view.byte_order());
     if (btf_is_var(type) && btf_var(type)->linkage == BTF_VAR_GLOBAL_EXTERN)
       write_u32(out, record + sizeof(struct btf_type), BTF_VAR_GLOBAL_ALLOCATED, view.byte_order());
@@ -188,6 +224,13 @@ Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view, std::
   if (record != header_size + type_off + type_len)
     return malformed(fmt::format("type records end at 0x{:x}, not at the type section end 0x{:x}", record,
                                  header_size + type_off + type_len));
+  for (const uint32_t id : extern_funcs) {
+    const struct btf_type* func = btf__type_by_id(parsed, id);
+    const struct btf_type* proto = btf__type_by_id(parsed, func->type);
+    // libbpf checked that a FUNC's type is a FUNC_PROTO; the id is below `count`.
+    if (proto == nullptr || !btf_is_func_proto(proto) || func->type >= count) continue;
+    name_extern_arguments(func, proto, record_of[func->type], view.byte_order(), out);
+  }
   return out;
 }
 

@@ -17,7 +17,9 @@ namespace bpfload {
 /// clang left with size 0 gets its ELF section's size and each of its non-extern
 /// VAR_SECINFOs the st_value of the ELF symbol of the same name (static variables
 /// without a symbol keep theirs); the VAR_SECINFOs of every DATASEC are then ordered
-/// by offset. `.kconfig` / `.ksyms` are left alone. Values are written in the
+/// by offset. `.kconfig` / `.ksyms` become anonymous unions of ints. Extern FUNCs (kfuncs)
+/// become static and their prototypes' unnamed arguments get a name, and global or weak
+/// functions of hidden or internal visibility become static, both as libbpf does. Values are written in the
 /// object's byte order. `parsed` is libbpf's parse of the same bytes (parse_btf), made
 /// once by the caller and used here for host-order access; nullptr when libbpf refused
 /// them. Fails with Malformed when the header is unusable or `parsed` is null, or names

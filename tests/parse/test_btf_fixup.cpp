@@ -114,6 +114,46 @@ TEST(FixupBtf, VariablesAreReorderedByTheirSymbols) {
   EXPECT_EQ(infos[1].offset, 8u);
 }
 
+/// The fixed-up BTF of bpf_progs/`file`, parsed.
+BtfPtr fixed_btf_of(const std::string& file) {
+  const auto bytes = read_file(bpf_object(file));
+  auto view = open_view(bytes);
+  if (!view) return nullptr;
+  const elf::Section* raw = view->section(".BTF");
+  if (raw == nullptr) return nullptr;
+  auto fixed = fixup(*view, raw->data);
+  if (!fixed.ok()) return nullptr;
+  return BtfPtr(btf__new(fixed->data(), static_cast<uint32_t>(fixed->size())));
+}
+
+int linkage_of(const struct btf* btf, const char* function) {
+  const int id = btf__find_by_name_kind(btf, function, BTF_KIND_FUNC);
+  return id > 0 ? btf_vlen(btf__type_by_id(btf, id)) : -1;
+}
+
+TEST(FixupBtf, HiddenGlobalFunctionsBecomeStaticAndVisibleOnesStayGlobal) {
+  BtfPtr btf = fixed_btf_of("btf_func_linkage.o");
+  ASSERT_NE(btf, nullptr);
+  EXPECT_EQ(linkage_of(btf.get(), "hidden_increment"), BTF_FUNC_STATIC);
+  EXPECT_EQ(linkage_of(btf.get(), "visible_increment"), BTF_FUNC_GLOBAL);
+  EXPECT_EQ(linkage_of(btf.get(), "find_init"), BTF_FUNC_GLOBAL);
+}
+
+TEST(FixupBtf, KfuncPrototypesGetANameForEveryArgument) {
+  BtfPtr btf = fixed_btf_of("btf_func_linkage.o");
+  ASSERT_NE(btf, nullptr);
+  for (const char* kfunc : {"bpf_task_from_pid", "bpf_task_release"}) {
+    SCOPED_TRACE(kfunc);
+    EXPECT_EQ(linkage_of(btf.get(), kfunc), BTF_FUNC_STATIC) << "the kernel takes no extern linkage";
+    const int id = btf__find_by_name_kind(btf.get(), kfunc, BTF_KIND_FUNC);
+    ASSERT_GT(id, 0);
+    const struct btf_type* proto = btf__type_by_id(btf.get(), btf__type_by_id(btf.get(), id)->type);
+    ASSERT_TRUE(btf_is_func_proto(proto));
+    ASSERT_EQ(btf_vlen(proto), 1);
+    EXPECT_STRNE(btf__name_by_offset(btf.get(), btf_params(proto)[0].name_off), "");
+  }
+}
+
 TEST(FixupBtf, MissingSectionOrSymbolIsMalformed) {
   ElfWriter writer;
   const size_t data = writer.add_section(".data", std::vector<std::byte>(4));
