@@ -276,6 +276,23 @@ BPFLOAD_API bpfload_status bpfload_map_delete(bpfload_object *object, const char
 BPFLOAD_API bpfload_status bpfload_map_next_key(bpfload_object *object, const char *map, const void *key,
                                                 void *next_key, size_t key_size, int *has_next);
 
+/* Global variables by name, as libbpf's skeletons give them (skel->bss->x), after the load.
+ * bpfload_object_read_global copies the current bytes of global `name` (in .data, .bss,
+ * .rodata or a custom data section) into `value`, which must be exactly the variable's
+ * size. bpfload_object_write_global writes them; only those bytes change, so what the
+ * programs write meanwhile to the section's other variables is kept. .rodata is frozen
+ * at load: set it before with bpfload_object_set_constant. Both fail with NOT_FOUND (no
+ * such global), INVALID_ARGUMENT (NULL arguments, a size that is not the variable's, not
+ * loaded, a read-only section for a write), UNSUPPORTED (no BTF), KERNEL. */
+BPFLOAD_API bpfload_status bpfload_object_read_global(bpfload_object *object, const char *name, void *value,
+                                                      size_t size);
+BPFLOAD_API bpfload_status bpfload_object_write_global(bpfload_object *object, const char *name,
+                                                       const void *value, size_t size);
+/* As bpfload_object_write_global, with the value as text parsed by the variable's BTF type
+ * as bpfload_object_set_constant parses it. */
+BPFLOAD_API bpfload_status bpfload_object_write_global_text(bpfload_object *object, const char *name,
+                                                            const char *value);
+
 /* ---- Attaching -------------------------------------------------------------------- *
  * An attachment is a bpfload_link, owned by its object like the object's fds: it is
  * undone by bpfload_link_detach or, at the latest, by bpfload_object_close, unless it was

@@ -132,6 +132,15 @@ class Kernel {
   virtual Result<bool> map_next_key(int map_fd, std::span<const std::byte> key,
                                     std::span<std::byte> next_key) = 0;
   virtual Status map_freeze(int map_fd) = 0;
+  /// Writes `bytes` at `offset` of the one value of a one-entry array map (a global-data
+  /// section, `value_size` bytes). The system kernel writes through a shared mapping of
+  /// the map (data sections are created BPF_F_MMAPABLE, as libbpf's skeletons use them),
+  /// so what programs write meanwhile to the value's other bytes is kept; the default, for
+  /// test doubles, reads the value, changes the bytes and writes it back. Fails with
+  /// InvalidArgument when the range does not fit in `value_size`, Kernel when the map
+  /// cannot be mapped or updated (frozen, not mmapable).
+  virtual Status map_write_value_bytes(int map_fd, uint32_t value_size, uint64_t offset,
+                                       std::span<const std::byte> bytes);
   virtual Result<MapInfo> map_info(int map_fd) = 0;
 
   /// Loads a program. A verifier refusal is not a Result error: it comes back as an

@@ -57,6 +57,8 @@ class MapHandle {
  public:
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
   [[nodiscard]] int fd() const noexcept { return fd_; }
+  /// The Kernel the handle's operations go through.
+  [[nodiscard]] Kernel& kernel() const noexcept { return *kernel_; }
   [[nodiscard]] uint32_t type() const noexcept { return info_.type; }
   [[nodiscard]] uint32_t key_size() const noexcept { return info_.key_size; }
   /// Size of one value (of one CPU's value for a per-CPU map).

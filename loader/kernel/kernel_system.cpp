@@ -1,5 +1,6 @@
 // The Kernel that makes real system calls: libbpf's thin bpf() wrappers for everything
 // except BPF_PROG_LOAD (kernel_prog_load.cpp). Stateless, hence thread-safe.
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -125,6 +126,20 @@ class SystemKernel final : public Kernel {
 
   Status map_freeze(int map_fd) override {
     return status_of(bpf_map_freeze(map_fd), KernelCommand::MapFreeze, map_fd);
+  }
+
+  Status map_write_value_bytes(int map_fd, uint32_t value_size, uint64_t offset,
+                               std::span<const std::byte> bytes) override {
+    if (offset > value_size || bytes.size() > value_size - offset) return Kernel::map_write_value_bytes(map_fd, value_size, offset, bytes);
+    const long page = ::sysconf(_SC_PAGESIZE);
+    const size_t length = (size_t{value_size} + page - 1) / page * page;
+    void* mapped = length == 0 ? MAP_FAILED : ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
+    // A map made without BPF_F_MMAPABLE (an older bpfload's pin, a kernel before 5.5)
+    // cannot be mapped: write the whole value instead.
+    if (mapped == MAP_FAILED) return Kernel::map_write_value_bytes(map_fd, value_size, offset, bytes);
+    std::memcpy(static_cast<std::byte*>(mapped) + offset, bytes.data(), bytes.size());
+    ::munmap(mapped, length);
+    return {};
   }
 
   Result<MapInfo> map_info(int map_fd) override {

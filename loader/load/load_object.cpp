@@ -37,6 +37,24 @@ class ObjectLoader {
 
 namespace {
 
+// Storage attached to kernel objects (sockets, inodes, tasks, cgroups) is sized by those
+// objects: the kernel requires max_entries 0 for these maps, so 0 is no missing size.
+bool takes_no_max_entries(uint32_t map_type) {
+  constexpr uint32_t kCgroupStorage = 19, kPercpuCgroupStorage = 21, kSkStorage = 24, kInodeStorage = 28,
+                     kTaskStorage = 29, kCgrpStorage = 32;  // kCgrpStorage: Linux 6.2, newer than the headers
+  switch (map_type) {
+    case kCgroupStorage:
+    case kPercpuCgroupStorage:
+    case kSkStorage:
+    case kInodeStorage:
+    case kTaskStorage:
+    case kCgrpStorage:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool host_is_little_endian() { return std::endian::native == std::endian::little; }
 
 Pinning effective_pinning(const LoadContext& context, const MapSpec& map) {
@@ -112,7 +130,7 @@ Status check_options(LoadContext& context) {
                         fmt::format("map '{}': a max_entries override of 0 leaves it unsized; give at least 1",
                                     map.name));
     const bool sized = map.max_entries != 0 || (override != nullptr && override->max_entries) ||
-                       map.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+                       map.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY || takes_no_max_entries(map.type);
     if (!sized)
       return make_error(ErrorKind::InvalidArgument,
                         fmt::format("map '{}' has max_entries 0 in the object; give it a size with a "

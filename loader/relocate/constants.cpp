@@ -142,33 +142,61 @@ Result<std::vector<std::byte>> encode(const struct btf* btf, const Variable& var
 
 }  // namespace
 
+Result<GlobalVariable> find_global(const ObjectSpec& spec, std::string_view name) {
+  if (spec.btf == nullptr)
+    return make_error(ErrorKind::Unsupported,
+                      fmt::format("global '{}': the object has no BTF to find and type it by", name));
+  // Variable offsets are in the fixed-up bytes: clang leaves them 0 in the object's own.
+  Result<BtfHandle> fixed = parse_btf(spec.btf->kernel_bytes());
+  if (!fixed.ok()) return fixed.error().with_context(fmt::format("global '{}'", name));
+  const std::optional<Variable> variable = find_variable(fixed->get(), name);
+  if (!variable) return make_error(ErrorKind::NotFound, fmt::format("global '{}': no global of that name", name));
+  const DataSectionSpec* section = nullptr;
+  for (const DataSectionSpec& candidate : spec.data_sections)
+    if (candidate.name == variable->section) section = &candidate;
+  if (section == nullptr)
+    return make_error(ErrorKind::NotFound,
+                      fmt::format("global '{}' is in '{}', which is no data section of the object", name,
+                                  variable->section));
+  if (uint64_t{variable->offset} + variable->size > section->size())
+    return make_error(ErrorKind::Malformed, fmt::format("global '{}' lies past the end of '{}'", name, section->name));
+  return GlobalVariable{std::string(name), variable->section, variable->offset, variable->size, variable->type_id,
+                        section->readonly};
+}
+
+Result<std::vector<std::byte>> encode_global(const ObjectSpec& spec, const GlobalVariable& variable,
+                                             std::string_view value) {
+  if (spec.btf == nullptr)
+    return make_error(ErrorKind::Unsupported, fmt::format("global '{}': the object has no BTF", variable.name));
+  return encode(spec.btf->get(), Variable{variable.section, variable.btf_type, variable.offset, variable.size},
+                variable.name, value);
+}
+
 Status set_constant(ObjectSpec& spec, std::string_view name, std::string_view value) {
   if (spec.btf == nullptr)
     return make_error(ErrorKind::Unsupported,
                       fmt::format("constant '{}': the object has no BTF to find and type it by", name));
-  // Variable offsets are in the fixed-up bytes: clang leaves them 0 in the object's own.
-  Result<BtfHandle> fixed = parse_btf(spec.btf->kernel_bytes());
-  if (!fixed.ok()) return fixed.error().with_context(fmt::format("constant '{}'", name));
-  const struct btf* btf = fixed->get();
-  const std::optional<Variable> variable = find_variable(btf, name);
-  if (!variable) return make_error(ErrorKind::NotFound, fmt::format("constant '{}': no global of that name", name));
-  DataSectionSpec* section = nullptr;
-  for (DataSectionSpec& candidate : spec.data_sections)
-    if (candidate.name == variable->section) section = &candidate;
-  if (section == nullptr || !section->readonly)
+  Result<GlobalVariable> variable = find_global(spec, name);
+  if (!variable.ok()) {
+    Error error = std::move(variable).error();
+    if (error.kind != ErrorKind::NotFound) return error;
+    return make_error(ErrorKind::NotFound, fmt::format("constant '{}': no global of that name", name));
+  }
+  if (!variable->readonly)
     return make_error(ErrorKind::NotFound,
                       fmt::format("constant '{}' is in '{}', not a read-only section: declare it const volatile "
-                                  "(writable globals are set through the data map after loading)",
+                                  "(writable globals are set through the data map after loading: write_global)",
                                   name, variable->section));
-  if (uint64_t{variable->offset} + variable->size > section->size())
-    return make_error(ErrorKind::Malformed, fmt::format("constant '{}' lies past the end of '{}'", name, section->name));
-  Result<std::vector<std::byte>> bytes = encode(btf, *variable, name, value);
+  Result<std::vector<std::byte>> bytes = encode_global(spec, *variable, value);
   if (!bytes.ok()) return std::move(bytes).error();
-  if (section->bytes.empty()) {
-    section->bytes.assign(section->zero_size, std::byte{0});
-    section->zero_size = 0;
+  for (DataSectionSpec& section : spec.data_sections) {
+    if (section.name != variable->section) continue;
+    if (section.bytes.empty()) {
+      section.bytes.assign(section.zero_size, std::byte{0});
+      section.zero_size = 0;
+    }
+    std::memcpy(section.bytes.data() + variable->offset, bytes->data(), bytes->size());
   }
-  std::memcpy(section->bytes.data() + variable->offset, bytes->data(), bytes->size());
   return {};
 }
 

@@ -130,9 +130,12 @@ class Decoder {
     }
     for (CodeSection& code : code_) BPFLOAD_TRY(resolve_calls(code));
     for (CodeSection& code : code_) BPFLOAD_TRY(resolve_relocations(code));
+    // Calls were added before loads, so a function with both needs sorting; the usual
+    // function, relocated in offset order already, is only checked.
+    const auto by_insn = [](const Relocation& a, const Relocation& b) { return a.insn < b.insn; };
     for (FunctionSpec& function : out_.functions)
-      std::stable_sort(function.relocations.begin(), function.relocations.end(),
-                       [](const Relocation& a, const Relocation& b) { return a.insn < b.insn; });
+      if (!std::is_sorted(function.relocations.begin(), function.relocations.end(), by_insn))
+        std::stable_sort(function.relocations.begin(), function.relocations.end(), by_insn);
     BPFLOAD_TRY(make_programs());
     return std::move(out_);
   }
@@ -238,18 +241,25 @@ class Decoder {
   Status resolve_calls(const CodeSection& code) {
     const elf::Section& section = *code.section;
     const elf::Relocations* relocations = view_.relocations_for(section.index);
-    // Offset -> relocation number, so each call finds its relocation in log time.
-    std::map<uint64_t, size_t> by_offset;
-    if (relocations != nullptr)
-      for (size_t n = 0; n < relocations->entries.size(); ++n) by_offset.emplace(relocations->entries[n].offset, n);
+    const auto is_call = [](const Instruction& insn) { return insn.code == kCall && insn.src == kPseudoCall; };
+    if (std::none_of(code.insns.begin(), code.insns.end(), is_call)) return {};
+    // (offset, relocation number) sorted by offset, so each call finds its relocation in
+    // log time; the first of several at one offset, as a map keeping the first would.
+    std::vector<std::pair<uint64_t, size_t>> by_offset;
+    if (relocations != nullptr) {
+      by_offset.reserve(relocations->entries.size());
+      for (size_t n = 0; n < relocations->entries.size(); ++n) by_offset.emplace_back(relocations->entries[n].offset, n);
+      std::sort(by_offset.begin(), by_offset.end());
+    }
     for (uint64_t i = 0; i < code.insns.size(); ++i) {
       const Instruction& insn = code.insns[i];
-      if (insn.code != kCall || insn.src != kPseudoCall) continue;
+      if (!is_call(insn)) continue;
       const auto caller = function_containing(code, i);
       if (!caller) continue;  // code outside every function is never loaded
-      const auto found = by_offset.find(i * kInsnSize);
-      const size_t number = found == by_offset.end() ? 0 : found->second;
-      const elf::Relocation* relocation = found == by_offset.end() ? nullptr : &relocations->entries[number];
+      const auto found = std::lower_bound(by_offset.begin(), by_offset.end(), std::pair<uint64_t, size_t>(i * kInsnSize, 0));
+      const bool has = found != by_offset.end() && found->first == i * kInsnSize;
+      const size_t number = has ? found->second : 0;
+      const elf::Relocation* relocation = has ? &relocations->entries[number] : nullptr;
       const CodeSection* target_code = &code;
       int64_t target_insn = static_cast<int64_t>(i) + insn.imm + 1;
       std::string symbol_name;
@@ -327,7 +337,7 @@ class Decoder {
                                      where(), insn.code));
       const auto owner = function_containing(code, index);
       if (!owner) return malformed(fmt::format("{}: outside every function of the section", where()));
-      auto relocation = resolve_load(code, entry, insn, where());
+      auto relocation = resolve_load(code, entry, insn, where);
       if (!relocation) return std::move(relocation).error();
       relocation->insn = static_cast<uint32_t>(index - out_.functions[*owner].section_insn);
       if (relocation->insn + 1 >= out_.functions[*owner].insns.size())
@@ -340,16 +350,18 @@ class Decoder {
 
   // An ld_imm64 of a function's address: a callback. clang encodes the target as the
   // symbol's value plus imm, in bytes, for section symbols and function symbols alike.
+  // `where` makes the message prefix only when there is an error to report.
+  template <typename Where>
   Result<Relocation> resolve_function_address(const CodeSection& code, const elf::Symbol& symbol,
-                                              const Instruction& insn, const std::string& where) {
+                                              const Instruction& insn, const Where& where) {
     const CodeSection* target_code = code_for(symbol.section);
     const int64_t byte_offset = static_cast<int64_t>(symbol.value) + insn.imm;
     if (target_code == nullptr || byte_offset < 0 || byte_offset % kInsnSize != 0)
-      return malformed(fmt::format("{}: function address '{}'+{} is not an instruction of a code section", where,
+      return malformed(fmt::format("{}: function address '{}'+{} is not an instruction of a code section", where(),
                                    symbol.name, insn.imm));
     const auto callee = function_starting_at(*target_code, out_.functions, byte_offset / kInsnSize);
     if (!callee)
-      return malformed(fmt::format("{}: function address '{}'+{} starts no function of '{}'", where, symbol.name,
+      return malformed(fmt::format("{}: function address '{}'+{} starts no function of '{}'", where(), symbol.name,
                                    insn.imm, target_code->section->name));
     if (target_code == &code) called_in_own_section_[*callee] = true;
     Relocation relocation;
@@ -360,14 +372,15 @@ class Decoder {
   }
 
   // An ld_imm64 of a map or of a global-data address.
+  template <typename Where>
   Result<Relocation> resolve_load(const CodeSection& code, const elf::Relocation& entry, const Instruction& insn,
-                                  const std::string& where) {
+                                  const Where& where) {
     const elf::Symbol& symbol = view_.symbols()[entry.symbol];
     // Symbol 0 is ELF's null symbol: a relocation naming it refers to nothing at all.
     if (entry.symbol == 0)
-      return malformed(fmt::format("{}: relocation against the null symbol (index 0)", where));
+      return malformed(fmt::format("{}: relocation against the null symbol (index 0)", where()));
     if (symbol.section == SHN_UNDEF) {
-      if (symbol.name.empty()) return malformed(fmt::format("{}: relocation against an undefined unnamed symbol", where));
+      if (symbol.name.empty()) return malformed(fmt::format("{}: relocation against an undefined unnamed symbol", where()));
       Relocation relocation;
       relocation.kind = Relocation::Kind::Extern;
       relocation.target = extern_index(symbol.name, ExternSpec::Kind::Variable);
@@ -375,7 +388,7 @@ class Decoder {
       return relocation;
     }
     if (symbol.section >= view_.sections().size())
-      return unsupported(fmt::format("{}: symbol '{}' has special section index 0x{:x}", where, symbol.name,
+      return unsupported(fmt::format("{}: symbol '{}' has special section index 0x{:x}", where(), symbol.name,
                                      symbol.section));
     const elf::Section& target = view_.sections()[symbol.section];
     Relocation relocation;
@@ -389,7 +402,7 @@ class Decoder {
         relocation.symbol = partial_.maps[*m].name;
         return relocation;
       }
-      return malformed(fmt::format("{}: no map at offset 0x{:x} of '{}' (symbol '{}')", where, offset, target.name,
+      return malformed(fmt::format("{}: no map at offset 0x{:x} of '{}' (symbol '{}')", where(), offset, target.name,
                                    symbol.name));
     }
     if (is_data_section(target.name)) {
@@ -399,18 +412,18 @@ class Decoder {
         // libbpf: the variable's st_value plus the addend clang left in imm.
         const uint64_t offset = (section_symbol ? 0 : symbol.value) + static_cast<uint32_t>(insn.imm);
         if (offset > data.size())
-          return malformed(fmt::format("{}: offset 0x{:x} past the end of '{}' (size 0x{:x})", where, offset,
+          return malformed(fmt::format("{}: offset 0x{:x} past the end of '{}' (size 0x{:x})", where(), offset,
                                        data.name, data.size()));
         relocation.kind = Relocation::Kind::Data;
         relocation.target = static_cast<uint32_t>(d);
         relocation.offset = offset;
         return relocation;
       }
-      return malformed(fmt::format("{}: data section '{}' was not decoded", where, target.name));
+      return malformed(fmt::format("{}: data section '{}' was not decoded", where(), target.name));
     }
     if (target.executable()) return resolve_function_address(code, symbol, insn, where);
     return unsupported(fmt::format("{}: ld_imm64 refers to '{}' in section '{}', which is neither maps nor data",
-                                   where, symbol.name, target.name));
+                                   where(), symbol.name, target.name));
   }
 
   Status make_programs() {

@@ -229,5 +229,34 @@ TEST(CapiMaps, CloseReleasesEveryFd) {
   EXPECT_EQ(open_fd_count(), baseline);
 }
 
+TEST(CapiMaps, GlobalsAreReadAndWrittenByNameAfterLoad) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  LoadedCapiObject loaded("global_data.o");
+  ASSERT_TRUE(loaded.loaded);
+  bpfload_object* object = loaded.object;
+  uint32_t seed = 0;
+  ASSERT_EQ(bpfload_object_read_global(object, "data_seed", &seed, sizeof(seed)), BPFLOAD_OK) << message_of(object);
+  EXPECT_EQ(seed, 0x1000U);
+  seed = 5;
+  ASSERT_EQ(bpfload_object_write_global(object, "data_seed", &seed, sizeof(seed)), BPFLOAD_OK) << message_of(object);
+  ASSERT_EQ(bpfload_object_write_global_text(object, "data_wide", "9"), BPFLOAD_OK) << message_of(object);
+  uint32_t retval = 0;
+  const std::vector<std::byte> packet = zero_packet();
+  ASSERT_EQ(bpfload_program_test_run(object, "global_data_prog", packet.data(), packet.size(), 1, &retval),
+            BPFLOAD_OK)
+      << message_of(object);
+  uint32_t product = 0;
+  uint64_t wide = 0;
+  ASSERT_EQ(bpfload_object_read_global(object, "bss_product", &product, sizeof(product)), BPFLOAD_OK);
+  ASSERT_EQ(bpfload_object_read_global(object, "bss_wide_copy", &wide, sizeof(wide)), BPFLOAD_OK);
+  EXPECT_EQ(product, 15U);
+  EXPECT_EQ(wide, 9U);
+  EXPECT_EQ(bpfload_object_read_global(object, "data_seed", &wide, sizeof(wide)), BPFLOAD_ERR_INVALID_ARGUMENT)
+      << "an 8-byte buffer for a 4-byte global";
+  EXPECT_EQ(bpfload_object_write_global_text(object, "config_multiplier", "2"), BPFLOAD_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(message_of(object).find("config_multiplier"), std::string::npos) << message_of(object);
+  EXPECT_EQ(bpfload_object_read_global(object, "nothing_by_this_name", &seed, sizeof(seed)), BPFLOAD_ERR_NOT_FOUND);
+}
+
 }  // namespace
 }  // namespace bpfload::test

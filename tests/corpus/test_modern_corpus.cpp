@@ -14,11 +14,10 @@
 #include <fstream>
 #include <thread>
 
-#include <bpf/btf.h>
 #include <gtest/gtest.h>
 
 #include "bpfload/attach.hpp"
-#include "bpfload/btf.hpp"
+#include "bpfload/globals.hpp"
 #include "bpfload/constants.hpp"
 #include "bpfload/loader.hpp"
 #include "kernel_guard.hpp"
@@ -29,7 +28,7 @@ namespace bpfload::test {
 namespace {
 
 const std::vector<std::string> kCorpus = {"execsnoop", "opensnoop", "runqlat",   "biolatency", "bootstrap",
-                                          "minimal",   "kfuncs",    "netfilter", "probes"};
+                                          "minimal",   "kfuncs",    "netfilter", "mixed", "probes"};
 
 std::string corpus_path(const std::string& name) {
   return std::string(BPFLOAD_BPF_PROGS_DIR) + "/modern/modern_" + name + ".o";
@@ -213,54 +212,25 @@ TEST(ModernCorpus, RunqlatCountsThisProcesssWakeUpsUnderItsComm) {
   EXPECT_EQ(text(histogram->comm, sizeof(histogram->comm)), own_comm());
 }
 
-// The offset of global `name` in data section `section`, from the object's fixed-up BTF
-// (clang leaves variable offsets 0; the parse fills them in for the kernel).
-uint32_t global_offset(const ObjectSpec& spec, const std::string& section, const std::string& name) {
-  Result<BtfHandle> fixed = parse_btf(spec.btf->kernel_bytes());
-  if (!fixed.ok()) {
-    ADD_FAILURE() << fixed.error().message;
-    return 0;
-  }
-  const struct btf* btf = fixed->get();
-  for (uint32_t id = 1; id < btf__type_cnt(btf); ++id) {
-    const struct btf_type* type = btf__type_by_id(btf, id);
-    if (!btf_is_datasec(type) || section != btf__name_by_offset(btf, type->name_off)) continue;
-    const struct btf_var_secinfo* vars = btf_var_secinfos(type);
-    for (int i = 0; i < btf_vlen(type); ++i) {
-      if (name == btf__name_by_offset(btf, btf__type_by_id(btf, vars[i].type)->name_off)) return vars[i].offset;
-    }
-  }
-  ADD_FAILURE() << "no global " << name << " in " << section;
-  return 0;
-}
-
 TEST(ModernCorpus, MinimalCountsWritesOnceItsPidIsWrittenIntoBssAfterLoad) {
   BPFLOAD_REQUIRE_CORPUS_OR_SKIP();
   Attached tool;
   ASSERT_NO_FATAL_FAILURE(load_and_attach("minimal", {}, tool));
-  const int bss = tool.object.map_fd(".bss");
-  ASSERT_GE(bss, 0);
-  const uint32_t pid_at = global_offset(tool.spec, ".bss", "my_pid");
-  const uint32_t count_at = global_offset(tool.spec, ".bss", "writes_seen");
-  const auto bss_section = std::find_if(tool.spec.data_sections.begin(), tool.spec.data_sections.end(),
-                                         [](const DataSectionSpec& s) { return s.name == ".bss"; });
-  ASSERT_NE(bss_section, tool.spec.data_sections.end());
-  const uint64_t size = bss_section->size();
-  std::vector<std::byte> value(size);
-  const uint32_t key = 0;
   const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
   ASSERT_GE(devnull, 0);
   ASSERT_EQ(::write(devnull, "x", 1), 1);  // not counted: my_pid is still 0
-  const int32_t pid = ::getpid();
-  std::memcpy(value.data() + pid_at, &pid, sizeof(pid));
-  ASSERT_TRUE(system_kernel().map_update(bss, std::as_bytes(std::span(&key, 1)), value, BPF_ANY).ok());
+  // Written while the program runs: only my_pid's bytes change, not the counter beside it.
+  const Status written = write_global_text(tool.spec, tool.object, "my_pid", std::to_string(::getpid()));
+  ASSERT_TRUE(written.ok()) << written.error().message;
   for (int i = 0; i < 5; ++i) ASSERT_EQ(::write(devnull, "x", 1), 1);
   ::close(devnull);
   ASSERT_TRUE(tool.links.detach_all().ok());
-  ASSERT_TRUE(system_kernel().map_lookup(bss, std::as_bytes(std::span(&key, 1)), value).ok());
-  uint64_t writes = 0;
-  std::memcpy(&writes, value.data() + count_at, sizeof(writes));
-  EXPECT_EQ(writes, 5U);
+  Result<std::vector<std::byte>> writes = read_global(tool.spec, tool.object, "writes_seen");
+  ASSERT_TRUE(writes.ok()) << writes.error().message;
+  uint64_t count = 0;
+  ASSERT_EQ(writes->size(), sizeof(count));
+  std::memcpy(&count, writes->data(), sizeof(count));
+  EXPECT_EQ(count, 5U);
 }
 
 struct TaskFacts {

@@ -79,5 +79,57 @@ TEST(Constants, BadNamesValuesAndSectionsAreRefusedNamingTheConstant) {
   }
 }
 
+ObjectSpec parse_global_data() {
+  Result<ObjectSpec> spec = parse_object_file(test::bpf_object("global_data.o"));
+  EXPECT_TRUE(spec.ok()) << (spec.ok() ? "" : spec.error().message);
+  return spec.ok() ? std::move(spec).value() : ObjectSpec{};
+}
+
+TEST(Globals, FindGlobalGivesEachVariablesSectionOffsetAndSize) {
+  const ObjectSpec spec = parse_global_data();
+  Result<GlobalVariable> seed = find_global(spec, "data_seed");
+  ASSERT_TRUE(seed.ok()) << seed.error().message;
+  EXPECT_EQ(seed->section, ".data");
+  EXPECT_EQ(seed->size, 4U);
+  EXPECT_FALSE(seed->readonly);
+  Result<GlobalVariable> wide = find_global(spec, "data_wide");
+  ASSERT_TRUE(wide.ok()) << wide.error().message;
+  EXPECT_EQ(wide->size, 8U);
+  EXPECT_NE(wide->offset, seed->offset) << "offsets come from the fixed-up BTF, not clang's zeros";
+  Result<GlobalVariable> product = find_global(spec, "bss_product");
+  ASSERT_TRUE(product.ok()) << product.error().message;
+  EXPECT_EQ(product->section, ".bss");
+  Result<GlobalVariable> multiplier = find_global(spec, "config_multiplier");
+  ASSERT_TRUE(multiplier.ok()) << multiplier.error().message;
+  EXPECT_TRUE(multiplier->readonly);
+}
+
+TEST(Globals, UnknownNameIsNotFoundAndAnObjectWithoutBtfIsUnsupported) {
+  ObjectSpec spec = parse_global_data();
+  Result<GlobalVariable> missing = find_global(spec, "no_such_global");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, ErrorKind::NotFound);
+  EXPECT_NE(missing.error().message.find("no_such_global"), std::string::npos) << missing.error().message;
+  spec.btf = nullptr;
+  Result<GlobalVariable> untyped = find_global(spec, "data_seed");
+  ASSERT_FALSE(untyped.ok());
+  EXPECT_EQ(untyped.error().kind, ErrorKind::Unsupported);
+}
+
+TEST(Globals, EncodeGlobalParsesTextByTheVariablesTypeAndChecksItsRange) {
+  const ObjectSpec spec = parse_global_data();
+  Result<GlobalVariable> seed = find_global(spec, "data_seed");
+  ASSERT_TRUE(seed.ok()) << seed.error().message;
+  Result<std::vector<std::byte>> bytes = encode_global(spec, *seed, "0x2a");
+  ASSERT_TRUE(bytes.ok()) << bytes.error().message;
+  uint32_t value = 0;
+  ASSERT_EQ(bytes->size(), sizeof(value));
+  std::memcpy(&value, bytes->data(), sizeof(value));
+  EXPECT_EQ(value, 42U);
+  Result<std::vector<std::byte>> too_wide = encode_global(spec, *seed, "4294967296");
+  ASSERT_FALSE(too_wide.ok());
+  EXPECT_EQ(too_wide.error().kind, ErrorKind::InvalidArgument);
+}
+
 }  // namespace
 }  // namespace bpfload
