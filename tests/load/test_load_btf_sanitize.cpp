@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bpfload/btf_sanitize.hpp"
 #include "bpfload/kernel.hpp"
 #include "kernel_guard.hpp"
 #include "load_test_support.hpp"
@@ -53,6 +54,25 @@ TEST(LoadBtfSanitize, ThisKernelHasEveryBtfFeatureAndTheObjectLoadsWithItsBtfUnc
   const Sample sample = read_map<Sample>(loaded->map_fd("samples"), 0);
   EXPECT_EQ(sample.counted, 1);
   EXPECT_EQ(sample.kind, 0x100000000ull);
+}
+
+// The kernel still takes the older kinds, so every rewrite can be checked by the real
+// BTF verifier: the object's BTF sanitised for each missing feature, and for none at all.
+TEST(LoadBtfSanitize, EverySanitisedFormOfTheObjectsBtfIsAcceptedByThisKernel) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const ObjectSpec spec = parse_test_object("btf_new_kinds.o");
+  ASSERT_NE(spec.btf, nullptr);
+  std::vector<BtfFeatures> sets = {BtfFeatures::none()};
+  for (size_t i = 0; i < kBtfFeatureCount; ++i) sets.push_back(BtfFeatures::all().without(btf_feature_at(i)));
+  for (const BtfFeatures& features : sets) {
+    Result<SanitizedBtf> sanitized = sanitize_btf(spec.btf->kernel_bytes(), features);
+    ASSERT_TRUE(sanitized.ok()) << sanitized.error().message;
+    if (!sanitized->changed()) continue;  // the object has nothing of that feature
+    SCOPED_TRACE(sanitized->describe().front());
+    std::vector<char> log(64 * 1024, '\0');
+    Result<Fd> loaded = system_kernel().btf_load(sanitized->bytes, log);
+    EXPECT_TRUE(loaded.ok()) << error_text(loaded) << "; kernel log: " << log.data();
+  }
 }
 
 }  // namespace
