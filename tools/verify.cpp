@@ -157,6 +157,11 @@ void print_refusal(const std::string& label, const VerifyReport& report, size_t 
     fmt::print("  kernel: {}\n", colored(expand_tabs(line), "31", color));
   if (report.kernel_message.empty() && !result.error.empty()) fmt::print("  error: {}\n", result.error);
   if (report.failed_insn) fmt::print("  at instruction {}\n", *report.failed_insn);
+  if (!report.poisoned_by.empty()) {
+    fmt::print("  CO-RE: bpfload poisoned this instruction: {}\n", colored(report.poisoned_by, "33", color));
+    fmt::print("    the target kernel's BTF has no match for it; guard the access with bpf_core_field_exists()\n"
+               "    or bpf_core_type_exists(), or give the BTF of the kernel it is meant for (--btf PATH)\n");
+  }
   if (report.failed_source) {
     fmt::print("  source {}: {}\n", colored(source_text(*report.failed_source), "36", color),
                expand_tabs(report.failed_source->text));

@@ -106,6 +106,8 @@ struct ProgramResult {
   /// The program's CO-RE relocations whose instruction was poisoned (no match in the
   /// target BTF), one line each; the verifier refuses the program there if it is reachable.
   std::vector<std::string> core_poisoned;
+  /// Parallel to core_poisoned: the instruction of the program (as loaded) each poisoned.
+  std::vector<uint32_t> core_poisoned_insns;
   VerifierStats stats;
   uint32_t insns = 0;         ///< instructions submitted (after linking)
   uint32_t xlated_size = 0;

@@ -38,6 +38,9 @@ struct VerifyReport {
   std::optional<uint32_t> failed_insn;  ///< instruction the verifier stopped at (rejected only)
   std::optional<SourceLine> failed_source;  ///< its source line: BTF line info, else log annotation
   std::string kernel_message;           ///< the log's last meaningful line(s) on failure
+  /// The CO-RE relocation bpfload poisoned at failed_insn (CoreDecision::describe: the
+  /// target BTF has no match for it), "" when the failure is elsewhere.
+  std::string poisoned_by;
   std::vector<SourceCost> costs;        ///< filled when VerifyOptions::source_costs; costliest first
 };
 

@@ -130,8 +130,12 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
   if (context.core_decisions != nullptr) {
     for (const CoreDecision& decision : *context.core_decisions) {
       if (!decision.poisoned) continue;
-      for (uint32_t function : (*layout)->functions)
-        if (function == decision.function) result.core_poisoned.push_back(decision.describe(context.spec));
+      const ProgramLayout& laid_out = **layout;
+      for (size_t k = 0; k < laid_out.functions.size(); ++k) {
+        if (laid_out.functions[k] != decision.function) continue;
+        result.core_poisoned.push_back(decision.describe(context.spec));
+        result.core_poisoned_insns.push_back(laid_out.starts[k] + decision.insn);
+      }
     }
   }
 

@@ -38,6 +38,9 @@ void explain_rejection(VerifyReport& report, const SourceLineTable* table) {
   report.failed_insn = failure.insn;
   report.kernel_message = failure.message.empty() ? report.result.error : failure.message;
   if (!failure.insn) return;
+  const ProgramResult& result = report.result;
+  for (size_t i = 0; i < result.core_poisoned_insns.size() && i < result.core_poisoned.size(); ++i)
+    if (result.core_poisoned_insns[i] == *failure.insn) report.poisoned_by = result.core_poisoned[i];
   // BTF line info names the exact record (with its column); the kernel's annotation
   // is the fallback for objects whose line info did not reach the kernel.
   if (table != nullptr) {

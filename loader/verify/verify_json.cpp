@@ -96,7 +96,9 @@ json report_to_json(const VerifyReport& report, bool include_log) {
            {"stats", stats_to_json(r.stats)},
            {"failed_insn", report.failed_insn ? json(*report.failed_insn) : json(nullptr)},
            {"failed_source", report.failed_source ? source_to_json(*report.failed_source) : json(nullptr)},
-           {"kernel_message", report.kernel_message}};
+           {"kernel_message", report.kernel_message},
+           {"core_poisoned", r.core_poisoned},
+           {"poisoned_by", report.poisoned_by}};
   json costs = json::array();
   for (const SourceCost& cost : report.costs)
     costs.push_back(json{{"source", source_to_json(cost.source)}, {"insns", cost.insns}, {"states", cost.states}});
@@ -158,6 +160,8 @@ Result<VerifyReport> report_from_json(const json& object) {
     report.failed_source = std::move(source).value();
   }
   BPFLOAD_TRY(read_optional(object, "kernel_message", report.kernel_message));
+  BPFLOAD_TRY(read_optional(object, "poisoned_by", report.poisoned_by));
+  BPFLOAD_TRY(read_optional(object, "core_poisoned", r.core_poisoned));
   if (auto it = object.find("costs"); it != object.end() && !it->is_null()) {
     if (!it->is_array()) return make_error(ErrorKind::Malformed, fmt::format("program '{}': key 'costs' is not an array", r.name));
     for (const json& entry : *it) {

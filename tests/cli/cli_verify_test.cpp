@@ -208,8 +208,11 @@ TEST(CliVerify, CoReObjectIsRelocatedAndTheVerifierSeesAPoisonedReadOfAMissingTy
   EXPECT_EQ(text.exit_code, 1);
   EXPECT_NE(text.out.find("rejected"), std::string::npos) << text.out;
   EXPECT_EQ(text.out.find("unsupported"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("CO-RE: bpfload poisoned this instruction"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("bpf_core_field_exists"), std::string::npos) << "says what to do\n" << text.out;
 
   const json doc = stdout_json(run_bpfload("verify --json " + object));
+  EXPECT_NE(doc["programs"][0]["poisoned_by"].get<std::string>().find("task_like"), std::string::npos) << doc.dump();
   ASSERT_GE(doc["programs"].size(), 1u);
   EXPECT_EQ(doc["programs"][0]["verdict"], "rejected");
   const std::string error = doc["programs"][0]["error"].get<std::string>();

@@ -8,6 +8,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "bpfload/parse.hpp"
 #include "bpfload/verify.hpp"
@@ -81,6 +82,37 @@ TEST(VerifyKernel, RejectedProgramNamesInstructionSourceLineAndMessage) {
   // The kernel annotates with the same line only when the loader passed BTF line info.
   EXPECT_NE(log.find("@ reject_oob.c:" + std::to_string(rejected_line)), std::string::npos)
       << "no kernel source annotation: line info did not reach the kernel\n" << log;
+}
+
+TEST(VerifyKernel, RejectionAtAPoisonedCoreRelocationNamesTheRelocation) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  ObjectSpec spec = parse("reject_core_read.o");
+  auto reports = verify_object(spec, {});
+  ASSERT_TRUE(reports.ok()) << reports.error().message;
+  ASSERT_EQ(reports->size(), 1u);
+  const VerifyReport& report = reports->front();
+  EXPECT_FALSE(report.result.loaded);
+  ASSERT_TRUE(report.failed_insn.has_value()) << report.result.verifier_log;
+  ASSERT_EQ(report.result.core_poisoned.size(), report.result.core_poisoned_insns.size());
+  ASSERT_FALSE(report.result.core_poisoned.empty());
+  EXPECT_EQ(report.result.core_poisoned_insns.front(), *report.failed_insn)
+      << "the verifier stops at the instruction the loader poisoned";
+  EXPECT_NE(report.poisoned_by.find("task_like"), std::string::npos) << report.poisoned_by;
+  EXPECT_NE(report.poisoned_by.find("tgid"), std::string::npos) << report.poisoned_by;
+  // And it survives the JSON round trip CI baselines go through.
+  auto back = report_from_json(report_to_json(report));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->poisoned_by, report.poisoned_by);
+  EXPECT_EQ(back->result.core_poisoned, report.result.core_poisoned);
+}
+
+TEST(VerifyKernel, RejectionElsewhereNamesNoCoreRelocation) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  ObjectSpec spec = parse("reject_oob.o");
+  auto reports = verify_object(spec, {});
+  ASSERT_TRUE(reports.ok()) << reports.error().message;
+  ASSERT_EQ(reports->size(), 1u);
+  EXPECT_TRUE(reports->front().poisoned_by.empty()) << reports->front().poisoned_by;
 }
 
 TEST(VerifyKernel, SourceLineForMatchesFailure) {
