@@ -1,7 +1,8 @@
 // libFuzzer target over the whole pure path: bytes -> ObjectSpec -> CO-RE relocation and
 // extern resolution (against the object's own BTF as the target, so candidates exist and
 // the matching code runs) -> linked instructions for every program, with placeholder map
-// handles. Any crash, hang, leak or UB here is a bug:
+// handles. The BTF sanitiser runs on the input itself (as raw BTF) and on the object's
+// BTF, for a feature set taken from the input's first byte. Any crash, hang, leak or UB here is a bug:
 // the parser and linker must turn every input into a value or an Error.
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +10,7 @@
 
 #include <bpf/btf.h>
 
+#include "bpfload/btf_sanitize.hpp"
 #include "bpfload/core_relocate.hpp"
 #include "bpfload/externs.hpp"
 #include "bpfload/link.hpp"
@@ -17,6 +19,14 @@
 namespace {
 
 constexpr int kPlaceholderFd = 1000;
+
+/// The features whose bits are set in `bits`.
+bpfload::BtfFeatures features_from(uint8_t bits) {
+  bpfload::BtfFeatures features;
+  for (size_t i = 0; i < bpfload::kBtfFeatureCount; ++i)
+    features.set(bpfload::btf_feature_at(i), (bits >> i) & 1);
+  return features;
+}
 
 }  // namespace
 
@@ -27,8 +37,10 @@ constexpr int kPlaceholderFd = 1000;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const bpfload::ParseOptions options;
   const auto bytes = std::as_bytes(std::span<const uint8_t>(data, size));
+  (void)bpfload::sanitize_btf(bytes, bpfload::BtfFeatures::none());
   auto spec = bpfload::parse_object(bytes, options);
   if (!spec.ok()) return 0;
+  if (spec->btf != nullptr) (void)bpfload::sanitize_btf(spec->btf->kernel_bytes(), features_from(size > 0 ? data[0] : 0));
 
   size_t handles_for_modules = 0;
   if (spec->btf != nullptr) {

@@ -166,6 +166,7 @@ Json load_json(const std::string& path, const LoadOptions& load, const LoadRepor
               {"pin_dir", load.pin_dir ? Json(*load.pin_dir) : Json(nullptr)},
               {"btf_loaded", report.btf_loaded},
               {"btf_error", report.btf_error.empty() ? Json(nullptr) : Json(report.btf_error)},
+              {"btf_rewrites", report.btf_rewrites},
               {"target_btf", report.target_btf.empty() ? Json(nullptr) : Json(report.target_btf)},
               {"core_relocations", report.core_relocations},
               {"maps", maps},
@@ -232,6 +233,7 @@ void print_load_text(const LoadReport& report, const LoadOptions& load, const Er
       print_log(program.verifier_log, program.log_truncated, program.log_true_size);
   }
   for (const std::string& warning : report.warnings) fmt::print("warning: {}\n", warning);
+  for (const std::string& rewrite : report.btf_rewrites) fmt::print("BTF: {}\n", rewrite);
   if (!report.btf_loaded && !report.btf_error.empty())
     fmt::print("BTF not loaded: {}\n", report.btf_error);
   if (error != nullptr) {

@@ -16,6 +16,9 @@
 
 #include <linux/bpf.h>
 
+#include <mutex>
+
+#include "bpfload/btf_features.hpp"
 #include "bpfload/fd.hpp"
 #include "bpfload/kernel_names.hpp"
 #include "bpfload/result.hpp"
@@ -166,7 +169,26 @@ class Kernel {
   /// The filesystem and machine this kernel's objects live in: where pins are planned,
   /// directories made and the CPU count read. A fake kernel returns its own fake.
   virtual System& system() = 0;
+
+  /// The BTF kinds this kernel's BPF_BTF_LOAD accepts. Probed on the first call by loading
+  /// one tiny blob per feature through btf_load() (btf_feature_probe_blob(), as libbpf's
+  /// probe_kern_btf_* do), so a fake or fault-injecting kernel is probed through its own
+  /// btf_load; later calls return the same set. One probe per Kernel object, whichever
+  /// thread asks first; thread-safe. When even a one-INT blob is refused (no BTF support,
+  /// no privilege) nothing can be learned and every feature is reported present: the
+  /// object's own BTF load then fails with the kernel's own error. Never fails.
+  [[nodiscard]] BtfFeatures btf_features();
+
+ private:
+  std::once_flag btf_features_once_;
+  BtfFeatures btf_features_;
 };
+
+/// The BTF blob (host byte order) whose acceptance by BPF_BTF_LOAD shows that a kernel
+/// has `feature`: libbpf's probe for it ("void x(int a)" for Func, a FLOAT for Float, ...).
+[[nodiscard]] std::vector<std::byte> btf_feature_probe_blob(BtfFeature feature);
+/// A blob of one INT type, which every kernel with BTF accepts.
+[[nodiscard]] std::vector<std::byte> btf_basic_probe_blob();
 
 /// The Kernel that makes real system calls; its system() is host_system(). Thread-safe;
 /// lives for the process. It changes no process state: raising RLIMIT_MEMLOCK on old

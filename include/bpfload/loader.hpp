@@ -125,6 +125,10 @@ struct LoadReport {
   std::vector<ProgramResult> programs;
   bool btf_loaded = false;
   std::string btf_error;  ///< why BTF was not loaded, when it was not
+  /// How the object's BTF was rewritten for a kernel that lacks some BTF kinds, one line
+  /// each ("3 FLOAT types rewritten as STRUCT for this kernel"; see btf_sanitize.hpp);
+  /// empty when the kernel knows every kind (the BTF then goes as the object has it).
+  std::vector<std::string> btf_rewrites;
   /// Where the target BTF was read from (CO-RE, attach targets); "" when none was needed.
   std::string target_btf;
   /// Every CO-RE relocation applied, one line each (CoreDecision::describe), in record order.

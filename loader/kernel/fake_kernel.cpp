@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <bpf/btf.h>
+
 #include <fmt/format.h>
 
 #include "bpfload/kernel_names.hpp"
@@ -500,12 +502,70 @@ Result<TestRunOutcome> FakeKernel::prog_test_run(const TestRunRequest& request) 
   return kernel_error(KernelCommand::ProgTestRun, "(the fake kernel runs no program)", ENOTSUP);
 }
 
+namespace {
+
+/// The kernel's complaint about the first type of `btf` that a kernel without some of
+/// `accepted`'s features refuses, "" when it takes them all.
+std::string refused_btf_type(std::span<const std::byte> btf, BtfFeatures accepted) {
+  struct btf* parsed = btf__new(btf.data(), static_cast<uint32_t>(btf.size()));
+  if (parsed == nullptr) return "BTF cannot be parsed";
+  std::string refusal;
+  const uint32_t count = btf__type_cnt(parsed);
+  for (uint32_t id = 1; id < count && refusal.empty(); ++id) {
+    const struct btf_type* type = btf__type_by_id(parsed, id);
+    const uint32_t kind = btf_kind(type);
+    bool refused = false;
+    switch (kind) {
+      case BTF_KIND_FUNC:
+        refused = !accepted.has(BtfFeature::Func) ||
+                  (!accepted.has(BtfFeature::FuncGlobal) && btf_vlen(type) != BTF_FUNC_STATIC);
+        break;
+      case BTF_KIND_FUNC_PROTO: refused = !accepted.has(BtfFeature::Func); break;
+      case BTF_KIND_VAR:
+      case BTF_KIND_DATASEC: refused = !accepted.has(BtfFeature::Datasec); break;
+      case BTF_KIND_FLOAT: refused = !accepted.has(BtfFeature::Float); break;
+      case BTF_KIND_DECL_TAG: refused = !accepted.has(BtfFeature::DeclTag); break;
+      case BTF_KIND_TYPE_TAG: refused = !accepted.has(BtfFeature::TypeTag); break;
+      case BTF_KIND_ENUM64: refused = !accepted.has(BtfFeature::Enum64); break;
+      case BTF_KIND_ENUM: refused = !accepted.has(BtfFeature::Enum64) && btf_kflag(type); break;
+      default: break;
+    }
+    if (refused) refusal = fmt::format("[{}] Invalid kind:{}", id, kind);
+  }
+  btf__free(parsed);
+  return refusal;
+}
+
+}  // namespace
+
+void FakeKernel::refuse_btf_feature(BtfFeature feature) {
+  std::lock_guard lock(mutex_);
+  btf_kinds_.set(feature, false);
+}
+
+std::vector<std::vector<std::byte>> FakeKernel::loaded_btf() const {
+  std::lock_guard lock(mutex_);
+  return loaded_btf_;
+}
+
 Result<Fd> FakeKernel::btf_load(std::span<const std::byte> btf, std::span<char> log) {
   std::lock_guard lock(mutex_);
   const std::string subject = fmt::format("of {} bytes", btf.size());
   if (!log.empty()) log[0] = '\0';
   if (const int err = enter("btf_load", std::to_string(btf.size()))) return kernel_error(KernelCommand::BtfLoad, subject, err);
   if (btf.empty()) return kernel_error(KernelCommand::BtfLoad, subject, EINVAL);
+  if (!btf_kinds_.complete()) {
+    const std::string refusal = refused_btf_type(btf, btf_kinds_);
+    if (!refusal.empty()) {
+      if (!log.empty()) {
+        const size_t length = std::min(refusal.size(), log.size() - 1);
+        std::memcpy(log.data(), refusal.data(), length);
+        log[length] = '\0';
+      }
+      return kernel_error(KernelCommand::BtfLoad, subject, EINVAL);
+    }
+  }
+  loaded_btf_.emplace_back(btf.begin(), btf.end());
   auto object = std::make_shared<Object>();
   object->kind = Object::Kind::Btf;
   object->id = next_id_++;

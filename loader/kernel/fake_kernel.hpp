@@ -78,6 +78,11 @@ class FakeKernel final : public Kernel, public System {
   void add_mount(const std::string& path, uint64_t filesystem_magic);
   /// Makes module_btf_fd(`module`) succeed; returns the id its BTF object gets.
   uint32_t add_module_btf(const std::string& module);
+  /// Makes btf_load refuse, with EINVAL and the kernel's "[id] Invalid kind:N" log, every
+  /// blob that uses `feature` (for Enum64 also a signed ENUM; for FuncGlobal a non-static
+  /// FUNC), as a kernel older than the feature does; the blob is then parsed with libbpf
+  /// and refused too when libbpf cannot parse it.
+  void refuse_btf_feature(BtfFeature feature);
 
   // ---- inspection ----
   /// Every call made, in order, as "name argument" ("obj_pin /sys/fs/bpf/x", "map_create counters").
@@ -88,6 +93,8 @@ class FakeKernel final : public Kernel, public System {
   void clear_calls();
   /// Every program loaded so far, in load order (also ones whose fd is closed).
   [[nodiscard]] std::vector<Program> programs() const;
+  /// The bytes of every BTF blob btf_load accepted, in load order (probes included).
+  [[nodiscard]] std::vector<std::vector<std::byte>> loaded_btf() const;
   /// The map an fd refers to; nullopt when it is no map of this fake.
   [[nodiscard]] std::optional<Map> map_of_fd(int fd) const;
   /// The map pinned at `path`; nullopt when nothing (or a program) is pinned there.
@@ -157,6 +164,8 @@ class FakeKernel final : public Kernel, public System {
   std::map<std::string, uint64_t> mounts_;       // path -> filesystem magic
   std::vector<Program> programs_;
   std::map<std::string, uint32_t> module_btf_ids_;  // module name -> its BTF object's id
+  BtfFeatures btf_kinds_;                        // what btf_load accepts
+  std::vector<std::vector<std::byte>> loaded_btf_;
 };
 
 }  // namespace bpfload

@@ -39,6 +39,9 @@ struct LoadContext {
   PinJournal journal;
 
   Fd btf_fd;                       ///< invalid when BTF was not loaded
+  /// False when the kernel has no FUNC kind (the loaded BTF has them as TYPEDEFs), so
+  /// programs go without func_info and line_info.
+  bool btf_func_info = true;
   std::vector<Fd> map_fds;         ///< parallel to spec.maps
   std::vector<bool> map_reused;    ///< parallel to spec.maps
   std::vector<std::string> map_pin_paths;  ///< object-requested pin path per map, "" for none

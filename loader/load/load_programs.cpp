@@ -180,7 +180,7 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
     kind = target.error().kind;
     return;
   }
-  if (context.btf_fd.valid() && !(*layout)->func_info.empty()) {
+  if (context.btf_fd.valid() && context.btf_func_info && !(*layout)->func_info.empty()) {
     request.prog_btf_fd = context.btf_fd.get();
     request.func_info = (*layout)->func_info;
     request.line_info = (*layout)->line_info;

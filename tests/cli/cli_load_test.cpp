@@ -82,11 +82,12 @@ TEST(CliLoad, JsonReportHasEveryDocumentedField) {
   ASSERT_EQ(load.exit_code, 0) << load.err;
   const json doc = stdout_json(load);
   ASSERT_TRUE(doc.is_object()) << load.out;
-  for (const char* key : {"file", "object_id", "pin_dir", "btf_loaded", "btf_error", "maps", "programs", "warnings",
-                          "error"})
+  for (const char* key : {"file", "object_id", "pin_dir", "btf_loaded", "btf_error", "btf_rewrites", "maps",
+                          "programs", "warnings", "error"})
     EXPECT_TRUE(doc.contains(key)) << key;
   EXPECT_TRUE(doc["error"].is_null());
   EXPECT_EQ(doc["btf_loaded"], true);
+  EXPECT_EQ(doc["btf_rewrites"], json::array()) << "this kernel knows every BTF kind";
   ASSERT_EQ(doc["maps"].size(), 9u);
   for (const json& map : doc["maps"]) {
     for (const char* key : {"name", "type", "type_id", "id", "pinned", "reused", "data_section"})
