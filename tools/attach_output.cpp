@@ -7,7 +7,7 @@ namespace {
 
 uint32_t link_id_of(const Attachment& attachment) {
   if (!attachment.is_link()) return 0;
-  auto info = system_attach_kernel().link_info(attachment.link_fd());
+  auto info = system_kernel().link_info(attachment.link_fd());
   return info ? info->id : 0;
 }
 

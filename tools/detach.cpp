@@ -18,7 +18,7 @@ struct DetachOptions {
 };
 
 int run_detach(const DetachOptions& options) {
-  auto removed = detach_pinned(system_attach_kernel(), options.path);
+  auto removed = detach_pinned(system_kernel(), options.path);
   if (!removed) return report_error(removed.error(), options.json);
   if (options.json) {
     print_json(Json{{"path", options.path}, {"removed", *removed}, {"error", nullptr}});
@@ -34,7 +34,7 @@ struct LinkListOptions {
 };
 
 int run_link_list(const LinkListOptions& options) {
-  auto links = list_links(system_attach_kernel());
+  auto links = list_links(system_kernel());
   if (!links) return report_error(links.error(), options.json);
   if (options.json) {
     Json entries = Json::array();

@@ -151,7 +151,7 @@ int run_dropin(const DropinOptions& options) {
   auto object = load_object(*spec, *load, &report);
   if (!object) return report_error(object.error(), options.json);
 
-  AttachKernel& kernel = system_attach_kernel();
+  Kernel& kernel = system_kernel();
   AttachSet set;
   for (const ProgramSpec& program : spec->programs) {
     if (program.section != *section) continue;

@@ -48,7 +48,7 @@ int run_off(const OffOptions& options) {
                                                         options.direction),
                         0, options.json, kExitUsage);
   }
-  AttachKernel& kernel = system_attach_kernel();
+  Kernel& kernel = system_kernel();
   auto removed = options.tc ? detach_tc_device(kernel, options.device, direction)
                             : detach_xdp_device(kernel, options.device);
   if (!removed) return report_error(removed.error(), options.json);

@@ -261,9 +261,9 @@ Result<AttachSet> attach_and_pin(const LoadVerbOptions& options, const ObjectSpe
   targets.device = options.device;
   targets.cgroup = options.cgroup;
   const auto programs = attachable_programs(spec, object, targets, &skipped);
-  auto set = attach_all(system_attach_kernel(), programs, targets);
+  auto set = attach_all(system_kernel(), programs, targets);
   if (!set) return std::move(set).error();
-  Status pinned = set->pin_all(system_attach_kernel(), options.pin_dir);
+  Status pinned = set->pin_all(system_kernel(), options.pin_dir);
   if (!pinned) return std::move(pinned).error();  // `set` detaches everything on return
   return set;
 }
@@ -271,7 +271,7 @@ Result<AttachSet> attach_and_pin(const LoadVerbOptions& options, const ObjectSpe
 // Removes the pins a successful load made (not maps it reused), then its directories when
 // they are empty, for an attach that failed after the load.
 void remove_load_pins(const LoadReport& report, const std::string& pin_dir, bool pin_dir_existed) {
-  AttachKernel& kernel = system_attach_kernel();
+  Kernel& kernel = system_kernel();
   for (const MapResult& map : report.maps) {
     if (!map.pin_path.empty() && !map.reused) (void)kernel.unpin(map.pin_path);
   }
@@ -279,9 +279,9 @@ void remove_load_pins(const LoadReport& report, const std::string& pin_dir, bool
     if (!program.pin_path.empty()) (void)kernel.unpin(program.pin_path);
   }
   if (pin_dir.empty()) return;
-  std::error_code ignored;
-  for (const char* sub : {"/maps", "/progs", "/links"}) std::filesystem::remove(pin_dir + sub, ignored);
-  if (!pin_dir_existed) std::filesystem::remove(pin_dir, ignored);
+  // rmdir fails on a directory that is not empty: only what this load emptied goes.
+  for (const char* sub : {"/maps", "/progs", "/links"}) (void)kernel.remove_directory(pin_dir + sub);
+  if (!pin_dir_existed) (void)kernel.remove_directory(pin_dir);
 }
 
 int run_load(const LoadVerbOptions& options) {
@@ -310,7 +310,10 @@ int run_load(const LoadVerbOptions& options) {
                         "attached after bpfload exits",
                         0, options.json, kExitUsage);
   }
-  const bool pin_dir_existed = !options.pin_dir.empty() && std::filesystem::exists(options.pin_dir);
+  const bool pin_dir_existed = !options.pin_dir.empty() && [&] {
+    Result<FileKind> kind = system_kernel().file_kind(options.pin_dir, true);
+    return !kind.ok() || *kind != FileKind::Missing;  // when unsure, never remove it
+  }();
   LoadReport report;
   auto loaded = load_object(*spec, *load, &report);
   std::optional<Error> attach_error;

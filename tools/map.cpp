@@ -73,10 +73,10 @@ Result<OpenMap> open_map(Kernel& kernel, const std::string& path) {
   OpenMap map{std::move(*fd), *info, 1, info->value_size, nullptr};
   // Without its BTF a map still dumps, as bytes: the formatted view is a bonus.
   if (info->btf_id != 0) {
-    if (auto btf = load_kernel_btf(info->btf_id); btf.ok()) map.btf = std::move(btf).value();
+    if (auto btf = kernel.kernel_btf(info->btf_id); btf.ok()) map.btf = std::move(btf).value();
   }
   if (is_per_cpu_map(info->type)) {
-    auto cpus = kernel.system().possible_cpus();
+    auto cpus = kernel.possible_cpus();
     if (!cpus) return std::move(cpus).error();
     map.cpus = *cpus;
     map.value_stride = (info->value_size + 7) / 8 * 8;

@@ -19,7 +19,7 @@ struct UnpinVerbOptions {
 
 int run_unpin(const UnpinVerbOptions& options) {
   std::vector<std::string> removed;
-  Status status = remove_pin_set(options.dir, removed);
+  Status status = remove_pin_set(system_kernel(), options.dir, removed);
   if (!status.ok()) {
     if (!options.json)
       for (const std::string& path : removed) fmt::print("removed {}\n", path);

@@ -1,7 +1,7 @@
 // Attaching loaded programs where they run: XDP, tc, tracepoints, raw tracepoints, cgroups,
 // kprobes, uprobes and perf events. Each attachment is one owned, movable Attachment that
-// detaches when destroyed unless it was pinned or kept. Every OS call goes through
-// AttachKernel (attach_kernel.hpp), so tests can use a fake or inject faults.
+// detaches when destroyed unless it was pinned or kept. Every OS call goes through the
+// Kernel seam (kernel.hpp), so tests can use a fake or inject faults.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +10,7 @@
 #include <variant>
 #include <vector>
 
-#include "bpfload/attach_kernel.hpp"
+#include "bpfload/kernel.hpp"
 #include "bpfload/fd.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/result.hpp"
@@ -55,7 +55,7 @@ class Attachment {
   Attachment() = default;
   /// Takes ownership of `handle`; `program` and `target` are for messages and listings
   /// ("xdp on veth0 (native)").
-  Attachment(AttachKernel& kernel, AttachHandle handle, std::string program, std::string target);
+  Attachment(Kernel& kernel, AttachHandle handle, std::string program, std::string target);
   ~Attachment();
   Attachment(Attachment&& other) noexcept;
   Attachment& operator=(Attachment&& other) noexcept;
@@ -86,7 +86,7 @@ class Attachment {
 
  private:
   void release() noexcept;
-  AttachKernel* kernel_ = nullptr;
+  Kernel* kernel_ = nullptr;
   AttachHandle handle_;
   std::string program_;
   std::string target_;
@@ -107,7 +107,7 @@ struct XdpOptions {
 /// Attaches XDP program `prog_fd` to interface `device`. Fails with NotFound (no such
 /// interface), InvalidArgument (already attached, naming the attached program's id, when
 /// !replace), Kernel.
-[[nodiscard]] Result<Attachment> attach_xdp(AttachKernel& kernel, int prog_fd, const std::string& program,
+[[nodiscard]] Result<Attachment> attach_xdp(Kernel& kernel, int prog_fd, const std::string& program,
                                             const std::string& device, const XdpOptions& options);
 
 struct TcOptions {
@@ -123,46 +123,46 @@ struct TcOptions {
 /// Attaches sched_cls program `prog_fd` to `device`'s ingress or egress: a tcx link on 6.6+,
 /// else a clsact qdisc (added when missing, removed on detach only if added here) and a
 /// direct-action filter. Fails with NotFound (no such interface), Kernel.
-[[nodiscard]] Result<Attachment> attach_tc(AttachKernel& kernel, int prog_fd, const std::string& program,
+[[nodiscard]] Result<Attachment> attach_tc(Kernel& kernel, int prog_fd, const std::string& program,
                                            const std::string& device, const TcOptions& options);
 
 /// Attaches a tracepoint program to `category:name` (tracefs id; perf link where the
 /// kernel has them, else the perf ioctl). NotFound names the tracepoint.
-[[nodiscard]] Result<Attachment> attach_tracepoint(AttachKernel& kernel, int prog_fd,
+[[nodiscard]] Result<Attachment> attach_tracepoint(Kernel& kernel, int prog_fd,
                                                    const std::string& program, const std::string& category,
                                                    const std::string& name);
 
 /// Attaches a raw tracepoint program to tracepoint `name` (BPF_RAW_TRACEPOINT_OPEN; the fd
 /// is a link). Also tp_btf programs, with an empty name. NotFound names the tracepoint.
-[[nodiscard]] Result<Attachment> attach_raw_tracepoint(AttachKernel& kernel, int prog_fd,
+[[nodiscard]] Result<Attachment> attach_raw_tracepoint(Kernel& kernel, int prog_fd,
                                                        const std::string& program, const std::string& name);
 
 /// Attaches a program whose target was fixed at load time by its BTF id: fentry, fexit,
 /// fmod_ret, tp_btf, lsm (BPF_RAW_TRACEPOINT_OPEN), iter (a BPF_TRACE_ITER link).
-[[nodiscard]] Result<Attachment> attach_tracing(AttachKernel& kernel, int prog_fd, const std::string& program,
+[[nodiscard]] Result<Attachment> attach_tracing(Kernel& kernel, int prog_fd, const std::string& program,
                                                 const std::string& section, uint32_t expected_attach_type);
 
 /// Attaches a cgroup program with `attach_type` to the cgroup v2 directory `cgroup_path`
 /// (BPF link, falling back to BPF_PROG_ATTACH with BPF_F_ALLOW_MULTI). NotFound names the
 /// path; InvalidArgument when it is not a cgroup v2 directory.
-[[nodiscard]] Result<Attachment> attach_cgroup(AttachKernel& kernel, int prog_fd, const std::string& program,
+[[nodiscard]] Result<Attachment> attach_cgroup(Kernel& kernel, int prog_fd, const std::string& program,
                                                const std::string& cgroup_path, uint32_t attach_type);
 
 /// Attaches a kprobe program to `function` + `offset` (kretprobe when `retprobe`) through the
 /// kprobe PMU. NotFound: this kernel has no kprobe PMU ("kernel feature missing: ...") or
 /// no such function.
-[[nodiscard]] Result<Attachment> attach_kprobe(AttachKernel& kernel, int prog_fd, const std::string& program,
+[[nodiscard]] Result<Attachment> attach_kprobe(Kernel& kernel, int prog_fd, const std::string& program,
                                                const std::string& function, uint64_t offset, bool retprobe);
 
 /// Attaches a uprobe program to `binary` at file offset `offset` (uretprobe when `retprobe`);
 /// `pid` -1 for every process. NotFound names the binary.
-[[nodiscard]] Result<Attachment> attach_uprobe(AttachKernel& kernel, int prog_fd, const std::string& program,
+[[nodiscard]] Result<Attachment> attach_uprobe(Kernel& kernel, int prog_fd, const std::string& program,
                                                const std::string& binary, uint64_t offset, bool retprobe,
                                                int pid = -1);
 
 /// Attaches a perf_event program to an existing perf event the caller opened (ownership
 /// of `perf_event` passes to the attachment).
-[[nodiscard]] Result<Attachment> attach_perf_event(AttachKernel& kernel, int prog_fd, const std::string& program,
+[[nodiscard]] Result<Attachment> attach_perf_event(Kernel& kernel, int prog_fd, const std::string& program,
                                                    Fd perf_event, const std::string& target);
 
 /// Attaches an sk_skb or sk_msg program to the sockmap or sockhash `map_fd` (named
@@ -171,7 +171,7 @@ struct TcOptions {
 /// (6.10+), else BPF_PROG_ATTACH on the map. Sockets added to the map afterwards run the
 /// program; sockets already in it keep what they had. Fails with InvalidArgument (the map is
 /// not a sockmap/sockhash, or the program and attach type do not fit, naming both), Kernel.
-[[nodiscard]] Result<Attachment> attach_sockmap(AttachKernel& kernel, int prog_fd, const std::string& program,
+[[nodiscard]] Result<Attachment> attach_sockmap(Kernel& kernel, int prog_fd, const std::string& program,
                                                 int map_fd, const std::string& map_name, uint32_t attach_type);
 
 /// Attaches socket filter program `prog_fd` to the socket `socket_fd` the caller owns
@@ -179,12 +179,14 @@ struct TcOptions {
 /// so the socket lives until it is detached; detach removes whatever filter the socket has
 /// then (the kernel cannot say whose it is). Fails with InvalidArgument (not a socket, or
 /// not a socket filter program), Kernel.
-[[nodiscard]] Result<Attachment> attach_socket_filter(AttachKernel& kernel, int prog_fd, const std::string& program,
+[[nodiscard]] Result<Attachment> attach_socket_filter(Kernel& kernel, int prog_fd, const std::string& program,
                                                       int socket_fd);
 
-/// The file offset of function `symbol` in ELF `binary`, for uprobes. NotFound names the
-/// symbol and the binary; Io when it cannot be read.
-[[nodiscard]] Result<uint64_t> uprobe_offset(const std::string& binary, const std::string& symbol);
+/// The file offset of function `symbol` in ELF `binary`, for uprobes, the binary read
+/// through `kernel`. NotFound names the symbol and the binary (or a missing binary);
+/// InvalidArgument when it is not an ELF file or not a regular file; Io when it cannot be
+/// read; Malformed when its tables are out of bounds.
+[[nodiscard]] Result<uint64_t> uprobe_offset(Kernel& kernel, const std::string& binary, const std::string& symbol);
 
 /// Where programs attach when their section does not say: the network device for XDP and
 /// tc, the cgroup for cgroup programs.
@@ -216,7 +218,7 @@ struct AttachPlan {
 
 /// Attaches one program as its section says (plan_attach). InvalidArgument when the
 /// section says nothing about where, naming the program and the option that would say it.
-[[nodiscard]] Result<Attachment> attach_program(AttachKernel& kernel, int prog_fd, const std::string& program,
+[[nodiscard]] Result<Attachment> attach_program(Kernel& kernel, int prog_fd, const std::string& program,
                                                 const std::string& section, uint32_t prog_type,
                                                 uint32_t expected_attach_type, const AttachTargets& targets);
 
@@ -234,7 +236,7 @@ class AttachSet {
   /// Pins every link at `<dir>/links/<program>` (`dir` must exist; links/ is made when
   /// missing). On failure the pins this call made are removed and nothing is kept. On
   /// success non-link attachments are kept instead (they persist by themselves).
-  [[nodiscard]] Status pin_all(AttachKernel& kernel, const std::string& dir);
+  [[nodiscard]] Status pin_all(Kernel& kernel, const std::string& dir);
   /// Undoes everything now, pinned and kept ones too, in reverse order; the first error
   /// is returned.
   [[nodiscard]] Status detach_all();
@@ -257,7 +259,7 @@ struct ProgramToAttach {
 /// Attaches every program in order, as its section says. All or nothing: when one fails,
 /// the ones attached before are detached (in reverse order) and the error names the
 /// failing program and target.
-[[nodiscard]] Result<AttachSet> attach_all(AttachKernel& kernel, const std::vector<ProgramToAttach>& programs,
+[[nodiscard]] Result<AttachSet> attach_all(Kernel& kernel, const std::vector<ProgramToAttach>& programs,
                                            const AttachTargets& targets);
 
 /// The programs of a loaded object whose section says where they attach (plan_attach is
@@ -274,12 +276,12 @@ struct LinkEntry {
 };
 
 /// Every BPF link in the system. Links that vanish while listing are skipped.
-[[nodiscard]] Result<std::vector<LinkEntry>> list_links(AttachKernel& kernel);
+[[nodiscard]] Result<std::vector<LinkEntry>> list_links(Kernel& kernel);
 
 /// Detaches what `path` holds: a pinned link (detached, then unpinned), or a directory, in
 /// which every pinned link below it (DIR/links/... included) is detached and every pin
 /// removed, then the emptied directories. Returns the paths removed. NotFound names the path.
-[[nodiscard]] Result<std::vector<std::string>> detach_pinned(AttachKernel& kernel, const std::string& path);
+[[nodiscard]] Result<std::vector<std::string>> detach_pinned(Kernel& kernel, const std::string& path);
 
 /// One thing detach_xdp_device or detach_tc_device removed from a device.
 struct DeviceDetachment {
@@ -293,14 +295,14 @@ struct DeviceDetachment {
 /// Removes every XDP program from `device` in every mode, as `ip link set dev DEV xdp off`
 /// does, and XDP links too (detached; a pin of one stays until `bpfload detach`). Returns
 /// what was removed, empty when nothing was attached. NotFound names the interface.
-[[nodiscard]] Result<std::vector<DeviceDetachment>> detach_xdp_device(AttachKernel& kernel,
+[[nodiscard]] Result<std::vector<DeviceDetachment>> detach_xdp_device(Kernel& kernel,
                                                                       const std::string& device);
 
 /// Removes the tc programs of `device`'s `direction` (both when unset): tcx links
 /// (detached) and every filter of the clsact hook (`tc filter del dev DEV ingress`); for
 /// both directions the clsact qdisc too (`tc qdisc del dev DEV clsact`). Returns what was
 /// removed, empty when nothing was there. NotFound names the interface.
-[[nodiscard]] Result<std::vector<DeviceDetachment>> detach_tc_device(AttachKernel& kernel, const std::string& device,
+[[nodiscard]] Result<std::vector<DeviceDetachment>> detach_tc_device(Kernel& kernel, const std::string& device,
                                                                      std::optional<TcDirection> direction);
 
 }  // namespace bpfload

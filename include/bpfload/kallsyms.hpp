@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "bpfload/externs.hpp"
+#include "bpfload/kernel.hpp"
 #include "bpfload/result.hpp"
 
 namespace bpfload {
@@ -32,10 +33,11 @@ inline constexpr uint64_t kMaxKallsymsBytes = uint64_t{256} << 20;
 [[nodiscard]] Status parse_kallsyms(std::string_view text, const std::set<std::string>& wanted, KernelSymbols& out,
                                     size_t first_line = 1);
 
-/// The addresses of `wanted` in the kallsyms file `path` (/proc/kallsyms), read once, line
-/// by line. Fails with Io when it cannot be opened or read, LimitExceeded past `max_bytes`,
+/// The addresses of `wanted` in the kallsyms file `path` (/proc/kallsyms), read once
+/// through `kernel` in chunks, line by line. Fails with Io when it cannot be opened or
+/// read, InvalidArgument when it is not a regular file, LimitExceeded past `max_bytes`,
 /// and as parse_kallsyms.
-[[nodiscard]] Result<KernelSymbols> read_kallsyms(const std::set<std::string>& wanted,
+[[nodiscard]] Result<KernelSymbols> read_kallsyms(Kernel& kernel, const std::set<std::string>& wanted,
                                                   const std::string& path = "/proc/kallsyms",
                                                   uint64_t max_bytes = kMaxKallsymsBytes);
 

@@ -29,10 +29,10 @@ concept MapPlainData = std::is_trivially_copyable_v<T>;
 /// True for map types whose lookup returns one value per possible CPU.
 [[nodiscard]] bool is_per_cpu_map_type(uint32_t type) noexcept;
 
-/// Number of possible CPUs (/sys/devices/system/cpu/possible), the number of values a
-/// per-CPU map holds for each key; read once, then cached (by libbpf). Fails with Io
-/// when it cannot be read.
-[[nodiscard]] Result<unsigned> possible_cpu_count();
+/// Number of possible CPUs, the number of values a per-CPU map holds for each key, as
+/// `kernel` says (nullptr: system_kernel(), which reads /sys/devices/system/cpu/possible
+/// once). Fails with Io when it cannot be read.
+[[nodiscard]] Result<unsigned> possible_cpu_count(Kernel* kernel = nullptr);
 
 class MapHandle;
 

@@ -6,7 +6,7 @@
 
 namespace bpfload {
 
-Result<AttachSet> attach_all(AttachKernel& kernel, const std::vector<ProgramToAttach>& programs,
+Result<AttachSet> attach_all(Kernel& kernel, const std::vector<ProgramToAttach>& programs,
                              const AttachTargets& targets) {
   AttachSet set;
   for (const ProgramToAttach& program : programs) {

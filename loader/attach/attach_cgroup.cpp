@@ -9,7 +9,7 @@
 
 namespace bpfload {
 
-Result<Attachment> attach_cgroup(AttachKernel& kernel, int prog_fd, const std::string& program,
+Result<Attachment> attach_cgroup(Kernel& kernel, int prog_fd, const std::string& program,
                                  const std::string& cgroup_path, uint32_t attach_type) {
   const std::string target = fmt::format("cgroup {} (attach type {})", cgroup_path, attach_type);
   const std::string context = fmt::format("attach cgroup program '{}' to '{}'", program, cgroup_path);

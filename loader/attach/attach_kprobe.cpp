@@ -9,7 +9,7 @@
 
 namespace bpfload {
 
-Result<Attachment> attach_kprobe(AttachKernel& kernel, int prog_fd, const std::string& program,
+Result<Attachment> attach_kprobe(Kernel& kernel, int prog_fd, const std::string& program,
                                  const std::string& function, uint64_t offset, bool retprobe) {
   const std::string target = offset == 0 ? fmt::format("{} {}", retprobe ? "kretprobe" : "kprobe", function)
                                          : fmt::format("{} {}+{:#x}", retprobe ? "kretprobe" : "kprobe",

@@ -11,7 +11,7 @@
 
 namespace bpfload {
 
-Result<Attachment> attach_to_perf_event(AttachKernel& kernel, int prog_fd, const std::string& program,
+Result<Attachment> attach_to_perf_event(Kernel& kernel, int prog_fd, const std::string& program,
                                         Fd perf_event, const std::string& target) {
   LinkCreateRequest request;
   request.prog_fd = prog_fd;
@@ -26,7 +26,7 @@ Result<Attachment> attach_to_perf_event(AttachKernel& kernel, int prog_fd, const
   return Attachment(kernel, PerfEventHandle{std::move(perf_event)}, program, target);
 }
 
-Result<Attachment> attach_perf_event(AttachKernel& kernel, int prog_fd, const std::string& program,
+Result<Attachment> attach_perf_event(Kernel& kernel, int prog_fd, const std::string& program,
                                      Fd perf_event, const std::string& target) {
   auto attachment = attach_to_perf_event(kernel, prog_fd, program, std::move(perf_event), target);
   if (!attachment) {

@@ -5,7 +5,7 @@
 
 namespace bpfload {
 
-Result<Attachment> attach_program(AttachKernel& kernel, int prog_fd, const std::string& program,
+Result<Attachment> attach_program(Kernel& kernel, int prog_fd, const std::string& program,
                                   const std::string& section, uint32_t prog_type,
                                   uint32_t expected_attach_type, const AttachTargets& targets) {
   const AttachPlan plan = plan_attach(section, prog_type, expected_attach_type, targets);
@@ -29,7 +29,7 @@ Result<Attachment> attach_program(AttachKernel& kernel, int prog_fd, const std::
     case Kind::Uprobe: {
       uint64_t offset = plan.offset;
       if (!plan.second.empty()) {
-        auto found = uprobe_offset(plan.first, plan.second);
+        auto found = uprobe_offset(kernel, plan.first, plan.second);
         if (!found) return found.error().with_context(fmt::format("attach program '{}'", program));
         offset = *found;
       }

@@ -6,7 +6,7 @@
 
 namespace bpfload {
 
-Result<Attachment> attach_raw_tracepoint(AttachKernel& kernel, int prog_fd, const std::string& program,
+Result<Attachment> attach_raw_tracepoint(Kernel& kernel, int prog_fd, const std::string& program,
                                          const std::string& name) {
   const std::string target = name.empty() ? std::string("its load-time BTF target")
                                           : fmt::format("raw tracepoint {}", name);

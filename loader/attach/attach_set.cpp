@@ -23,9 +23,9 @@ Status AttachSet::detach_all() {
   return first;
 }
 
-Status AttachSet::pin_all(AttachKernel& kernel, const std::string& dir) {
+Status AttachSet::pin_all(Kernel& kernel, const std::string& dir) {
   const std::string links_dir = dir + "/links";
-  auto made = kernel.make_directory(links_dir);
+  auto made = kernel.ensure_directory(links_dir);
   if (!made) return made.error().with_context("create the link pin directory");
   const bool made_dir = *made;
   std::vector<Attachment*> pinned;

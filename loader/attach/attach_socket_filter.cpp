@@ -6,7 +6,7 @@
 
 namespace bpfload {
 
-Result<Attachment> attach_socket_filter(AttachKernel& kernel, int prog_fd, const std::string& program,
+Result<Attachment> attach_socket_filter(Kernel& kernel, int prog_fd, const std::string& program,
                                         int socket_fd) {
   const std::string target = fmt::format("socket fd {}", socket_fd);
   const std::string context = fmt::format("attach socket filter '{}' to {}", program, target);

@@ -25,7 +25,7 @@ bool is_sockmap_attach_type(uint32_t attach_type) {
 
 }  // namespace
 
-Result<Attachment> attach_sockmap(AttachKernel& kernel, int prog_fd, const std::string& program, int map_fd,
+Result<Attachment> attach_sockmap(Kernel& kernel, int prog_fd, const std::string& program, int map_fd,
                                   const std::string& map_name, uint32_t attach_type) {
   const std::string target = fmt::format("sockmap {} (attach type {})", map_name, attach_type);
   const std::string context = fmt::format("attach program '{}' to sockmap '{}'", program, map_name);

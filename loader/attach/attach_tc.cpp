@@ -12,7 +12,7 @@ std::string_view direction_name(TcDirection direction) {
   return direction == TcDirection::Ingress ? "ingress" : "egress";
 }
 
-Result<Attachment> attach_tcx(AttachKernel& kernel, int prog_fd, const std::string& program,
+Result<Attachment> attach_tcx(Kernel& kernel, int prog_fd, const std::string& program,
                               uint32_t ifindex, const std::string& target, TcDirection direction) {
   LinkCreateRequest request;
   request.prog_fd = prog_fd;
@@ -23,7 +23,7 @@ Result<Attachment> attach_tcx(AttachKernel& kernel, int prog_fd, const std::stri
   return Attachment(kernel, LinkHandle{std::move(*link)}, program, target);
 }
 
-Result<Attachment> attach_filter(AttachKernel& kernel, int prog_fd, const std::string& program,
+Result<Attachment> attach_filter(Kernel& kernel, int prog_fd, const std::string& program,
                                  uint32_t ifindex, const std::string& device, const TcOptions& options) {
   auto created = kernel.clsact_create(ifindex);
   if (!created) return std::move(created).error();
@@ -51,7 +51,7 @@ Result<Attachment> attach_filter(AttachKernel& kernel, int prog_fd, const std::s
 
 }  // namespace
 
-Result<Attachment> attach_tc(AttachKernel& kernel, int prog_fd, const std::string& program,
+Result<Attachment> attach_tc(Kernel& kernel, int prog_fd, const std::string& program,
                              const std::string& device, const TcOptions& options) {
   const std::string context = fmt::format("attach tc program '{}' to '{}' {}", program, device,
                                           direction_name(options.direction));

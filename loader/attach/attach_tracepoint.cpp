@@ -8,7 +8,7 @@
 
 namespace bpfload {
 
-Result<Attachment> attach_tracepoint(AttachKernel& kernel, int prog_fd, const std::string& program,
+Result<Attachment> attach_tracepoint(Kernel& kernel, int prog_fd, const std::string& program,
                                      const std::string& category, const std::string& name) {
   const std::string target = fmt::format("tracepoint {}:{}", category, name);
   const std::string context = fmt::format("attach tracepoint program '{}' to {}", program, target);

@@ -8,7 +8,7 @@
 
 namespace bpfload {
 
-Result<Attachment> attach_tracing(AttachKernel& kernel, int prog_fd, const std::string& program,
+Result<Attachment> attach_tracing(Kernel& kernel, int prog_fd, const std::string& program,
                                   const std::string& section, uint32_t expected_attach_type) {
   const std::string context = fmt::format("attach program '{}' of section '{}'", program, section);
   if (expected_attach_type == BPF_TRACE_ITER) {

@@ -9,7 +9,7 @@
 
 namespace bpfload {
 
-Result<Attachment> attach_uprobe(AttachKernel& kernel, int prog_fd, const std::string& program,
+Result<Attachment> attach_uprobe(Kernel& kernel, int prog_fd, const std::string& program,
                                  const std::string& binary, uint64_t offset, bool retprobe, int pid) {
   const std::string target = fmt::format("{} {}+{:#x}{}", retprobe ? "uretprobe" : "uprobe", binary, offset,
                                          pid >= 0 ? fmt::format(" pid {}", pid) : std::string());

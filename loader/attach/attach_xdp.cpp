@@ -31,7 +31,7 @@ std::string_view mode_name(XdpMode mode) {
   return "?";
 }
 
-Error already_attached(AttachKernel& kernel, uint32_t ifindex, uint32_t flags, const std::string& device,
+Error already_attached(Kernel& kernel, uint32_t ifindex, uint32_t flags, const std::string& device,
                        const Error& cause) {
   auto id = kernel.xdp_attached_id(ifindex, flags);
   const std::string which = id && *id != 0 ? fmt::format(" (program id {})", *id) : std::string();
@@ -46,7 +46,7 @@ Error already_attached(AttachKernel& kernel, uint32_t ifindex, uint32_t flags, c
 
 }  // namespace
 
-Result<Attachment> attach_xdp(AttachKernel& kernel, int prog_fd, const std::string& program,
+Result<Attachment> attach_xdp(Kernel& kernel, int prog_fd, const std::string& program,
                               const std::string& device, const XdpOptions& options) {
   const std::string context = fmt::format("attach XDP program '{}' to '{}'", program, device);
   auto ifindex = kernel.interface_index(device);

@@ -10,7 +10,7 @@ namespace bpfload {
 namespace {
 
 struct Detacher {
-  AttachKernel& kernel;
+  Kernel& kernel;
 
   Status operator()(LinkHandle& handle) const {
     // BPF_LINK_DETACH ends the attachment even while someone else holds the link; links
@@ -54,7 +54,7 @@ struct Detacher {
 
 }  // namespace
 
-Attachment::Attachment(AttachKernel& kernel, AttachHandle handle, std::string program, std::string target)
+Attachment::Attachment(Kernel& kernel, AttachHandle handle, std::string program, std::string target)
     : kernel_(&kernel), handle_(std::move(handle)), program_(std::move(program)), target_(std::move(target)) {}
 
 Attachment::~Attachment() { release(); }
@@ -93,7 +93,7 @@ void Attachment::release() noexcept {
 
 Status Attachment::detach() {
   if (kernel_ == nullptr) return {};
-  AttachKernel& kernel = *std::exchange(kernel_, nullptr);
+  Kernel& kernel = *std::exchange(kernel_, nullptr);
   Status status = std::visit(Detacher{kernel}, handle_);
   if (!pin_path_.empty()) {
     Status unpinned = kernel.unpin(pin_path_);
@@ -119,7 +119,7 @@ Status Attachment::pin(const std::string& path) {
     return make_error(ErrorKind::InvalidArgument,
                       fmt::format("pin '{}': already pinned at '{}'", program_, pin_path_));
   }
-  Status status = kernel_->pin(link_fd(), path);
+  Status status = kernel_->obj_pin(link_fd(), path);
   if (!status) return status.error().with_context(fmt::format("pin the link of '{}'", program_));
   pin_path_ = path;
   return {};

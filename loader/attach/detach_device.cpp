@@ -22,7 +22,7 @@ struct FoundLink {
 
 // The link of `type` that attaches program `prog_id` to `ifindex`, if any. A program id is
 // unique in the system, so with the ifindex it names our device's link.
-Result<std::optional<FoundLink>> link_of_program(AttachKernel& kernel, uint32_t type, uint32_t ifindex,
+Result<std::optional<FoundLink>> link_of_program(Kernel& kernel, uint32_t type, uint32_t ifindex,
                                                  uint32_t prog_id) {
   auto ids = kernel.link_ids();
   if (!ids) return std::move(ids).error();
@@ -50,7 +50,7 @@ constexpr std::array<XdpModeFlag, 3> kXdpModes = {{
 
 }  // namespace
 
-Result<std::vector<DeviceDetachment>> detach_xdp_device(AttachKernel& kernel, const std::string& device) {
+Result<std::vector<DeviceDetachment>> detach_xdp_device(Kernel& kernel, const std::string& device) {
   const std::string context = fmt::format("remove XDP from '{}'", device);
   auto ifindex = kernel.interface_index(device);
   if (!ifindex) return ifindex.error().with_context(context);
@@ -77,7 +77,7 @@ Result<std::vector<DeviceDetachment>> detach_xdp_device(AttachKernel& kernel, co
 
 namespace {
 
-Status detach_tcx_links(AttachKernel& kernel, uint32_t ifindex, TcDirection direction, const char* hook,
+Status detach_tcx_links(Kernel& kernel, uint32_t ifindex, TcDirection direction, const char* hook,
                         std::vector<DeviceDetachment>& removed) {
   const uint32_t attach_type = direction == TcDirection::Ingress ? kAttachTcxIngress : kAttachTcxEgress;
   auto prog_ids = kernel.query_prog_ids(static_cast<int>(ifindex), attach_type);
@@ -95,7 +95,7 @@ Status detach_tcx_links(AttachKernel& kernel, uint32_t ifindex, TcDirection dire
 
 }  // namespace
 
-Result<std::vector<DeviceDetachment>> detach_tc_device(AttachKernel& kernel, const std::string& device,
+Result<std::vector<DeviceDetachment>> detach_tc_device(Kernel& kernel, const std::string& device,
                                                        std::optional<TcDirection> direction) {
   const std::string context = fmt::format("remove tc programs from '{}'", device);
   auto ifindex = kernel.interface_index(device);

@@ -27,7 +27,7 @@ std::string link_type_name(uint32_t type) {
   }
 }
 
-std::string link_target(AttachKernel& kernel, const LinkInfo& info) {
+std::string link_target(Kernel& kernel, const LinkInfo& info) {
   switch (info.type) {
     case BPF_LINK_TYPE_RAW_TRACEPOINT: return info.tracepoint;
     case BPF_LINK_TYPE_CGROUP: return fmt::format("cgroup id {} attach type {}", info.cgroup_id, info.attach_type);
@@ -41,7 +41,7 @@ std::string link_target(AttachKernel& kernel, const LinkInfo& info) {
 
 }  // namespace
 
-Result<std::vector<LinkEntry>> list_links(AttachKernel& kernel) {
+Result<std::vector<LinkEntry>> list_links(Kernel& kernel) {
   auto ids = kernel.link_ids();
   if (!ids) return ids.error().with_context("list links");
   std::vector<LinkEntry> entries;

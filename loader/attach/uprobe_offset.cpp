@@ -1,87 +1,38 @@
-// The file offset of a function in an ELF binary: its symbol's address mapped through the
-// PT_LOAD segment that holds it (what the uprobe PMU wants).
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
-#include <unistd.h>
-
+// The file offset of a function in an ELF binary, for uprobes: the binary read through the
+// Kernel seam's one file reader, its symbol found and mapped through the PT_LOAD segment
+// that holds it by the bounds-checked reader of the elf layer.
 #include <cerrno>
-#include <cstring>
-#include <optional>
 
 #include <fmt/format.h>
 
 #include "bpfload/attach.hpp"
+#include "elf_binary.hpp"
 
 namespace bpfload {
 namespace {
 
-std::optional<uint64_t> symbol_address(Elf* elf, const std::string& symbol) {
-  Elf_Scn* section = nullptr;
-  while ((section = elf_nextscn(elf, section)) != nullptr) {
-    GElf_Shdr header {};
-    if (gelf_getshdr(section, &header) == nullptr) continue;
-    if (header.sh_type != SHT_SYMTAB && header.sh_type != SHT_DYNSYM) continue;
-    if (header.sh_entsize == 0) continue;
-    Elf_Data* data = elf_getdata(section, nullptr);
-    if (data == nullptr) continue;
-    const size_t count = header.sh_size / header.sh_entsize;
-    for (size_t i = 0; i < count; ++i) {
-      GElf_Sym sym {};
-      if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) continue;
-      if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_value == 0) continue;
-      const char* name = elf_strptr(elf, header.sh_link, sym.st_name);
-      if (name != nullptr && symbol == name) return sym.st_value;
-    }
-  }
-  return std::nullopt;
-}
-
-std::optional<uint64_t> file_offset(Elf* elf, uint64_t address) {
-  size_t count = 0;
-  if (elf_getphdrnum(elf, &count) != 0) return std::nullopt;
-  for (size_t i = 0; i < count; ++i) {
-    GElf_Phdr phdr {};
-    if (gelf_getphdr(elf, static_cast<int>(i), &phdr) == nullptr) continue;
-    if (phdr.p_type != PT_LOAD || (phdr.p_flags & PF_X) == 0) continue;
-    if (address >= phdr.p_vaddr && address - phdr.p_vaddr < phdr.p_memsz) {
-      return address - phdr.p_vaddr + phdr.p_offset;
-    }
-  }
-  return std::nullopt;
-}
+/// Shared libraries and executables worth probing are far smaller; the bound only stops
+/// a path that names something else.
+constexpr uint64_t kMaxBinaryBytes = uint64_t{1} << 30;
 
 }  // namespace
 
-Result<uint64_t> uprobe_offset(const std::string& binary, const std::string& symbol) {
-  const int fd = ::open(binary.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = errno;
-    return make_error(err == ENOENT ? ErrorKind::NotFound : ErrorKind::Io,
-                      fmt::format("uprobe: cannot open binary '{}': {}", binary, std::strerror(err)), err);
+Result<uint64_t> uprobe_offset(Kernel& kernel, const std::string& binary, const std::string& symbol) {
+  Result<std::vector<std::byte>> bytes = kernel.read_file(binary, kMaxBinaryBytes);
+  if (!bytes.ok()) {
+    Error error = std::move(bytes).error();
+    if (error.sys_errno == ENOENT) error.kind = ErrorKind::NotFound;
+    return error.with_context(fmt::format("uprobe: cannot read binary '{}'", binary));
   }
-  elf_version(EV_CURRENT);
-  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
-  if (elf == nullptr || elf_kind(elf) != ELF_K_ELF) {
-    if (elf != nullptr) elf_end(elf);
-    ::close(fd);
-    return make_error(ErrorKind::InvalidArgument, fmt::format("uprobe: '{}' is not an ELF binary", binary));
-  }
-  const auto address = symbol_address(elf, symbol);
-  const auto offset = address ? file_offset(elf, *address) : std::nullopt;
-  elf_end(elf);
-  ::close(fd);
-  if (!address) {
+  Result<uint64_t> offset = elf::function_file_offset(*bytes, symbol);
+  if (offset.ok()) return offset;
+  Error error = std::move(offset).error();
+  if (error.kind == ErrorKind::NotFound)
     return make_error(ErrorKind::NotFound,
-                      fmt::format("uprobe: no function '{}' in '{}' (see 'nm -D {}')", symbol, binary, binary),
-                      ENOENT);
-  }
-  if (!offset) {
-    return make_error(ErrorKind::Malformed,
-                      fmt::format("uprobe: function '{}' in '{}' is at {:#x}, outside every executable segment",
-                                  symbol, binary, *address));
-  }
-  return *offset;
+                      fmt::format("uprobe: no function '{}' in '{}' (see 'nm -D {}')", symbol, binary, binary), ENOENT);
+  if (error.kind == ErrorKind::Malformed && error.message.starts_with("not an ELF"))
+    return make_error(ErrorKind::InvalidArgument, fmt::format("uprobe: '{}' is not an ELF binary", binary));
+  return error.with_context(fmt::format("uprobe: '{}'", binary));
 }
 
 }  // namespace bpfload

@@ -20,8 +20,8 @@ using bpfload::capi::program_fd_named;
 
 namespace {
 
-bpfload::AttachKernel& attach_kernel_of(const bpfload_object& object) {
-  return object.attach_kernel != nullptr ? *object.attach_kernel : bpfload::system_attach_kernel();
+bpfload::Kernel& attach_kernel_of(const bpfload_object& object) {
+  return object.kernel != nullptr ? *object.kernel : bpfload::system_kernel();
 }
 
 const bpfload::ProgramSpec* program_spec(const bpfload_object& object, const std::string& name) {
@@ -113,7 +113,7 @@ bpfload_status bpfload_program_attach_uprobe(bpfload_object* object, const char*
     if (!fd) return std::move(fd).error();
     if (binary == nullptr) return null_argument("bpfload_program_attach_uprobe", "binary");
     if (symbol != nullptr) {
-      auto found = bpfload::uprobe_offset(binary, symbol);
+      auto found = bpfload::uprobe_offset(attach_kernel_of(*object), binary, symbol);
       if (!found) return std::move(found).error();
       offset = *found;
     }
@@ -159,7 +159,7 @@ bpfload_status bpfload_program_attach_perf_event(bpfload_object* object, const c
       return make_error(ErrorKind::InvalidArgument,
                         fmt::format("bpfload_program_attach_perf_event: perf_fd {} is not an fd", perf_fd));
     }
-    bpfload::AttachKernel& kernel = attach_kernel_of(*object);
+    bpfload::Kernel& kernel = attach_kernel_of(*object);
     auto event = kernel.duplicate(perf_fd);
     if (!event) return std::move(event).error();
     return adopt(*object,

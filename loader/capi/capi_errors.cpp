@@ -95,8 +95,5 @@ void use_kernel_for_testing(bpfload_object* object, Kernel* kernel) noexcept {
   if (object != nullptr) object->kernel = kernel;
 }
 
-void use_attach_kernel_for_testing(bpfload_object* object, AttachKernel* kernel) noexcept {
-  if (object != nullptr) object->attach_kernel = kernel;
-}
 
 }  // namespace bpfload::capi

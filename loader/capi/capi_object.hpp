@@ -41,7 +41,6 @@ struct bpfload_object {
   std::optional<bpfload::LoadedObject> loaded;
   bpfload::LoadReport report;
   bpfload::Kernel* kernel = nullptr;  ///< nullptr: system_kernel(); replaced by tests only
-  bpfload::AttachKernel* attach_kernel = nullptr;  ///< nullptr: system_attach_kernel(); tests only
   /// After `loaded`, so attachments are undone before the programs' fds close.
   std::list<std::unique_ptr<bpfload_link>> links;
   CapiErrorSlot error;

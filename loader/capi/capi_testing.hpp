@@ -3,14 +3,11 @@
 #pragma once
 
 #include "bpfload/bpfload.h"
-#include "bpfload/attach_kernel.hpp"
 #include "bpfload/kernel.hpp"
 
 namespace bpfload::capi {
 
-/// Makes `object`'s load and map operations use `kernel` (which must outlive it).
+/// Makes `object`'s load, map and attach operations use `kernel` (which must outlive it).
 void use_kernel_for_testing(bpfload_object* object, Kernel* kernel) noexcept;
-/// Makes `object`'s attach calls use `kernel` (which must outlive it).
-void use_attach_kernel_for_testing(bpfload_object* object, AttachKernel* kernel) noexcept;
 
 }  // namespace bpfload::capi

@@ -1,4 +1,5 @@
-// /proc/kallsyms, streamed: only the symbols an object's untyped ksyms name are kept.
+// /proc/kallsyms, streamed through the Kernel seam: only the symbols an object's untyped
+// ksyms name are kept.
 #include "bpfload/kallsyms.hpp"
 
 #include <cerrno>
@@ -61,10 +62,6 @@ Status parse_line(std::string_view line, size_t number, const std::set<std::stri
   return {};
 }
 
-struct FileCloser {
-  void operator()(std::FILE* file) const noexcept { std::fclose(file); }
-};
-
 }  // namespace
 
 Status parse_kallsyms(std::string_view text, const std::set<std::string>& wanted, KernelSymbols& out,
@@ -80,34 +77,25 @@ Status parse_kallsyms(std::string_view text, const std::set<std::string>& wanted
   return {};
 }
 
-Result<KernelSymbols> read_kallsyms(const std::set<std::string>& wanted, const std::string& path,
+Result<KernelSymbols> read_kallsyms(Kernel& kernel, const std::set<std::string>& wanted, const std::string& path,
                                     uint64_t max_bytes) {
   KernelSymbols symbols;
   symbols.origin = path;
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "re"));
-  if (!file)
-    return make_error(ErrorKind::Io, fmt::format("open '{}' for untyped ksyms: {}", path, errno_text(errno)), errno);
   // Chunks split into lines; a line longer than kMaxKallsymsLine is refused, so memory is
   // the chunk, one line and the wanted symbols, whatever the file holds (NULs, no newline).
-  std::vector<char> chunk(64 * 1024);
   std::string line;
-  uint64_t total = 0;
   size_t number = 0;
-  for (;;) {
-    const size_t got = std::fread(chunk.data(), 1, chunk.size(), file.get());
-    if (got == 0) break;
-    total += got;
-    if (total > max_bytes)
-      return make_error(ErrorKind::LimitExceeded,
-                        fmt::format("'{}' is larger than {} bytes: not a kallsyms file", path, max_bytes));
+  Status read = kernel.read_file_chunks(path, max_bytes, [&](std::span<const std::byte> bytes) -> Status {
+    const char* chunk = reinterpret_cast<const char*>(bytes.data());
+    const size_t got = bytes.size();
     for (size_t at = 0; at < got;) {
-      const void* newline = std::memchr(chunk.data() + at, '\n', got - at);
-      const size_t end = newline != nullptr ? static_cast<size_t>(static_cast<const char*>(newline) - chunk.data()) : got;
+      const void* newline = std::memchr(chunk + at, '\n', got - at);
+      const size_t end = newline != nullptr ? static_cast<size_t>(static_cast<const char*>(newline) - chunk) : got;
       if (line.size() + (end - at) > kMaxKallsymsLine)
         return make_error(ErrorKind::Malformed,
                           fmt::format("{} line {}: longer than {} bytes; not a kallsyms file", path, number + 1,
                                       kMaxKallsymsLine));
-      line.append(chunk.data() + at, end - at);
+      line.append(chunk + at, end - at);
       at = end;
       if (newline == nullptr) break;
       ++at;
@@ -115,9 +103,16 @@ Result<KernelSymbols> read_kallsyms(const std::set<std::string>& wanted, const s
       BPFLOAD_TRY(parse_kallsyms(line, wanted, symbols, number));
       line.clear();
     }
+    return {};
+  });
+  if (!read.ok()) {
+    Error error = std::move(read).error();
+    if (error.kind == ErrorKind::LimitExceeded)
+      error.message = fmt::format("'{}' is larger than {} bytes: not a kallsyms file", path, max_bytes);
+    else if (error.kind == ErrorKind::Io)
+      error = error.with_context("read kallsyms for untyped ksyms");
+    return error;
   }
-  if (std::ferror(file.get()))
-    return make_error(ErrorKind::Io, fmt::format("read '{}': {}", path, errno_text(errno)), errno);
   if (!line.empty()) BPFLOAD_TRY(parse_kallsyms(line, wanted, symbols, number + 1));
   return symbols;
 }

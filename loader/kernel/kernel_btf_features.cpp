@@ -8,11 +8,12 @@
 #include <string_view>
 
 #include "bpfload/kernel.hpp"
+#include "bpfload/uapi.hpp"
 
 namespace bpfload {
 namespace {
 
-constexpr uint32_t kKindEnum64 = 19;  // BTF_KIND_ENUM64
+constexpr uint32_t kKindEnum64 = uapi::kBtfKindEnum64;
 
 constexpr uint32_t info(uint32_t kind, uint32_t vlen = 0) { return (kind << 24) | vlen; }
 // A signed 32-bit INT named `name`: name_off, info, size, encoding.

@@ -1,5 +1,7 @@
 #include "kernel_errors.hpp"
 
+#include "bpfload/kernel.hpp"
+
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
@@ -73,27 +75,28 @@ std::string parent_directory(std::string_view path) {
 
 // True only when the directory exists and is not a bpffs: an unknown answer must not
 // produce a confident hint.
-bool known_not_bpffs(System* system, const std::string& dir) {
-  if (system == nullptr) return false;
-  Result<uint64_t> magic = system->filesystem_magic(dir);
+bool known_not_bpffs(Kernel* kernel, const std::string& dir) {
+  if (kernel == nullptr) return false;
+  Result<uint64_t> magic = kernel->filesystem_magic(dir);
   return magic.ok() && *magic != BPF_FS_MAGIC;
 }
 
-bool is_directory(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+bool is_directory(Kernel* kernel, const std::string& path) {
+  if (kernel == nullptr) return false;
+  Result<FileKind> kind = kernel->file_kind(path, true);
+  return kind.ok() && *kind == FileKind::Directory;
 }
 
-std::string pin_hint(KernelCommand command, int err, std::string_view path, System* system) {
+std::string pin_hint(KernelCommand command, int err, std::string_view path, Kernel* kernel) {
   // A pin is created in its parent directory; an existing object is read at the path itself.
   const std::string dir = command == KernelCommand::ObjPin ? parent_directory(path) : std::string(path);
-  if (command == KernelCommand::ObjGet && is_directory(dir))
+  if (command == KernelCommand::ObjGet && is_directory(kernel, dir))
     return "this is a directory; give the path of a pinned map or program in it";
   if (err == EACCES)
     return "permission denied: this user may not open the pin or a directory above it (bpffs directories "
            "are often mode 0700; run as their owner or root)";
   if (err == ENOENT && command == KernelCommand::ObjGet) return "nothing is pinned at this path";
-  if (known_not_bpffs(system, dir)) return fmt::format("'{}' is not on a bpf filesystem; {}", dir, kMountHint);
+  if (known_not_bpffs(kernel, dir)) return fmt::format("'{}' is not on a bpf filesystem; {}", dir, kMountHint);
   if (err == ENOENT) return fmt::format("parent directory '{}' missing", dir);
   if (err == EEXIST) return "a file is already pinned at this path";
   if (err == EPERM) return privilege_hint({});
@@ -130,9 +133,9 @@ std::string errno_text(int err) {
   return std::system_category().message(err);
 }
 
-std::string errno_hint(KernelCommand command, int err, std::string_view path, System* system) {
+std::string errno_hint(KernelCommand command, int err, std::string_view path, Kernel* kernel) {
   if (command == KernelCommand::ObjPin || command == KernelCommand::ObjGet) {
-    return pin_hint(command, err, path, system);
+    return pin_hint(command, err, path, kernel);
   }
   if (err == EBADF) return "not an open BPF object fd";
   if (err == kKernelEnotsupp) return "this kernel does not support the requested feature";
@@ -184,11 +187,11 @@ std::string errno_hint(KernelCommand command, int err, std::string_view path, Sy
 }
 
 Error kernel_error(KernelCommand command, std::string_view subject, int err,
-                   std::string_view path, System* system) {
+                   std::string_view path, Kernel* kernel) {
   std::string message(command_label(command));
   if (!subject.empty()) message += fmt::format(" {}", subject);
   message += fmt::format(": {}", errno_text(err));
-  const std::string hint = errno_hint(command, err, path, system);
+  const std::string hint = errno_hint(command, err, path, kernel);
   if (!hint.empty()) message += fmt::format(" ({})", hint);
   return make_error(ErrorKind::Kernel, std::move(message), err);
 }

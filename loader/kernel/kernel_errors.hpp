@@ -6,9 +6,10 @@
 #include <string_view>
 
 #include "bpfload/result.hpp"
-#include "bpfload/system.hpp"
 
 namespace bpfload {
+
+class Kernel;
 
 /// Which call failed, so a hint can be specific ("OBJ_PIN" with ENOENT means a missing directory).
 enum class KernelCommand {
@@ -31,15 +32,15 @@ enum class KernelCommand {
 [[nodiscard]] std::string_view command_label(KernelCommand command) noexcept;
 
 /// A hint for `err` from `command`, or "" when the errno speaks for itself.
-/// `path` is the pin path for OBJ_PIN / OBJ_GET; with a `system`, its directory's
+/// `path` is the pin path for OBJ_PIN / OBJ_GET; with a `kernel`, its directory's
 /// filesystem is checked so a pin outside bpffs says how to mount one.
 [[nodiscard]] std::string errno_hint(KernelCommand command, int err, std::string_view path = {},
-                                     System* system = nullptr);
+                                     Kernel* kernel = nullptr);
 
 /// ErrorKind::Kernel error reading "<label> <subject>: <strerror>[ (hint)]", with sys_errno set.
 /// `subject` may be empty, e.g. "for map 'counters'" or "at '/sys/fs/bpf/x'".
 [[nodiscard]] Error kernel_error(KernelCommand command, std::string_view subject, int err,
-                                 std::string_view path = {}, System* system = nullptr);
+                                 std::string_view path = {}, Kernel* kernel = nullptr);
 
 /// Why EPERM: the capabilities `needs` ("" for the general ones) and which of them this
 /// process lacks, or, when it has them all, the other causes (program type not allowed

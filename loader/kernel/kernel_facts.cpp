@@ -1,43 +1,68 @@
-// /proc/config.gz (zlib) or /boot/config-*, uname and kallsyms: what .kconfig externs read.
+// /proc/config.gz (zlib) or /boot/config-*, uname and kallsyms: what .kconfig externs
+// read, all through the Kernel seam.
 #include "bpfload/kernel_facts.hpp"
 
 #include <zlib.h>
 
-#include <fstream>
+#include <cerrno>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "bpfload/kallsyms.hpp"
+
 namespace bpfload {
 namespace {
 
-// nullopt: no such file; an error: there but unreadable.
-Result<std::optional<std::string>> read_gzip(const std::string& path) {
-  gzFile file = gzopen(path.c_str(), "rb");
-  if (file == nullptr) return std::optional<std::string>{};
+/// Kernel configurations are a few hundred KiB; these bounds only stop a hostile file.
+constexpr uint64_t kMaxConfigFileBytes = uint64_t{16} << 20;
+constexpr size_t kMaxConfigTextBytes = size_t{64} << 20;
+
+Result<std::string> gunzip(std::span<const std::byte> bytes, const std::string& path) {
+  z_stream stream {};
+  // 16 + MAX_WBITS: a gzip header and trailer around the deflate stream.
+  if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK)
+    return make_error(ErrorKind::Io, fmt::format("reading '{}': zlib cannot start", path));
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<std::byte*>(bytes.data()));
+  stream.avail_in = static_cast<uInt>(bytes.size());
   std::string text;
   char buffer[16384];
-  int got = 0;
-  while ((got = gzread(file, buffer, sizeof(buffer))) > 0) text.append(buffer, static_cast<size_t>(got));
-  int error = Z_OK;
-  const char* message = gzerror(file, &error);
-  gzclose(file);
-  if (got < 0 || (error != Z_OK && error != Z_STREAM_END))
-    return make_error(ErrorKind::Io, fmt::format("reading '{}': {}", path, message != nullptr ? message : "zlib error"));
-  return std::optional(std::move(text));
+  int ret = Z_OK;
+  while (ret != Z_STREAM_END) {
+    stream.next_out = reinterpret_cast<Bytef*>(buffer);
+    stream.avail_out = sizeof(buffer);
+    ret = inflate(&stream, Z_NO_FLUSH);
+    if (ret != Z_OK && ret != Z_STREAM_END) {
+      const std::string why = stream.msg != nullptr ? stream.msg : "truncated or not gzip";
+      inflateEnd(&stream);
+      return make_error(ErrorKind::Io, fmt::format("reading '{}': {}", path, why));
+    }
+    text.append(buffer, sizeof(buffer) - stream.avail_out);
+    if (text.size() > kMaxConfigTextBytes) {
+      inflateEnd(&stream);
+      return make_error(ErrorKind::LimitExceeded,
+                        fmt::format("'{}' decompresses to more than {} bytes: not a kernel configuration", path,
+                                    kMaxConfigTextBytes));
+    }
+  }
+  inflateEnd(&stream);
+  return text;
 }
 
-bool kallsyms_has_syscall_wrapper() {
-  std::ifstream kallsyms("/proc/kallsyms");
-  std::string line;
-  while (std::getline(kallsyms, line)) {
-    if (line.ends_with(" __x64_sys_bpf") || line.ends_with(" __arm64_sys_bpf") || line.ends_with(" __s390x_sys_bpf"))
-      return true;
+// nullopt: no such file; an error: there but unreadable.
+Result<std::optional<std::string>> read_config(Kernel& kernel, const std::string& path) {
+  Result<std::vector<std::byte>> bytes = kernel.read_file(path, kMaxConfigFileBytes);
+  if (!bytes.ok()) {
+    if (bytes.error().sys_errno == ENOENT) return std::optional<std::string>{};
+    return std::move(bytes).error();
   }
-  return false;
+  const bool gzip = bytes->size() >= 2 && (*bytes)[0] == std::byte{0x1f} && (*bytes)[1] == std::byte{0x8b};
+  if (!gzip) return std::optional(std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
+  Result<std::string> text = gunzip(*bytes, path);
+  if (!text.ok()) return std::move(text).error();
+  return std::optional(std::move(*text));
 }
 
 }  // namespace
@@ -56,18 +81,21 @@ std::map<std::string, std::string> parse_kernel_config(std::string_view text) {
   return config;
 }
 
-Result<KernelFacts> read_kernel_facts(System& system) {
-  Result<std::string> release = system.kernel_release();
+Result<KernelFacts> read_kernel_facts(Kernel& kernel, const std::string& kallsyms_path) {
+  Result<std::string> release = kernel.kernel_release();
   if (!release.ok()) return std::move(release).error();
   Result<uint32_t> version = kernel_version_code(*release);
   if (!version.ok()) return std::move(version).error();
   KernelFacts facts;
   facts.version_code = *version;
   facts.has_bpf_cookie = *version >= ((5u << 16) | (15u << 8));
-  facts.has_syscall_wrapper = kallsyms_has_syscall_wrapper();
-  // gzopen reads plain files too, so one reader serves both places.
+  // The same bounded reader as untyped ksyms; a kallsyms that cannot be read (hidden,
+  // absent) only means the wrapper is not known to be there.
+  Result<KernelSymbols> wrappers =
+      read_kallsyms(kernel, {"__x64_sys_bpf", "__arm64_sys_bpf", "__s390x_sys_bpf"}, kallsyms_path);
+  facts.has_syscall_wrapper = wrappers.ok() && !wrappers->addresses.empty();
   for (const std::string& path : {std::string("/proc/config.gz"), "/boot/config-" + *release}) {
-    Result<std::optional<std::string>> text = read_gzip(path);
+    Result<std::optional<std::string>> text = read_config(kernel, path);
     if (!text.ok()) return std::move(text).error();
     if (!text->has_value()) continue;
     facts.config = parse_kernel_config(**text);

@@ -1,107 +1,76 @@
-#include "bpfload/system.hpp"
-// Pin sets (<dir>/maps/*, <dir>/progs/*): removal, and swapping a new set in.
-#include "bpfload/system.hpp"
-#include <dirent.h>
-#include "bpfload/system.hpp"
-#include <fcntl.h>
-#include "bpfload/system.hpp"
-#include <sys/stat.h>
-#include "bpfload/system.hpp"
-#include <sys/syscall.h>
-#include "bpfload/system.hpp"
-#include <unistd.h>
-#include "bpfload/system.hpp"
-
-#include "bpfload/system.hpp"
-#include <algorithm>
-#include "bpfload/system.hpp"
+// Pin sets (<dir>/maps/*, <dir>/progs/*): removal, and swapping a new set
+// in. Over the Kernel seam, so a fake filesystem sees every step.
 #include <cerrno>
-#include "bpfload/system.hpp"
-#include <cstdio>
-#include "bpfload/system.hpp"
-#include <memory>
-#include "bpfload/system.hpp"
 #include <string>
-#include "bpfload/system.hpp"
 #include <vector>
-#include "bpfload/system.hpp"
 
-#include "bpfload/system.hpp"
 #include <fmt/format.h>
-#include "bpfload/system.hpp"
 
-#include "bpfload/system.hpp"
 #include "bpfload/kernel.hpp"
-#include "kernel_errors.hpp"
+#include "bpfload/system.hpp"
 
 namespace bpfload {
 namespace {
 
-Error fs_error(std::string_view what, const std::string& path, int err) {
-  return make_error(ErrorKind::Kernel, fmt::format("{} '{}': {}", what, path, errno_text(err)), err);
+std::string_view kind_phrase(FileKind kind) {
+  switch (kind) {
+    case FileKind::Directory: return "directory";
+    case FileKind::Symlink: return "symlink";
+    default: return "special file";
+  }
 }
 
-// Pins are the only regular files bpffs holds; anything else in maps/ or progs/ is not
-// bpfload's and stops the removal.
-Status remove_pins_in(const std::string& dir, std::vector<std::string>& removed) {
-  std::unique_ptr<DIR, int (*)(DIR*)> stream(::opendir(dir.c_str()), &::closedir);
-  if (!stream) {
-    if (errno == ENOENT) return {};
-    return fs_error("open directory", dir, errno);
+// Pins are the only regular files bpffs holds; anything else in maps/ or progs/ is
+// not bpfload's and stops the removal.
+Status remove_pins_in(Kernel& kernel, const std::string& dir, std::vector<std::string>& removed) {
+  Result<std::vector<DirectoryEntry>> entries = kernel.list_directory(dir);
+  if (!entries.ok()) {
+    if (entries.error().kind == ErrorKind::NotFound) return {};
+    return std::move(entries).error();
   }
-  std::vector<std::string> names;
-  while (const dirent* entry = ::readdir(stream.get())) {
-    const std::string_view name = entry->d_name;
-    if (name == "." || name == "..") continue;
-    names.emplace_back(name);
-  }
-  std::sort(names.begin(), names.end());
-  for (const std::string& name : names) {
-    const std::string path = dir + "/" + name;
-    struct stat st {};
-    if (::fstatat(dirfd(stream.get()), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
-      return fs_error("stat", path, errno);
-    if (!S_ISREG(st.st_mode))
+  for (const DirectoryEntry& entry : *entries) {
+    const std::string path = dir + "/" + entry.name;
+    if (entry.kind != FileKind::Regular)
       return make_error(ErrorKind::InvalidArgument,
                         fmt::format("'{}' is not a pin (a {}); bpfload removes only pins: remove it by hand", path,
-                                    S_ISDIR(st.st_mode) ? "directory" : S_ISLNK(st.st_mode) ? "symlink" : "special file"));
-    if (::unlinkat(dirfd(stream.get()), name.c_str(), 0) != 0) return fs_error("unlink", path, errno);
+                                    kind_phrase(entry.kind)));
+    BPFLOAD_TRY(kernel.unpin(path));
     removed.push_back(path);
   }
-  if (::rmdir(dir.c_str()) != 0) return fs_error("rmdir", dir, errno);
+  BPFLOAD_TRY(kernel.remove_directory(dir));
   removed.push_back(dir);
   return {};
 }
 
 }  // namespace
 
-Status remove_pin_set(const std::string& dir, std::vector<std::string>& removed) {
-  BPFLOAD_TRY(check_bpffs(host_system(), dir));
-  BPFLOAD_TRY(remove_pins_in(dir + "/maps", removed));
-  BPFLOAD_TRY(remove_pins_in(dir + "/progs", removed));
-  if (::rmdir(dir.c_str()) == 0) {
+Status remove_pin_set(Kernel& kernel, const std::string& dir, std::vector<std::string>& removed) {
+  BPFLOAD_TRY(check_bpffs(kernel, dir));
+  BPFLOAD_TRY(remove_pins_in(kernel, dir + "/maps", removed));
+  BPFLOAD_TRY(remove_pins_in(kernel, dir + "/progs", removed));
+  Status gone = kernel.remove_directory(dir);
+  if (gone.ok()) {
     removed.push_back(dir);
-  } else if (errno != ENOTEMPTY && errno != EEXIST) {
-    return fs_error("rmdir", dir, errno);
+  } else if (gone.error().sys_errno != ENOTEMPTY && gone.error().sys_errno != EEXIST) {
+    return gone;
   }
   return {};
 }
 
-Status exchange_directories(const std::string& fresh, const std::string& dir) {
-  if (::syscall(SYS_renameat2, AT_FDCWD, fresh.c_str(), AT_FDCWD, dir.c_str(), RENAME_EXCHANGE) == 0) return {};
-  if (errno != EINVAL && errno != ENOSYS)
-    return make_error(ErrorKind::Kernel,
-                      fmt::format("swap '{}' and '{}': {}", fresh, dir, errno_text(errno)), errno);
-  // No RENAME_EXCHANGE here: two renames, with `dir` absent for the moment between them.
+Status exchange_directories(Kernel& kernel, const std::string& fresh, const std::string& dir) {
+  Status swapped = kernel.exchange(fresh, dir);
+  if (swapped.ok()) return {};
+  const int err = swapped.error().sys_errno;
+  if (err != EINVAL && err != ENOSYS) return swapped;
+  // No RENAME_EXCHANGE here: three renames, with `dir` absent for the moment between them.
   const std::string aside = fresh + "-old";  // bpffs refuses '.' in names
-  if (::rename(dir.c_str(), aside.c_str()) != 0) return fs_error("rename", dir, errno);
-  if (::rename(fresh.c_str(), dir.c_str()) != 0) {
-    const int err = errno;
-    (void)::rename(aside.c_str(), dir.c_str());
-    return fs_error("rename", fresh, err);
+  BPFLOAD_TRY(kernel.rename(dir, aside));
+  Status moved = kernel.rename(fresh, dir);
+  if (!moved.ok()) {
+    (void)kernel.rename(aside, dir);
+    return moved;
   }
-  if (::rename(aside.c_str(), fresh.c_str()) != 0) return fs_error("rename", aside, errno);
-  return {};
+  return kernel.rename(aside, fresh);
 }
 
 }  // namespace bpfload

@@ -72,7 +72,7 @@ Result<MapDefinition> definition_of(LoadContext& context, const MapSpec& spec, c
   if (def.max_entries == 0 && def.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
     // libbpf sizes a perf event array by CPU when it asks for 0 entries; do the same so
     // legacy perf-buffer objects load unchanged.
-    Result<unsigned> cpus = context.kernel.system().possible_cpus();
+    Result<unsigned> cpus = context.kernel.possible_cpus();
     if (!cpus.ok()) return std::move(cpus).error().with_context(fmt::format("map '{}': size it by CPU", spec.name));
     def.max_entries = *cpus;
   }
@@ -211,13 +211,13 @@ Status load_one_map(LoadContext& context, size_t index) {
   std::string reuse_path;
   if (context.options.pin && override != nullptr && override->reuse_path) {
     reuse_path = *override->reuse_path;
-    Result<bool> exists = path_exists(context.kernel.system(), reuse_path);
+    Result<bool> exists = path_exists(context.kernel, reuse_path);
     if (!exists.ok()) return std::move(exists).error().with_context(fmt::format("map '{}': reuse path", spec.name));
     if (!*exists)
       return make_error(ErrorKind::NotFound,
                         fmt::format("map '{}': reuse path {} does not exist", spec.name, reuse_path), ENOENT);
   } else if (*pin_path) {
-    Result<bool> exists = path_exists(context.kernel.system(), **pin_path);
+    Result<bool> exists = path_exists(context.kernel, **pin_path);
     if (!exists.ok()) return std::move(exists).error().with_context(fmt::format("map '{}': pin path", spec.name));
     if (*exists) reuse_path = **pin_path;
   }

@@ -150,7 +150,7 @@ Status check_options(LoadContext& context) {
         BPFLOAD_TRY(check_path_name(spec.programs[i].name, fmt::format("program '{}'", spec.programs[i].name)));
   }
 
-  System& system = context.kernel.system();
+  Kernel& system = context.kernel;
   if (options.require_bpffs && pins_in_root) BPFLOAD_TRY(check_pin_root(system, options.pin_root, "pin root"));
   if (options.require_bpffs && pin_dir) BPFLOAD_TRY(check_pin_root(system, *options.pin_dir, "pin directory"));
   return {};

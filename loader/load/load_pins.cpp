@@ -34,7 +34,7 @@ std::string parent_of(const std::string& path) {
 
 }  // namespace
 
-Result<bool> path_exists(System& system, const std::string& path) {
+Result<bool> path_exists(Kernel& system, const std::string& path) {
   Result<FileKind> kind = system.file_kind(path, false);
   if (!kind.ok()) return std::move(kind).error();
   return *kind != FileKind::Missing;
@@ -42,7 +42,7 @@ Result<bool> path_exists(System& system, const std::string& path) {
 
 Status PinJournal::make_directories(const std::string& dir) {
   std::vector<std::string> created;
-  Status made = bpfload::make_directories(kernel_.system(), dir, created);
+  Status made = bpfload::make_directories(kernel_, dir, created);
   for (std::string& path : created) entries_.push_back(Entry{true, std::move(path)});
   if (!made.ok()) return made.error().with_context(fmt::format("create directory {}", dir));
   return {};
@@ -69,7 +69,7 @@ Status PinJournal::pin(int fd, const std::string& path) {
 void PinJournal::rollback() {
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
     if (it->is_directory) {
-      (void)kernel_.system().remove_directory(it->path);
+      (void)kernel_.remove_directory(it->path);
     } else {
       (void)kernel_.unpin(it->path);
     }
@@ -119,7 +119,7 @@ Result<std::optional<std::string>> map_pin_path(const std::string& name, Pinning
   return std::optional<std::string>{};
 }
 
-Status check_pin_root(System& system, const std::string& path, std::string_view what) {
+Status check_pin_root(Kernel& system, const std::string& path, std::string_view what) {
   std::string existing = path;
   for (;;) {
     Result<bool> exists = path_exists(system, existing);
@@ -205,8 +205,8 @@ Status pin_objects(LoadContext& context) {
   std::vector<PlannedPin> plan = plan_pin_dir(context);
   std::vector<std::string> existing;
   for (const PlannedPin& pin : plan) {
-    Result<bool> exists = path_exists(context.kernel.system(), *pin_dir + "/" + pin.relative);
-    if (!exists.ok()) return std::move(exists).error();
+    Result<bool> exists = path_exists(context.kernel, *pin_dir + "/" + pin.relative);
+    if (!exists.ok()) return std::move(exists).error().with_context(fmt::format("pin {}", pin.what));
     if (*exists) existing.push_back(pin.relative);
   }
   const bool replacing = !existing.empty();
@@ -214,7 +214,12 @@ Status pin_objects(LoadContext& context) {
   // A replacement is built beside the old set and swapped in only once it is complete,
   // so an interrupted --replace leaves the old set whole.
   // No '.' in the name: bpffs refuses it.
-  const std::string target = replacing ? fmt::format("{}-bpfload-new-{}", *pin_dir, ::getpid()) : *pin_dir;
+  std::string target = *pin_dir;
+  if (replacing) {
+    Result<int> pid = context.kernel.process_id();
+    if (!pid.ok()) return std::move(pid).error().with_context(fmt::format("replace the pin set in {}", *pin_dir));
+    target = fmt::format("{}-bpfload-new-{}", *pin_dir, *pid);
+  }
   BPFLOAD_TRY(context.journal.make_directories(target + "/maps"));
   BPFLOAD_TRY(context.journal.make_directories(target + "/progs"));
   for (const PlannedPin& pin : plan) {
@@ -223,12 +228,12 @@ Status pin_objects(LoadContext& context) {
     if (pin.report_path != nullptr) *pin.report_path = *pin_dir + "/" + pin.relative;
   }
   if (!replacing) return {};
-  Status swapped = exchange_directories(target, *pin_dir);
+  Status swapped = exchange_directories(context.kernel, target, *pin_dir);
   if (!swapped.ok()) return swapped.error().with_context(fmt::format("replace the pin set in {}", *pin_dir));
   // `target` now holds the old set; the new one is in place whatever happens next.
   context.journal.commit();
   std::vector<std::string> removed;
-  Status cleared = remove_pin_set(target, removed);
+  Status cleared = remove_pin_set(context.kernel, target, removed);
   if (!cleared.ok())
     context.report.warnings.push_back(
         fmt::format("the previous pin set was moved to {} but not removed: {}", target, cleared.error().message));

@@ -10,6 +10,7 @@
 #include "bpfload/loader.hpp"
 #include "bpfload/result.hpp"
 #include "bpfload/spec.hpp"
+#include "bpfload/system.hpp"
 
 namespace bpfload {
 
@@ -50,10 +51,10 @@ class PinJournal {
 
 /// Checks that `path` (or, when it does not exist yet, its nearest existing parent)
 /// is on bpffs, with a message saying how to mount one. `what` names the option.
-[[nodiscard]] Status check_pin_root(System& system, const std::string& path, std::string_view what);
+[[nodiscard]] Status check_pin_root(Kernel& system, const std::string& path, std::string_view what);
 
 /// True when something exists at `path` (lstat succeeds). Fails with Kernel when it
 /// cannot tell (EACCES, ...).
-[[nodiscard]] Result<bool> path_exists(System& system, const std::string& path);
+[[nodiscard]] Result<bool> path_exists(Kernel& system, const std::string& path);
 
 }  // namespace bpfload

@@ -35,7 +35,7 @@ Result<uint32_t> kern_version_for(const LoadContext& context, const ProgramSpec&
   if (context.options.kern_version) return *context.options.kern_version;
   if (context.spec.kern_version) return *context.spec.kern_version;
   if (program.type != BPF_PROG_TYPE_KPROBE) return uint32_t{0};
-  Result<std::string> release = context.kernel.system().kernel_release();
+  Result<std::string> release = context.kernel.kernel_release();
   if (!release.ok()) return std::move(release).error();
   return kernel_version_code(*release);
 }

@@ -42,14 +42,17 @@ bool needs_target(const ObjectSpec& spec) {
   return false;
 }
 
+Kernel& kernel_of(const LoadOptions& options) {
+  return options.kernel != nullptr ? *options.kernel : system_kernel();
+}
+
 // .kconfig values and kfunc/ksym BTF ids written into a copy of `from` (which may be
 // out.relocated's own spec), laid out again.
 Status resolve_kernel_externs(const ObjectSpec& from, const LoadOptions& options, TargetedSpec& out) {
   ObjectSpec copy = from;
   std::optional<KernelFacts> facts;
   if (needs_kernel_facts(copy)) {
-    System& system = options.kernel != nullptr ? options.kernel->system() : host_system();
-    Result<KernelFacts> read = read_kernel_facts(system);
+    Result<KernelFacts> read = read_kernel_facts(kernel_of(options), options.kallsyms_path);
     if (!read.ok()) return read.error().with_context(".kconfig externs need the kernel's version and configuration");
     facts = std::move(read).value();
   }
@@ -57,7 +60,7 @@ Status resolve_kernel_externs(const ObjectSpec& from, const LoadOptions& options
   const std::vector<std::string> untyped = untyped_ksyms(copy);
   if (!untyped.empty()) {
     Result<KernelSymbols> read =
-        read_kallsyms(std::set<std::string>(untyped.begin(), untyped.end()), options.kallsyms_path);
+        read_kallsyms(kernel_of(options), std::set<std::string>(untyped.begin(), untyped.end()), options.kallsyms_path);
     if (!read.ok())
       return read.error().with_context(fmt::format("untyped .ksyms extern '{}' needs kernel symbol addresses",
                                                    untyped.front()));
@@ -85,7 +88,7 @@ Result<TargetedSpec> target_spec(const ObjectSpec& spec, const LoadOptions& opti
   if (options.target_btf != nullptr) {
     out.target = options.target_btf;
   } else {
-    Result<std::shared_ptr<const TargetBtf>> read = read_target_btf(options.btf_path);
+    Result<std::shared_ptr<const TargetBtf>> read = read_target_btf(kernel_of(options), options.btf_path);
     // Only CO-RE cannot do without it; BTF-targeted programs fail one by one instead.
     if (!read.ok()) {
       if (needs_core_relocation(spec)) return read.error().with_context("CO-RE relocations need the target's BTF");

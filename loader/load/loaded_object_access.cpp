@@ -26,12 +26,8 @@ std::string loaded_program_names(const LoadedObject& object) {
 
 }  // namespace
 
-Result<unsigned> possible_cpu_count() {
-  const int count = libbpf_num_possible_cpus();
-  if (count <= 0)
-    return make_error(ErrorKind::Io,
-                      "cannot read the number of possible CPUs from /sys/devices/system/cpu/possible", -count);
-  return static_cast<unsigned>(count);
+Result<unsigned> possible_cpu_count(Kernel* kernel) {
+  return (kernel != nullptr ? *kernel : system_kernel()).possible_cpus();
 }
 
 Result<MapHandle> map_of(const LoadedObject& object, std::string_view name, Kernel* kernel_or_null) {
@@ -44,7 +40,7 @@ Result<MapHandle> map_of(const LoadedObject& object, std::string_view name, Kern
   if (!info) return std::move(info).error().with_context(fmt::format("map '{}'", name));
   unsigned cpus = 1;
   if (is_per_cpu_map_type(info->type)) {
-    Result<unsigned> possible = possible_cpu_count();
+    Result<unsigned> possible = kernel.possible_cpus();
     if (!possible) return std::move(possible).error().with_context(fmt::format("map '{}'", name));
     cpus = *possible;
   }

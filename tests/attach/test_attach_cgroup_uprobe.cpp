@@ -150,7 +150,7 @@ class AttachCgroup : public ::testing::Test {
 };
 
 TEST_F(AttachCgroup, CgroupSkbEgressCountsTheDatagramsSentFromItsCgroup) {
-  auto attached = attach_cgroup(system_attach_kernel(), object_.program_fd("count_egress"), "count_egress",
+  auto attached = attach_cgroup(system_kernel(), object_.program_fd("count_egress"), "count_egress",
                                 cgroup_->path(), BPF_CGROUP_INET_EGRESS);
   ASSERT_TRUE(attached) << attached.error().message;
   ASSERT_TRUE(cgroup_->enter());
@@ -162,7 +162,7 @@ TEST_F(AttachCgroup, CgroupSkbEgressCountsTheDatagramsSentFromItsCgroup) {
 }
 
 TEST_F(AttachCgroup, CgroupSkbEgressDropMakesSendtoFailUntilDetached) {
-  auto attached = attach_cgroup(system_attach_kernel(), object_.program_fd("drop_egress"), "drop_egress",
+  auto attached = attach_cgroup(system_kernel(), object_.program_fd("drop_egress"), "drop_egress",
                                 cgroup_->path(), BPF_CGROUP_INET_EGRESS);
   ASSERT_TRUE(attached) << attached.error().message;
   ASSERT_TRUE(cgroup_->enter());
@@ -176,7 +176,7 @@ TEST_F(AttachCgroup, CgroupSkbEgressDropMakesSendtoFailUntilDetached) {
 }
 
 TEST_F(AttachCgroup, ProcessOutsideTheCgroupIsNotCounted) {
-  auto attached = attach_cgroup(system_attach_kernel(), object_.program_fd("drop_egress"), "drop_egress",
+  auto attached = attach_cgroup(system_kernel(), object_.program_fd("drop_egress"), "drop_egress",
                                 cgroup_->path(), BPF_CGROUP_INET_EGRESS);
   ASSERT_TRUE(attached) << attached.error().message;
   EXPECT_EQ(send_udp_on_loopback(3).sent, 3);  // never entered: this process is not in it
@@ -188,7 +188,7 @@ TEST(AttachCgroupErrors, MissingCgroupIsNamed) {
   ObjectSpec spec;
   auto object = test::load_for_attach("attach_cgroup_uprobe.o", {}, &spec);
   ASSERT_TRUE(object) << object.error().message;
-  auto attached = attach_cgroup(system_attach_kernel(), object->program_fd("count_egress"), "count_egress",
+  auto attached = attach_cgroup(system_kernel(), object->program_fd("count_egress"), "count_egress",
                                 "/sys/fs/cgroup/bpfload-nosuch", BPF_CGROUP_INET_EGRESS);
   ASSERT_FALSE(attached);
   EXPECT_EQ(attached.error().kind, ErrorKind::NotFound);
@@ -201,9 +201,9 @@ TEST(AttachUprobe, UprobeOnAFunctionOfThisBinaryCountsItsCalls) {
   auto object = test::load_for_attach("attach_cgroup_uprobe.o", {}, &spec);
   ASSERT_TRUE(object) << object.error().message;
   const std::string binary = self_path();
-  auto offset = uprobe_offset(binary, "bpfload_uprobe_target");
+  auto offset = uprobe_offset(system_kernel(), binary, "bpfload_uprobe_target");
   ASSERT_TRUE(offset) << offset.error().message;
-  auto attached = attach_uprobe(system_attach_kernel(), object->program_fd("count_calls"), "count_calls", binary,
+  auto attached = attach_uprobe(system_kernel(), object->program_fd("count_calls"), "count_calls", binary,
                                 *offset, false, static_cast<int>(::getpid()));
   ASSERT_TRUE(attached) << attached.error().message;
   int sum = 0;
@@ -216,7 +216,7 @@ TEST(AttachUprobe, UprobeOnAFunctionOfThisBinaryCountsItsCalls) {
 }
 
 TEST(AttachUprobe, MissingFunctionIsNamed) {
-  auto offset = uprobe_offset(self_path(), "bpfload_no_such_function");
+  auto offset = uprobe_offset(system_kernel(), self_path(), "bpfload_no_such_function");
   ASSERT_FALSE(offset);
   EXPECT_EQ(offset.error().kind, ErrorKind::NotFound);
   EXPECT_THAT(offset.error().message, HasSubstr("no function 'bpfload_no_such_function'"));

@@ -34,7 +34,7 @@ TEST(AttachDeviceOff, XdpLinkAndTcxLinkAreDetachedFromTheDeviceTheyAreOn) {
   ASSERT_TRUE(object) << object.error().message;
   VethNamespace ns;
   ASSERT_TRUE(ns.ok()) << ns.error();
-  AttachKernel& kernel = system_attach_kernel();
+  Kernel& kernel = system_kernel();
   XdpOptions xdp;
   xdp.mode = XdpMode::Generic;
   auto on_xdp = attach_xdp(kernel, object->program_fd("count_xdp"), "count_xdp", ns.receiver(), xdp);
@@ -70,11 +70,11 @@ TEST(AttachDeviceOff, XdpLinkAndTcxLinkAreDetachedFromTheDeviceTheyAreOn) {
 
 TEST(AttachDeviceOff, MissingInterfaceIsNamed) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
-  auto xdp = detach_xdp_device(system_attach_kernel(), "bpfl_nosuch3");
+  auto xdp = detach_xdp_device(system_kernel(), "bpfl_nosuch3");
   ASSERT_FALSE(xdp);
   EXPECT_EQ(xdp.error().kind, ErrorKind::NotFound);
   EXPECT_THAT(xdp.error().message, HasSubstr("bpfl_nosuch3"));
-  auto tc = detach_tc_device(system_attach_kernel(), "bpfl_nosuch3", std::nullopt);
+  auto tc = detach_tc_device(system_kernel(), "bpfl_nosuch3", std::nullopt);
   ASSERT_FALSE(tc);
   EXPECT_THAT(tc.error().message, HasSubstr("remove tc programs from 'bpfl_nosuch3'"));
 }

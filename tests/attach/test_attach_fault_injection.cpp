@@ -1,7 +1,7 @@
-// Load and attach together, with every kernel call of the run failed in turn: first each
-// call of the load (FaultInjectingKernel), then each call of attach_all and pin_all
-// (FaultInjectingAttachKernel). Whichever call fails, nothing stays attached (no link of
-// our programs, no XDP program, no filter, no qdisc), nothing stays pinned, no fd leaks.
+// Load and attach together on the real kernel, with every call of the run through the one
+// seam failed in turn (one FaultInjectingKernel for the load, attach_all and pin_all).
+// Whichever call fails, nothing stays attached (no link of our programs, no XDP program,
+// no filter, no qdisc), nothing stays pinned, no fd leaks.
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
@@ -16,8 +16,7 @@
 
 #include "attach_test_support.hpp"
 #include "bpfload/attach.hpp"
-#include "fault_injecting_attach_kernel.hpp"
-#include "fault_injecting_kernel.hpp"
+#include "bpfload/testing/fault_injecting_kernel.hpp"
 #include "kernel_guard.hpp"
 #include "test_util.hpp"
 
@@ -35,7 +34,7 @@ std::vector<std::string> entries_below(const std::string& root) {
 
 // Links in the system that run one of `prog_ids`.
 int links_running(const std::set<uint32_t>& prog_ids) {
-  auto links = list_links(system_attach_kernel());
+  auto links = list_links(system_kernel());
   EXPECT_TRUE(links) << links.error().message;
   int found = 0;
   if (links) {
@@ -57,20 +56,17 @@ struct Run {
   bool loaded = false;
   bool attached = false;
   std::string error;
-  std::vector<std::string> attach_calls;  ///< of a successful run: load_object to pin_all
+  std::vector<std::string> calls;  ///< of a successful run: load_object to pin_all
+  size_t load_calls = 0;           ///< how many of them the load made
 };
 
-// One load + attach_all + pin_all, failing call `n` of the load (n <= load_calls) or call
-// n - load_calls of the attach. Everything it made is released before it returns unless
-// it succeeded, in which case the caller's checks run before the object goes.
-Run load_and_attach(const Sweep& sweep, const ObjectSpec& spec, size_t n, size_t load_calls, int err,
-                    const std::string& pin_dir, FaultInjectingKernel& kernel,
-                    test::FaultInjectingAttachKernel& attach_kernel, std::set<uint32_t>& prog_ids) {
+// One load + attach_all + pin_all, failing call `n` of the run (none when 0). Everything
+// it made is released before it returns.
+Run load_and_attach(const Sweep& sweep, const ObjectSpec& spec, size_t n, int err, const std::string& pin_dir,
+                    FaultInjectingKernel& kernel, std::set<uint32_t>& prog_ids) {
   Run run;
   kernel.reset();
-  attach_kernel.reset();
-  if (n >= 1 && n <= load_calls) kernel.fail_call(n, err);
-  if (n > load_calls) attach_kernel.reset(static_cast<int>(n - load_calls), err);
+  if (n >= 1) kernel.fail_nth_call(n, err);
   LoadOptions options;
   options.kernel = &kernel;
   options.parallelism = 1;  // one call order: "call n" is the same call every round
@@ -80,24 +76,25 @@ Run load_and_attach(const Sweep& sweep, const ObjectSpec& spec, size_t n, size_t
     return run;
   }
   run.loaded = true;
+  run.load_calls = kernel.calls();
   for (const ProgramResult& program : object->report().programs) prog_ids.insert(program.id);
   const std::vector<ProgramToAttach> programs = attachable_programs(spec, *object, sweep.targets);
-  auto set = attach_all(attach_kernel, programs, sweep.targets);
+  auto set = attach_all(kernel, programs, sweep.targets);
   if (!set) {
     run.error = set.error().message;
     return run;
   }
-  Status pinned = set->pin_all(attach_kernel, pin_dir);
+  Status pinned = set->pin_all(kernel, pin_dir);
   if (!pinned) {
     run.error = pinned.error().message;
     return run;  // `set` is destroyed: detached, and pin_all removed its pins
   }
   run.attached = true;
-  run.attach_calls = attach_kernel.calls();
+  run.calls = kernel.call_log();
   EXPECT_EQ(set->attachments().size(), sweep.expected_attachments);
   // A successful round undoes itself for the next one, with no failure injected: that
   // cleanup is the caller's business (bpfload detach), not part of the sweep.
-  attach_kernel.reset();
+  kernel.reset();
   Status detached = set->detach_all();
   EXPECT_TRUE(detached) << detached.error().message;
   std::error_code ignored;
@@ -110,7 +107,6 @@ void sweep_every_call(const Sweep& sweep) {
   ASSERT_TRUE(spec) << spec.error().message;
   test::TempBpffsDir pins;
   FaultInjectingKernel kernel(system_kernel());
-  test::FaultInjectingAttachKernel attach_kernel(system_attach_kernel());
   std::set<uint32_t> prog_ids;
   // The BTF feature probe runs once per Kernel, in its first load: done now, so every
   // load of the sweep makes the same calls.
@@ -118,22 +114,20 @@ void sweep_every_call(const Sweep& sweep) {
   kernel.reset();
 
   // A clean run counts the calls of each half.
-  const Run clean = load_and_attach(sweep, *spec, 0, 0, 0, pins.path(), kernel, attach_kernel, prog_ids);
+  const Run clean = load_and_attach(sweep, *spec, 0, 0, pins.path(), kernel, prog_ids);
   ASSERT_TRUE(clean.attached) << clean.error;
-  const size_t load_calls = kernel.calls();
-  const std::vector<std::string> attach_calls = clean.attach_calls;
+  const size_t load_calls = clean.load_calls;
+  const size_t total = clean.calls.size();
   ASSERT_GT(load_calls, 0U);
-  ASSERT_GT(attach_calls.size(), sweep.expected_attachments);
-  const size_t total = load_calls + attach_calls.size();
+  ASSERT_GT(total - load_calls, sweep.expected_attachments);
 
   size_t failed = 0;
   for (size_t n = 1; n <= total; ++n) {
     for (const int err : {EPERM, EINVAL}) {
-      const std::string call = n <= load_calls ? "load call " + std::to_string(n)
-                                               : "attach call " + attach_calls[n - load_calls - 1];
+      const std::string call = (n <= load_calls ? "load: " : "attach: ") + clean.calls[n - 1];
       SCOPED_TRACE(fmt::format("failing call {} of {} ({}) with errno {}", n, total, call, err));
       const size_t fds = test::open_fd_count();
-      const Run run = load_and_attach(sweep, *spec, n, load_calls, err, pins.path(), kernel, attach_kernel, prog_ids);
+      const Run run = load_and_attach(sweep, *spec, n, err, pins.path(), kernel, prog_ids);
       if (!run.attached) {
         ++failed;
         EXPECT_FALSE(run.error.empty());
@@ -145,7 +139,7 @@ void sweep_every_call(const Sweep& sweep) {
     }
   }
   std::printf("load+attach fault injection (%s): %zu load calls + %zu attach calls, %zu failed runs rolled back\n",
-              sweep.object.c_str(), load_calls, attach_calls.size(), failed);
+              sweep.object.c_str(), load_calls, total - load_calls, failed);
   EXPECT_GT(failed, total) << "most injected failures must fail the run";
 }
 
@@ -172,9 +166,9 @@ TEST(AttachFaultInjection, EveryFailedCallOfLoadAndNetlinkXdpAndTcLeavesNoProgra
   sweep.expected_attachments = 3;
   const std::string device = ns.receiver();
   sweep.nothing_on_devices = [&] {
-    auto ifindex = system_attach_kernel().interface_index(device);
+    auto ifindex = system_kernel().interface_index(device);
     ASSERT_TRUE(ifindex) << ifindex.error().message;
-    auto xdp = system_attach_kernel().xdp_attached_id(*ifindex, 0);
+    auto xdp = system_kernel().xdp_attached_id(*ifindex, 0);
     ASSERT_TRUE(xdp) << xdp.error().message;
     EXPECT_EQ(*xdp, 0U) << "an XDP program stayed on " << device;
     EXPECT_THAT(test::command_output("tc qdisc show dev " + device), ::testing::Not(::testing::HasSubstr("clsact")))

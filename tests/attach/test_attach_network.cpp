@@ -34,7 +34,7 @@ TEST_P(AttachNetwork, XdpAndTcIngressAndEgressCountEveryFrameSent) {
   ASSERT_TRUE(object) << object.error().message;
   VethNamespace ns;
   ASSERT_TRUE(ns.ok()) << ns.error();
-  AttachKernel& kernel = system_attach_kernel();
+  Kernel& kernel = system_kernel();
 
   XdpOptions xdp;
   xdp.mode = XdpMode::Native;
@@ -82,15 +82,15 @@ TEST(AttachNetworkErrors, SecondXdpOnTheSameInterfaceIsRefusedNamingIt) {
   XdpOptions options;
   options.netlink = true;
   const int fd = object->program_fd("count_xdp");
-  auto first = attach_xdp(system_attach_kernel(), fd, "count_xdp", ns.receiver(), options);
+  auto first = attach_xdp(system_kernel(), fd, "count_xdp", ns.receiver(), options);
   ASSERT_TRUE(first) << first.error().message;
-  auto second = attach_xdp(system_attach_kernel(), fd, "count_xdp", ns.receiver(), options);
+  auto second = attach_xdp(system_kernel(), fd, "count_xdp", ns.receiver(), options);
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().kind, ErrorKind::InvalidArgument);
   EXPECT_THAT(second.error().message, HasSubstr(ns.receiver()));
   EXPECT_THAT(second.error().message, HasSubstr("already has an XDP program (program id"));
   options.replace = true;
-  auto replaced = attach_xdp(system_attach_kernel(), fd, "count_xdp", ns.receiver(), options);
+  auto replaced = attach_xdp(system_kernel(), fd, "count_xdp", ns.receiver(), options);
   EXPECT_TRUE(replaced) << replaced.error().message;
   first->keep();  // replaced: only one detach may run
 }
@@ -99,7 +99,7 @@ TEST(AttachNetworkErrors, MissingInterfaceIsNamed) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   auto object = test::load_for_attach("attach_net_legacy.o", tc_sections());
   ASSERT_TRUE(object) << object.error().message;
-  auto attached = attach_tc(system_attach_kernel(), object->program_fd("count_ingress"), "count_ingress",
+  auto attached = attach_tc(system_kernel(), object->program_fd("count_ingress"), "count_ingress",
                             "bpfl_nosuch0", {});
   ASSERT_FALSE(attached);
   EXPECT_EQ(attached.error().kind, ErrorKind::NotFound);

@@ -50,7 +50,7 @@ Result<Fd> page_fault_event_of_this_thread() {
   request.sample_period = 1;  // every fault overflows, and so runs the program
   request.pid = 0;
   request.cpu = -1;
-  return system_attach_kernel().perf_event_open(request);
+  return system_kernel().perf_event_open(request);
 }
 
 TEST(AttachPerfEvent, ProgramOnASoftwarePageFaultEventCountsTheFaultsUntilDetached) {
@@ -59,7 +59,7 @@ TEST(AttachPerfEvent, ProgramOnASoftwarePageFaultEventCountsTheFaultsUntilDetach
   ASSERT_TRUE(object) << object.error().message;
   auto event = page_fault_event_of_this_thread();
   ASSERT_TRUE(event) << event.error().message;
-  auto attached = attach_perf_event(system_attach_kernel(), object->program_fd("count_overflows"),
+  auto attached = attach_perf_event(system_kernel(), object->program_fd("count_overflows"),
                                     "count_overflows", std::move(*event), "page faults of this thread");
   ASSERT_TRUE(attached) << attached.error().message;
   EXPECT_EQ(attached->target(), "page faults of this thread");
@@ -77,7 +77,7 @@ TEST(AttachPerfEvent, ProgramThatIsNotAPerfEventProgramIsRefusedNamingTheTarget)
   ASSERT_TRUE(object) << object.error().message;
   auto event = page_fault_event_of_this_thread();
   ASSERT_TRUE(event) << event.error().message;
-  auto attached = attach_perf_event(system_attach_kernel(), object->program_fd("drop_long"), "drop_long",
+  auto attached = attach_perf_event(system_kernel(), object->program_fd("drop_long"), "drop_long",
                                     std::move(*event), "page faults of this thread");
   ASSERT_FALSE(attached);
   EXPECT_THAT(attached.error().message, ::testing::HasSubstr("'drop_long'"));

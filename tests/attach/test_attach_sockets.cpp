@@ -122,7 +122,7 @@ class AttachSockets : public ::testing::Test {
 };
 
 TEST_F(AttachSockets, SkMsgAndSkSkbOnTheSockmapCountWhatItsSocketsSendAndReceive) {
-  AttachKernel& kernel = system_attach_kernel();
+  Kernel& kernel = system_kernel();
   const int map = object_.map_fd("sock_map");
   auto on_msg = attach_sockmap(kernel, object_.program_fd("count_msg"), "count_msg", map, "sock_map",
                                BPF_SK_MSG_VERDICT);
@@ -154,7 +154,7 @@ TEST_F(AttachSockets, SkMsgAndSkSkbOnTheSockmapCountWhatItsSocketsSendAndReceive
 }
 
 TEST_F(AttachSockets, SkMsgOnAMapThatIsNotASockmapIsRefusedNamingIt) {
-  auto attached = attach_sockmap(system_attach_kernel(), object_.program_fd("count_msg"), "count_msg",
+  auto attached = attach_sockmap(system_kernel(), object_.program_fd("count_msg"), "count_msg",
                                  object_.map_fd("counts"), "counts", BPF_SK_MSG_VERDICT);
   ASSERT_FALSE(attached);
   EXPECT_EQ(attached.error().kind, ErrorKind::InvalidArgument) << attached.error().message;
@@ -196,7 +196,7 @@ ssize_t next_datagram_size(const UdpPair& pair) {
 TEST_F(AttachSockets, SocketFilterDropsLongDatagramsAndKeepsShortOnesUntilDetached) {
   const UdpPair pair = udp_pair();
   ASSERT_TRUE(pair.sender && pair.receiver);
-  auto filter = attach_socket_filter(system_attach_kernel(), object_.program_fd("drop_long"), "drop_long",
+  auto filter = attach_socket_filter(system_kernel(), object_.program_fd("drop_long"), "drop_long",
                                      pair.receiver.get());
   ASSERT_TRUE(filter) << filter.error().message;
   EXPECT_EQ(filter->mechanism(), "socket-filter");
@@ -218,7 +218,7 @@ TEST_F(AttachSockets, SocketFilterStaysOnTheSocketWhenKept) {
   const UdpPair pair = udp_pair();
   ASSERT_TRUE(pair.sender && pair.receiver);
   {
-    auto filter = attach_socket_filter(system_attach_kernel(), object_.program_fd("drop_long"), "drop_long",
+    auto filter = attach_socket_filter(system_kernel(), object_.program_fd("drop_long"), "drop_long",
                                        pair.receiver.get());
     ASSERT_TRUE(filter) << filter.error().message;
     filter->keep();
@@ -232,7 +232,7 @@ TEST_F(AttachSockets, SocketFilterStaysOnTheSocketWhenKept) {
 TEST_F(AttachSockets, SocketFilterOnAFileThatIsNotASocketIsRefused) {
   Fd file(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   auto filter =
-      attach_socket_filter(system_attach_kernel(), object_.program_fd("drop_long"), "drop_long", file.get());
+      attach_socket_filter(system_kernel(), object_.program_fd("drop_long"), "drop_long", file.get());
   ASSERT_FALSE(filter);
   EXPECT_EQ(filter.error().kind, ErrorKind::InvalidArgument) << filter.error().message;
   EXPECT_THAT(filter.error().message, HasSubstr("not an open socket"));
@@ -242,7 +242,7 @@ TEST_F(AttachSockets, ProgramThatIsNotASocketFilterIsRefusedOnASocket) {
   const UdpPair pair = udp_pair();
   ASSERT_TRUE(pair.receiver);
   auto filter =
-      attach_socket_filter(system_attach_kernel(), object_.program_fd("count_msg"), "count_msg", pair.receiver.get());
+      attach_socket_filter(system_kernel(), object_.program_fd("count_msg"), "count_msg", pair.receiver.get());
   ASSERT_FALSE(filter);
   EXPECT_EQ(filter.error().kind, ErrorKind::InvalidArgument) << filter.error().message;
   EXPECT_THAT(filter.error().message, HasSubstr("not a socket filter program"));

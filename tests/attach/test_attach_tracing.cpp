@@ -60,7 +60,7 @@ TEST(AttachTracing, TracepointAndRawTracepointCountTheSyscallsMade) {
   auto programs = programs_of(spec, *object);
   ASSERT_EQ(programs.size(), 2U);
   {
-    auto set = attach_all(system_attach_kernel(), programs, {});
+    auto set = attach_all(system_kernel(), programs, {});
     ASSERT_TRUE(set) << set.error().message;
     call_getppid(7);
     EXPECT_EQ(count(*object, kTracepointKey), 7U);
@@ -80,11 +80,11 @@ TEST(AttachTracing, PinnedLinksStayAttachedUntilDetachPinnedRemovesThem) {
   test::TempBpffsDir dir;
   std::vector<uint32_t> link_ids;
   {
-    auto set = attach_all(system_attach_kernel(), programs_of(spec, *object), {});
+    auto set = attach_all(system_kernel(), programs_of(spec, *object), {});
     ASSERT_TRUE(set) << set.error().message;
-    ASSERT_TRUE(set->pin_all(system_attach_kernel(), dir.path()));
+    ASSERT_TRUE(set->pin_all(system_kernel(), dir.path()));
     for (const Attachment& attachment : set->attachments()) {
-      auto info = system_attach_kernel().link_info(attachment.link_fd());
+      auto info = system_kernel().link_info(attachment.link_fd());
       ASSERT_TRUE(info);
       link_ids.push_back(info->id);
     }
@@ -96,7 +96,7 @@ TEST(AttachTracing, PinnedLinksStayAttachedUntilDetachPinnedRemovesThem) {
   EXPECT_EQ(count(*object, kTracepointKey), 4U);
   EXPECT_EQ(count(*object, kRawKey), 4U);
 
-  auto listed = list_links(system_attach_kernel());
+  auto listed = list_links(system_kernel());
   ASSERT_TRUE(listed) << listed.error().message;
   int ours = 0;
   for (const LinkEntry& entry : *listed) {
@@ -107,7 +107,7 @@ TEST(AttachTracing, PinnedLinksStayAttachedUntilDetachPinnedRemovesThem) {
   }
   EXPECT_EQ(ours, 2);
 
-  auto removed = detach_pinned(system_attach_kernel(), dir.path());
+  auto removed = detach_pinned(system_kernel(), dir.path());
   ASSERT_TRUE(removed) << removed.error().message;
   call_getppid(5);
   EXPECT_EQ(count(*object, kTracepointKey), 4U);
@@ -124,12 +124,12 @@ TEST(AttachTracing, MissingTracepointAndRawTracepointAreNamed) {
   ObjectSpec spec;
   auto object = test::load_for_attach("attach_trace_legacy.o", {}, &spec);
   ASSERT_TRUE(object) << object.error().message;
-  auto tp = attach_tracepoint(system_attach_kernel(), object->program_fd("count_getppid_tp"), "count_getppid_tp",
+  auto tp = attach_tracepoint(system_kernel(), object->program_fd("count_getppid_tp"), "count_getppid_tp",
                               "syscalls", "sys_enter_bpfload_nothing");
   ASSERT_FALSE(tp);
   EXPECT_EQ(tp.error().kind, ErrorKind::NotFound);
   EXPECT_THAT(tp.error().message, HasSubstr("syscalls:sys_enter_bpfload_nothing"));
-  auto raw = attach_raw_tracepoint(system_attach_kernel(), object->program_fd("count_getppid_raw"),
+  auto raw = attach_raw_tracepoint(system_kernel(), object->program_fd("count_getppid_raw"),
                                    "count_getppid_raw", "bpfload_nothing");
   ASSERT_FALSE(raw);
   EXPECT_THAT(raw.error().message, HasSubstr("bpfload_nothing"));
@@ -142,7 +142,7 @@ TEST(AttachTracing, KprobeAttachesOrTheKernelFeatureIsMissing) {
   ObjectSpec spec;
   auto object = test::load_for_attach("kprobe_version.o", {}, &spec);
   ASSERT_TRUE(object) << object.error().message;
-  auto attachment = attach_all(system_attach_kernel(), programs_of(spec, *object), {});
+  auto attachment = attach_all(system_kernel(), programs_of(spec, *object), {});
   if (!attachment && attachment.error().message.find("kernel feature missing") != std::string::npos) {
     GTEST_SKIP() << "kernel feature missing: " << attachment.error().message;
   }

@@ -1,4 +1,5 @@
-// Attaching through the C API with each attach kernel call failed in turn: XDP and a tc
+// Attaching through the C API with each of its kernel calls failed in turn (the one
+// FaultInjectingKernel, installed after the load): XDP and a tc
 // filter through netlink on a veth in a namespace the test creates, and a socket filter.
 // Every failure is an error value on the object with no link handed out, and after
 // bpfload_object_close nothing is left on the device or the socket and no fd leaked.
@@ -17,7 +18,7 @@
 #include "attach_test_support.hpp"
 #include "bpfload/bpfload.h"
 #include "capi_testing.hpp"
-#include "fault_injecting_attach_kernel.hpp"
+#include "bpfload/testing/fault_injecting_kernel.hpp"
 #include "kernel_guard.hpp"
 #include "test_util.hpp"
 
@@ -63,7 +64,7 @@ TEST(CapiAttachFaultInjection, EveryFailedAttachCallLeavesNoProgramFilterOrQdisc
   VethNamespace ns;
   ASSERT_TRUE(ns.ok()) << ns.error();
   const std::string device = ns.receiver();
-  FaultInjectingAttachKernel kernel(system_attach_kernel());
+  FaultInjectingKernel kernel(system_kernel());
   const size_t baseline = open_fd_count();
 
   std::vector<std::string> calls;
@@ -71,11 +72,11 @@ TEST(CapiAttachFaultInjection, EveryFailedAttachCallLeavesNoProgramFilterOrQdisc
     bpfload_object* object = open_net_object();
     ASSERT_NE(object, nullptr);
     ASSERT_EQ(bpfload_object_load(object, nullptr), BPFLOAD_OK) << bpfload_object_error(object)->message;
-    capi::use_attach_kernel_for_testing(object, &kernel);
+    capi::use_kernel_for_testing(object, &kernel);
     kernel.reset();
     int links = 0;
     ASSERT_EQ(attach_both(object, device, &links), BPFLOAD_OK) << bpfload_object_error(object)->message;
-    calls = kernel.calls();
+    calls = kernel.call_log();
     kernel.reset();
     bpfload_object_close(object);
   }
@@ -89,8 +90,9 @@ TEST(CapiAttachFaultInjection, EveryFailedAttachCallLeavesNoProgramFilterOrQdisc
       bpfload_object* object = open_net_object();
       ASSERT_NE(object, nullptr);
       ASSERT_EQ(bpfload_object_load(object, nullptr), BPFLOAD_OK) << bpfload_object_error(object)->message;
-      capi::use_attach_kernel_for_testing(object, &kernel);
-      kernel.reset(static_cast<int>(n), err);
+      capi::use_kernel_for_testing(object, &kernel);
+      kernel.reset();
+      kernel.fail_nth_call(n, err);
       int links = 0;
       const bpfload_status status = attach_both(object, device, &links);
       if (status != BPFLOAD_OK) {

@@ -11,7 +11,7 @@
 
 #include "bpfload/bpfload.h"
 #include "capi_testing.hpp"
-#include "fault_injecting_kernel.hpp"
+#include "bpfload/testing/fault_injecting_kernel.hpp"
 #include "kernel_guard.hpp"
 #include "load_test_support.hpp"
 #include "test_util.hpp"
@@ -67,7 +67,7 @@ TEST(CapiFaultInjection, EveryFailedKernelCallOfALoadLeavesNothingBehind) {
     for (const int err : {EPERM, ENOMEM}) {
       SCOPED_TRACE("failing kernel call " + std::to_string(n) + " with errno " + std::to_string(err));
       kernel.reset();
-      kernel.fail_call(n, err);
+      kernel.fail_nth_call(n, err);
       bpfload_object* object = nullptr;
       const bpfload_status status = open_and_load(kernel, pins.path(), &object);
       if (status != BPFLOAD_OK) {
@@ -99,7 +99,7 @@ TEST(CapiFaultInjection, FailedMapOperationIsAKernelErrorWithErrno) {
   bpfload_object* object = nullptr;
   ASSERT_EQ(open_and_load(kernel, pins.path(), &object), BPFLOAD_OK) << bpfload_object_error(object)->message;
   kernel.reset();
-  kernel.fail_named_call("map_lookup", 1, EFAULT);
+  kernel.fail_nth("map_lookup", 1, EFAULT);
   const uint32_t key = 1;
   uint32_t value = 0;
   EXPECT_EQ(bpfload_map_lookup(object, "tc_marks", &key, sizeof key, &value, sizeof value, nullptr),

@@ -87,7 +87,7 @@ void load_and_attach(const std::string& name, const std::vector<std::pair<std::s
   ASSERT_TRUE(object.ok()) << object.error().message;
   out.object = std::move(object).value();
   ASSERT_TRUE(out.object.report().btf_loaded) << out.object.report().btf_error;
-  Result<AttachSet> links = attach_all(system_attach_kernel(), attachable_programs(out.spec, out.object, {}), {});
+  Result<AttachSet> links = attach_all(system_kernel(), attachable_programs(out.spec, out.object, {}), {});
   ASSERT_TRUE(links.ok()) << links.error().message;
   out.links = std::move(links).value();
 }
@@ -289,7 +289,7 @@ TEST(ModernCorpus, XdpFilterDropsUdpToTheDiscardPortPassesTheRestAndCountsByProt
   EXPECT_EQ(run_program(xdp, udp_frame(9, 6)), uint32_t{XDP_PASS}) << "TCP to port 9 is not discarded";
   EXPECT_EQ(run_program(object->program_fd("tc_ingress"), udp_frame(9)), 0U) << "TC_ACT_OK";
   // Per-CPU counts: the runs may have landed on any CPU, so sum them.
-  Result<unsigned> cpus = system_kernel().system().possible_cpus();
+  Result<unsigned> cpus = system_kernel().possible_cpus();
   ASSERT_TRUE(cpus.ok()) << cpus.error().message;
   auto sum_at = [&](uint32_t protocol) {
     std::vector<std::byte> values(map_value_span_size(BPF_MAP_TYPE_PERCPU_ARRAY, 8, *cpus));

@@ -20,7 +20,8 @@
 #include "bpfload/btf_sanitize.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/parse.hpp"
-#include "fake_kernel.hpp"
+#include "bpfload/testing/fake_kernel.hpp"
+#include "bpfload/testing/fault_injecting_kernel.hpp"
 #include "test_util.hpp"
 
 namespace bpfload {
@@ -34,7 +35,7 @@ ObjectSpec parse_new_kinds() {
   return spec.ok() ? std::move(spec).value() : ObjectSpec{};
 }
 
-LoadOptions fake_options(FakeKernel& kernel) {
+LoadOptions fake_options(Kernel& kernel) {
   LoadOptions options;
   options.kernel = &kernel;
   options.object_id = "btf-sanitize-test";
@@ -106,10 +107,11 @@ TEST(FakeBtfSanitize, EachProbeBlobIsValidBtfThatOnlyAKernelLackingItsFeatureRef
 }
 
 TEST(FakeBtfSanitize, AKernelRefusingEveryBlobIsLeftToRefuseTheObjectItself) {
-  FakeKernel kernel;
-  kernel.fail_call("btf_load", 1, EPERM);  // the basic probe: no BTF at all, or no privilege
+  FakeKernel fake;
+  FaultInjectingKernel kernel(fake);
+  kernel.fail_nth("btf_load", 1, EPERM);  // the basic probe: no BTF at all, or no privilege
   EXPECT_TRUE(kernel.btf_features().complete());
-  EXPECT_EQ(kernel.calls_named("btf_load"), 1u) << "nothing more is probed";
+  EXPECT_EQ(kernel.calls_of("btf_load"), 1u) << "nothing more is probed";
 }
 
 TEST(FakeBtfSanitize, AnObjectWithNewKindsLoadsWithItsBtfRewrittenAndSaysSo) {
@@ -200,8 +202,9 @@ TEST(FakeBtfSanitize, WithoutFuncOrDatasecTheBtfLoadsButProgramsGoWithoutFuncInf
 
 TEST(FakeBtfSanitize, AFailedProbeCountsAsAMissingFeatureAndTheObjectStillLoadsWithBtf) {
   const ObjectSpec spec = parse_new_kinds();
-  FakeKernel kernel;
-  kernel.fail_call("btf_load", 5, ENOMEM);  // basic, Func, Datasec, FuncGlobal, Float
+  FakeKernel fake;
+  FaultInjectingKernel kernel(fake);
+  kernel.fail_nth("btf_load", 5, ENOMEM);  // basic, Func, Datasec, FuncGlobal, Float
   LoadReport report;
   Result<LoadedObject> loaded = load_object(spec, fake_options(kernel), &report);
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
@@ -213,9 +216,10 @@ TEST(FakeBtfSanitize, WhenTheSanitisedBtfIsRefusedTooTheLoadGoesOnWithoutItAndSa
   const ObjectSpec spec = parse_new_kinds();
   FakeKernel kernel;
   kernel.refuse_btf_feature(BtfFeature::Float);
-  kernel.fail_call("btf_load", kProbes + 1, EINVAL);  // the object's own BTF
+  FaultInjectingKernel faults(kernel);
+  faults.fail_nth("btf_load", kProbes + 1, EINVAL);  // the object's own BTF
   LoadReport report;
-  Result<LoadedObject> loaded = load_object(spec, fake_options(kernel), &report);
+  Result<LoadedObject> loaded = load_object(spec, fake_options(faults), &report);
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
   EXPECT_FALSE(report.btf_loaded);
   EXPECT_NE(report.btf_error.find("loading maps and programs without BTF"), std::string::npos) << report.btf_error;

@@ -14,7 +14,7 @@
 #include "bpfload/attach_btf.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/parse.hpp"
-#include "fake_kernel.hpp"
+#include "bpfload/testing/fake_kernel.hpp"
 #include "test_util.hpp"
 
 namespace bpfload {

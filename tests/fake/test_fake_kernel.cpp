@@ -11,7 +11,8 @@
 #include <gtest/gtest.h>
 
 #include "bpfload/system.hpp"
-#include "fake_kernel.hpp"
+#include "bpfload/testing/fake_kernel.hpp"
+#include "bpfload/testing/fault_injecting_kernel.hpp"
 #include "test_util.hpp"
 
 namespace bpfload {
@@ -112,7 +113,7 @@ TEST(FakeKernel, PinsNeedABpffsDirectoryAndRollBackCleanly) {
   Result<Fd> map = kernel.map_create(map_request(BPF_MAP_TYPE_ARRAY, 4, 4, 1));
   ASSERT_TRUE(map.ok());
   EXPECT_EQ(kernel.obj_pin(map->get(), "/sys/fs/bpf/missing/m").error().sys_errno, ENOENT);
-  kernel.add_mount("/tmp", 0x01021994);  // tmpfs
+  // /tmp is tmpfs in the fake.
   EXPECT_EQ(kernel.obj_pin(map->get(), "/tmp/m").error().sys_errno, EPERM);
   std::vector<std::string> created;
   ASSERT_TRUE(make_directories(kernel, "/sys/fs/bpf/a/b", created).ok());
@@ -129,15 +130,17 @@ TEST(FakeKernel, PinsNeedABpffsDirectoryAndRollBackCleanly) {
 }
 
 TEST(FakeKernel, ScriptedFailuresFailTheChosenCallOnly) {
-  FakeKernel kernel;
-  kernel.fail_call("map_create", 2, ENOMEM);
+  FakeKernel fake;
+  FaultInjectingKernel kernel(fake);
+  kernel.fail_nth("map_create", 2, ENOMEM);
   EXPECT_TRUE(kernel.map_create(map_request(BPF_MAP_TYPE_ARRAY, 4, 4, 1)).ok());
   Result<Fd> second = kernel.map_create(map_request(BPF_MAP_TYPE_ARRAY, 4, 4, 1));
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.error().sys_errno, ENOMEM);
   EXPECT_EQ(second.error().kind, ErrorKind::Kernel);
   EXPECT_TRUE(kernel.map_create(map_request(BPF_MAP_TYPE_ARRAY, 4, 4, 1)).ok());
-  EXPECT_EQ(kernel.calls_named("map_create"), 3u);
+  EXPECT_EQ(kernel.calls_of("map_create"), 3u);
+  EXPECT_EQ(fake.calls_named("map_create"), 2u) << "the injected failure never reached the fake";
 }
 
 TEST(FakeKernel, FdsAreClosedWithTheirOwners) {
@@ -146,7 +149,11 @@ TEST(FakeKernel, FdsAreClosedWithTheirOwners) {
     FakeKernel kernel;
     Result<Fd> map = kernel.map_create(map_request(BPF_MAP_TYPE_ARRAY, 4, 4, 1));
     ASSERT_TRUE(map.ok());
-    EXPECT_EQ(test::open_fd_count(), baseline + 1);
+    // The caller's fd, and the fake's own end of the object's pipe.
+    EXPECT_EQ(test::open_fd_count(), baseline + 2);
+    EXPECT_EQ(kernel.open_objects(), 1);
+    map->reset();
+    EXPECT_EQ(kernel.open_objects(), 0);
   }
   EXPECT_EQ(test::open_fd_count(), baseline);
 }

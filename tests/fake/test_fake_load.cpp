@@ -15,7 +15,9 @@
 
 #include "bpfload/loader.hpp"
 #include "bpfload/parse.hpp"
-#include "fake_kernel.hpp"
+#include "bpfload/system.hpp"
+#include "bpfload/testing/fake_kernel.hpp"
+#include "bpfload/testing/fault_injecting_kernel.hpp"
 #include "test_util.hpp"
 
 namespace bpfload {
@@ -29,7 +31,7 @@ ObjectSpec parse(const std::string& file) {
   return spec.ok() ? std::move(spec).value() : ObjectSpec{};
 }
 
-LoadOptions fake_options(FakeKernel& kernel) {
+LoadOptions fake_options(Kernel& kernel) {
   LoadOptions options;
   options.kernel = &kernel;
   options.object_id = kObjectId;
@@ -272,7 +274,6 @@ TEST(FakeLoad, MismatchedPinnedMapIsRefusedWithBothSpecs) {
   const uint32_t pinned_id = prepin(kernel, path, BPF_MAP_TYPE_HASH, 4, 8, 16);
   const std::vector<std::string> pins_before = kernel.pins();
   const std::vector<std::string> dirs_before = kernel.directories();
-  const size_t baseline = test::open_fd_count();
   Result<LoadedObject> loaded = load_object(parse("legacy_iproute2.o"), fake_options(kernel));
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.error().kind, ErrorKind::InvalidArgument);
@@ -284,7 +285,7 @@ TEST(FakeLoad, MismatchedPinnedMapIsRefusedWithBothSpecs) {
   EXPECT_EQ(kernel.pins(), pins_before);
   EXPECT_EQ(kernel.directories(), dirs_before);
   EXPECT_EQ(kernel.pinned_id(path), pinned_id);
-  EXPECT_EQ(test::open_fd_count(), baseline);
+  EXPECT_EQ(kernel.open_objects(), 0) << "a failed load left an fd open";
 }
 
 TEST(FakeLoad, PinFalseCreatesNoPinAndReusesNothing) {
@@ -315,20 +316,20 @@ TEST(FakeLoad, FailedPinRollsBackNewestFirstAndSparesTheReusedMap) {
   const uint32_t reused_id = prepin(kernel, reused, BPF_MAP_TYPE_ARRAY, 4, 8, 2);
   const std::vector<std::string> dirs_before = kernel.directories();
   kernel.clear_calls();
-  kernel.fail_call("obj_pin", 4, ENOSPC);
-  LoadOptions options = fake_options(kernel);
+  FaultInjectingKernel faults(kernel);
+  faults.fail_nth("obj_pin", 4, ENOSPC);
+  LoadOptions options = fake_options(faults);
   options.pin_dir = "/sys/fs/bpf/app";
-  const size_t baseline = test::open_fd_count();
   Result<LoadedObject> loaded = load_object(parse("legacy_iproute2.o"), options);
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.error().sys_errno, ENOSPC);
-  EXPECT_EQ(test::open_fd_count(), baseline);
+  EXPECT_EQ(kernel.open_objects(), 0) << "a failed load left an fd open";
   EXPECT_EQ(kernel.pins(), std::vector<std::string>{reused});
   EXPECT_EQ(kernel.pinned_id(reused), reused_id);
   EXPECT_EQ(kernel.directories(), dirs_before);
 
   // What the load made, in order, and what the rollback removed, in order.
-  const std::vector<std::string> calls = kernel.calls();
+  const std::vector<std::string> calls = faults.call_log();
   const auto failed = std::find_if(calls.begin(), calls.end(), [n = 0](const std::string& call) mutable {
     return call.starts_with("obj_pin ") && ++n == 4;
   });
@@ -371,8 +372,9 @@ TEST(FakeLoad, PerfEventArrayOfZeroEntriesIsSizedByThePossibleCpus) {
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
   EXPECT_EQ(kernel.map_of_fd(loaded->map_fd(events.name))->request.max_entries, 6u);
 
-  FakeKernel no_cpus;
-  no_cpus.fail_call("possible_cpus", 1, ENOENT);
+  FakeKernel fake;
+  FaultInjectingKernel no_cpus(fake);
+  no_cpus.fail_nth("possible_cpus", 1, ENOENT);
   Result<LoadedObject> failed = load_object(spec, fake_options(no_cpus));
   ASSERT_FALSE(failed.ok()) << "a CPU count that cannot be read must not become 1";
   EXPECT_EQ(failed.error().kind, ErrorKind::Io);

@@ -20,7 +20,7 @@
 #include "bpfload/externs.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/parse.hpp"
-#include "fake_kernel.hpp"
+#include "bpfload/testing/fake_kernel.hpp"
 #include "test_util.hpp"
 
 namespace bpfload {
@@ -32,11 +32,12 @@ ObjectSpec parse_ksyms() {
   return spec.ok() ? std::move(spec).value() : ObjectSpec{};
 }
 
-// A kallsyms file of the test's own, so the load reads no /proc.
+// A kallsyms file in the fake's own filesystem: the load reads nothing of the host.
 struct Kallsyms {
-  std::string path = "/tmp/bpfload-fake-kallsyms-" + std::to_string(getpid());
-  Kallsyms() { std::ofstream(path) << "ffffffff81000000 T _stext\nffffffff81000010 t other\t[fake_mod]\n"; }
-  ~Kallsyms() { std::remove(path.c_str()); }
+  std::string path = "/proc/kallsyms";
+  explicit Kallsyms(FakeKernel& kernel) {
+    kernel.add_file(path, "ffffffff81000000 T _stext\nffffffff81000010 t other\t[fake_mod]\n");
+  }
 };
 
 struct ModuleTarget {
@@ -60,8 +61,8 @@ struct ModuleTarget {
 TEST(FakeModuleExterns, ModuleKfuncAndKsymGoThroughFdArrayAndTheBtfFd) {
   const ObjectSpec spec = parse_ksyms();
   const ModuleTarget target;
-  const Kallsyms kallsyms;
   FakeKernel kernel;
+  const Kallsyms kallsyms(kernel);
   const uint32_t module_id = kernel.add_module_btf("fake_mod");
   LoadOptions options;
   options.kernel = &kernel;
@@ -112,8 +113,8 @@ TEST(FakeModuleExterns, ModuleKfuncAndKsymGoThroughFdArrayAndTheBtfFd) {
 TEST(FakeModuleExterns, ModuleWithoutBtfObjectFailsTheLoadNamingIt) {
   const ObjectSpec spec = parse_ksyms();
   const ModuleTarget target;
-  const Kallsyms kallsyms;
   FakeKernel kernel;  // no add_module_btf: the module is not loaded
+  const Kallsyms kallsyms(kernel);
   LoadOptions options;
   options.kernel = &kernel;
   options.target_btf = target.btf;
@@ -143,7 +144,6 @@ TEST(FakeModuleExterns, UnreadableKallsymsFailsTheLoadNamingTheExtern) {
 // invalid helper (the poisoned imm); the load error names the kfunc and the guard to add.
 TEST(FakeModuleExterns, ReachablePoisonedKfuncCallIsNamedInTheError) {
   const ObjectSpec spec = parse_ksyms();
-  const Kallsyms kallsyms;
   auto target = std::make_shared<TargetBtf>();
   target->vmlinux.reset(btf__new_empty());
   target->origin = "fake vmlinux";
@@ -154,6 +154,7 @@ TEST(FakeModuleExterns, ReachablePoisonedKfuncCallIsNamedInTheError) {
   for (size_t e = 0; e < spec.externs.size(); ++e)
     if (spec.externs[e].name == "bpfload_no_such_kfunc") index = static_cast<uint32_t>(e);
   FakeKernel kernel;
+  const Kallsyms kallsyms(kernel);
   kernel.refuse_program("read_ksyms", EINVAL,
                         "11: (85) call unknown#" + std::to_string(kPoisonKfuncCallBase + index) +
                             "\ninvalid func unknown#" + std::to_string(kPoisonKfuncCallBase + index) + "\n");

@@ -1,9 +1,13 @@
-// FaultInjectingKernel: the chosen call fails with the chosen errno without reaching
-// the inner kernel; every other call passes through; counts and names are exact.
+// FaultInjectingKernel, the one decorator: the chosen call fails with the chosen errno
+// without reaching the inner kernel; every other call, of every kind, passes through;
+// counts and names are exact.
 #include <atomic>
+#include <mutex>
 #include <cerrno>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <linux/bpf.h>
@@ -11,58 +15,46 @@
 #include <gtest/gtest.h>
 
 #include "bpfload/kernel.hpp"
-#include "fault_injecting_kernel.hpp"
+#include "bpfload/testing/fault_injecting_kernel.hpp"
 #include "kernel_guard.hpp"
 #include "test_util.hpp"
 
 namespace bpfload {
 namespace {
 
-// Succeeds at everything and counts what reached it.
+// Succeeds at everything and records which kinds reached it.
 class CountingKernel final : public Kernel {
  public:
   std::atomic<int> reached{0};
-  Result<Fd> map_create(const MapCreateRequest&) override { return bump(Fd()); }
-  Status map_update(int, std::span<const std::byte>, std::span<const std::byte>, uint64_t) override {
-    return bump_status();
-  }
-  Status map_lookup(int, std::span<const std::byte>, std::span<std::byte>) override { return bump_status(); }
-  Status map_delete(int, std::span<const std::byte>) override { return bump_status(); }
-  Result<bool> map_next_key(int, std::span<const std::byte>, std::span<std::byte>) override {
-    return bump(false);
-  }
-  Status map_freeze(int) override { return bump_status(); }
-  Result<MapInfo> map_info(int) override { return bump(MapInfo{}); }
-  ProgLoadOutcome prog_load(const ProgLoadRequest&) override {
-    ++reached;
-    ProgLoadOutcome outcome;
-    outcome.log_true_size = 99;
-    return outcome;
-  }
-  Result<ProgInfo> prog_info(int) override { return bump(ProgInfo{}); }
-  Result<TestRunOutcome> prog_test_run(const TestRunRequest&) override { return bump(TestRunOutcome{}); }
-  Result<Fd> btf_load(std::span<const std::byte>, std::span<char>) override { return bump(Fd()); }
-  Status obj_pin(int, const std::string&) override { return bump_status(); }
-  Result<Fd> obj_get(const std::string&) override { return bump(Fd()); }
-  Status unpin(const std::string&) override { return bump_status(); }
-  System& system() override { return host_system(); }
+  std::vector<OpKind> kinds;
 
- private:
-  template <typename T>
-  Result<T> bump(T value) {
+  Status call(KernelOp& op) override {
     ++reached;
-    return Result<T>(std::move(value));
-  }
-  Status bump_status() {
-    ++reached;
+    {
+      std::lock_guard lock(mutex_);
+      kinds.push_back(op_kind(op));
+    }
+    if (auto* load = std::get_if<op::ProgLoad>(&op)) load->log_true_size = 99;
     return {};
   }
+
+ private:
+  std::mutex mutex_;
 };
+
+/// One default op of every kind, in kind order.
+template <size_t... I>
+std::vector<KernelOp> every_op(std::index_sequence<I...>) {
+  std::vector<KernelOp> ops;
+  (ops.emplace_back(std::in_place_index<I>), ...);
+  return ops;
+}
+std::vector<KernelOp> every_op() { return every_op(std::make_index_sequence<kOpKindCount>()); }
 
 TEST(FaultInjectingKernel, NthCallFailsWithoutReachingInner) {
   CountingKernel inner;
   FaultInjectingKernel kernel(inner);
-  kernel.fail_call(2, EPERM);
+  kernel.fail_nth_call(2, EPERM);
 
   EXPECT_TRUE(kernel.map_create({}).ok());
   MapCreateRequest request;
@@ -72,18 +64,19 @@ TEST(FaultInjectingKernel, NthCallFailsWithoutReachingInner) {
   EXPECT_EQ(second.error().kind, ErrorKind::Kernel);
   EXPECT_EQ(second.error().sys_errno, EPERM);
   EXPECT_NE(second.error().message.find("(injected)"), std::string::npos);
-  EXPECT_NE(second.error().message.find("'counters'"), std::string::npos);
+  EXPECT_NE(second.error().message.find("map_create counters"), std::string::npos) << second.error().message;
   EXPECT_TRUE(kernel.map_freeze(3).ok());
 
   EXPECT_EQ(inner.reached.load(), 2);
   EXPECT_EQ(kernel.calls(), 3u);
+  EXPECT_EQ(kernel.injected(), 1u);
   EXPECT_EQ(kernel.call_names(), (std::vector<std::string>{"map_create", "map_create", "map_freeze"}));
 }
 
 TEST(FaultInjectingKernel, ProgLoadFailureIsAnOutcome) {
   CountingKernel inner;
   FaultInjectingKernel kernel(inner);
-  kernel.fail_call(1, EACCES);
+  kernel.fail_nth_call(1, EACCES);
   ProgLoadOutcome failed = kernel.prog_load({});
   EXPECT_FALSE(failed.fd.valid());
   EXPECT_EQ(failed.sys_errno, EACCES);
@@ -94,67 +87,88 @@ TEST(FaultInjectingKernel, ProgLoadFailureIsAnOutcome) {
   EXPECT_EQ(inner.reached.load(), 1);
 }
 
-TEST(FaultInjectingKernel, UnpinIsNeitherCountedNorFailed) {
+TEST(FaultInjectingKernel, CleanupCallsAreCountedAndCanFailToo) {
   CountingKernel inner;
   FaultInjectingKernel kernel(inner);
-  kernel.fail_call(1, EIO);
-  EXPECT_TRUE(kernel.unpin("/sys/fs/bpf/x").ok());
-  EXPECT_EQ(kernel.calls(), 0u);
+  kernel.fail_nth_call(1, EIO);
+  Status unpinned = kernel.unpin("/sys/fs/bpf/x");
+  ASSERT_FALSE(unpinned.ok()) << "a sweep must reach the rollback's own calls";
+  EXPECT_EQ(unpinned.error().sys_errno, EIO);
+  EXPECT_TRUE(kernel.remove_directory("/sys/fs/bpf").ok());
+  EXPECT_EQ(kernel.calls(), 2u);
   EXPECT_EQ(inner.reached.load(), 1);
-  Status pin = kernel.obj_pin(1, "/sys/fs/bpf/x");
-  ASSERT_FALSE(pin.ok());
-  EXPECT_EQ(pin.error().sys_errno, EIO);
-  EXPECT_EQ(kernel.calls(), 1u);
 }
 
-TEST(FaultInjectingKernel, EveryMethodCanFail) {
+TEST(FaultInjectingKernel, EveryKindPassesThroughAndEveryKindCanFail) {
   CountingKernel inner;
   FaultInjectingKernel kernel(inner);
-  for (size_t n = 1; n <= 13; ++n) kernel.fail_call(n, ENOMEM);
-  std::byte buffer[8]{};
-  char log[8]{};
-  EXPECT_EQ(kernel.map_create({}).error().sys_errno, ENOMEM);
-  EXPECT_EQ(kernel.map_update(1, buffer, buffer, 0).error().sys_errno, ENOMEM);
-  EXPECT_EQ(kernel.map_lookup(1, buffer, buffer).error().sys_errno, ENOMEM);
-  EXPECT_EQ(kernel.map_delete(1, buffer).error().sys_errno, ENOMEM);
-  EXPECT_EQ(kernel.map_next_key(1, {}, buffer).error().sys_errno, ENOMEM);
-  EXPECT_EQ(kernel.map_freeze(1).error().sys_errno, ENOMEM);
-  EXPECT_EQ(kernel.map_info(1).error().sys_errno, ENOMEM);
-  EXPECT_EQ(kernel.prog_load({}).sys_errno, ENOMEM);
-  EXPECT_EQ(kernel.prog_info(1).error().sys_errno, ENOMEM);
-  EXPECT_EQ(kernel.prog_test_run({}).error().sys_errno, ENOMEM);
-  EXPECT_EQ(kernel.btf_load(buffer, log).error().sys_errno, ENOMEM);
-  EXPECT_EQ(kernel.obj_pin(1, "/p").error().sys_errno, ENOMEM);
-  EXPECT_EQ(kernel.obj_get("/p").error().sys_errno, ENOMEM);
-  EXPECT_EQ(inner.reached.load(), 0);
-  EXPECT_EQ(kernel.calls(), 13u);
-  EXPECT_EQ(kernel.call_names(),
-            (std::vector<std::string>{"map_create", "map_update", "map_lookup", "map_delete",
-                                      "map_next_key", "map_freeze", "map_info", "prog_load",
-                                      "prog_info", "prog_test_run", "btf_load", "obj_pin",
-                                      "obj_get"}));
+  std::vector<KernelOp> ops = every_op();
+  ASSERT_EQ(ops.size(), kOpKindCount);
+  for (KernelOp& op : ops) EXPECT_TRUE(kernel.call(op).ok()) << op_name(op);
+  ASSERT_EQ(inner.kinds.size(), kOpKindCount) << "the decorator missed a call";
+  for (OpKind kind = 0; kind < kOpKindCount; ++kind) EXPECT_EQ(inner.kinds[kind], kind);
+
+  kernel.reset();
+  for (OpKind kind = 0; kind < kOpKindCount; ++kind) kernel.fail_every(op_name(kind), ENOMEM);
+  for (KernelOp& op : ops) {
+    Status failed = kernel.call(op);
+    ASSERT_FALSE(failed.ok()) << op_name(op);
+    EXPECT_EQ(failed.error().sys_errno, ENOMEM);
+    EXPECT_NE(failed.error().message.find(std::string(op_name(op))), std::string::npos) << failed.error().message;
+  }
+  EXPECT_EQ(inner.reached.load(), static_cast<int>(kOpKindCount));
+  EXPECT_EQ(kernel.injected(), kOpKindCount);
+  std::vector<std::string> names;
+  for (OpKind kind = 0; kind < kOpKindCount; ++kind) names.emplace_back(op_name(kind));
+  EXPECT_EQ(kernel.call_names(), names);
 }
 
-TEST(FaultInjectingKernel, NamedCallFailure) {
+TEST(FaultInjectingKernel, NthCallOfAKindFailsAndNamesItsArgument) {
   CountingKernel inner;
   FaultInjectingKernel kernel(inner);
-  kernel.fail_named_call("obj_pin", 2, EEXIST);
+  kernel.fail_nth("obj_pin", 2, EEXIST);
   EXPECT_TRUE(kernel.map_create({}).ok());
   EXPECT_TRUE(kernel.obj_pin(1, "/a").ok());
   EXPECT_TRUE(kernel.map_create({}).ok());
   Status second_pin = kernel.obj_pin(1, "/b");
   ASSERT_FALSE(second_pin.ok());
   EXPECT_EQ(second_pin.error().sys_errno, EEXIST);
-  EXPECT_NE(second_pin.error().message.find("'/b'"), std::string::npos);
-  EXPECT_EQ(kernel.calls_named("obj_pin"), 2u);
-  EXPECT_EQ(kernel.calls_named("map_create"), 2u);
-  EXPECT_EQ(kernel.calls_named("prog_load"), 0u);
+  EXPECT_NE(second_pin.error().message.find("obj_pin /b"), std::string::npos) << second_pin.error().message;
+  EXPECT_TRUE(kernel.obj_pin(1, "/c").ok());
+  EXPECT_EQ(kernel.calls_of("obj_pin"), 3u);
+  EXPECT_EQ(kernel.calls_of("map_create"), 2u);
+  EXPECT_EQ(kernel.calls_of("prog_load"), 0u);
+}
+
+TEST(FaultInjectingKernel, EveryCallOfAKindFails) {
+  CountingKernel inner;
+  FaultInjectingKernel kernel(inner);
+  kernel.fail_every("link_create", EOPNOTSUPP);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(kernel.link_create({}).error().sys_errno, EOPNOTSUPP);
+  EXPECT_TRUE(kernel.link_detach(1).ok());
+  EXPECT_EQ(inner.reached.load(), 1);
+}
+
+TEST(FaultInjectingKernel, AnUnknownKindIsRefusedLoudly) {
+  CountingKernel inner;
+  FaultInjectingKernel kernel(inner);
+  EXPECT_THROW(kernel.fail_nth("map_craete", 1, EPERM), std::invalid_argument);
+  EXPECT_THROW(kernel.fail_every("", EPERM), std::invalid_argument);
+}
+
+TEST(FaultInjectingKernel, InjectedFailuresHaveTheKindARealFailureHas) {
+  CountingKernel inner;
+  FaultInjectingKernel kernel(inner);
+  kernel.fail_every("read_file", EACCES);
+  kernel.fail_every("possible_cpus", ENOENT);
+  EXPECT_EQ(kernel.read_file("/proc/kallsyms", 1).error().kind, ErrorKind::Io);
+  EXPECT_EQ(kernel.possible_cpus().error().kind, ErrorKind::Io);
 }
 
 TEST(FaultInjectingKernel, ResetForgetsEverything) {
   CountingKernel inner;
   FaultInjectingKernel kernel(inner);
-  kernel.fail_call(2, EPERM);
+  kernel.fail_nth_call(2, EPERM);
   EXPECT_TRUE(kernel.map_freeze(1).ok());
   kernel.reset();
   EXPECT_EQ(kernel.calls(), 0u);
@@ -167,7 +181,7 @@ TEST(FaultInjectingKernel, ResetForgetsEverything) {
 TEST(FaultInjectingKernel, ConcurrentCallsAreAllCountedAndExactlyOneFails) {
   CountingKernel inner;
   FaultInjectingKernel kernel(inner);
-  kernel.fail_call(57, EBUSY);
+  kernel.fail_nth_call(57, EBUSY);
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
@@ -187,13 +201,14 @@ TEST(FaultInjectingKernel, ConcurrentCallsAreAllCountedAndExactlyOneFails) {
 TEST(FaultInjectingKernel, WrapsTheRealKernel) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   FaultInjectingKernel kernel(system_kernel());
-  kernel.fail_call(2, ENOSPC);
+  kernel.fail_nth_call(2, ENOSPC);
   MapCreateRequest request;
   request.type = BPF_MAP_TYPE_ARRAY;
   request.name = "fij";
   request.key_size = 4;
   request.value_size = 4;
   request.max_entries = 1;
+  request.flags = BPF_F_MMAPABLE;
   const size_t before = test::open_fd_count();
   {
     auto first = kernel.map_create(request);
@@ -205,8 +220,17 @@ TEST(FaultInjectingKernel, WrapsTheRealKernel) {
     auto info = kernel.map_info(first->get());
     ASSERT_TRUE(info.ok());
     EXPECT_EQ(info->name, "fij");
+    // What a decorator used to miss: the write through the map's shared mapping.
+    const uint16_t bytes = 0x0102;
+    ASSERT_TRUE(kernel.map_write_value_bytes(first->get(), 4, 2, std::as_bytes(std::span(&bytes, 1))).ok());
+    EXPECT_EQ(kernel.calls_of("map_write_value"), 1u);
+    uint32_t value = 0;
+    const uint32_t key = 0;
+    ASSERT_TRUE(kernel.map_lookup(first->get(), std::as_bytes(std::span(&key, 1)),
+                                  std::as_writable_bytes(std::span(&value, 1))).ok());
+    EXPECT_EQ(value, 0x01020000u);
   }
-  EXPECT_EQ(kernel.calls(), 3u);
+  EXPECT_EQ(kernel.calls(), 5u);
   EXPECT_EQ(test::open_fd_count(), before);
 }
 

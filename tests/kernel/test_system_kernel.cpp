@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "bpfload/kernel.hpp"
+#include "bpfload/system.hpp"
 #include "bpfload/link.hpp"
 #include "bpfload/parse.hpp"
 #include "kernel_errors.hpp"
@@ -549,11 +550,11 @@ TEST(Filesystem, MakeDirectoriesRecordsOnlyCreated) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   test::TempBpffsDir dir;
   std::vector<std::string> created;
-  ASSERT_TRUE(make_directories(host_system(), dir.path() + "/a/b/c", created).ok());
+  ASSERT_TRUE(make_directories(system_kernel(), dir.path() + "/a/b/c", created).ok());
   EXPECT_EQ(created, (std::vector<std::string>{dir.path() + "/a", dir.path() + "/a/b",
                                                dir.path() + "/a/b/c"}));
   std::vector<std::string> again;
-  ASSERT_TRUE(make_directories(host_system(), dir.path() + "/a/b/d/", again).ok());
+  ASSERT_TRUE(make_directories(system_kernel(), dir.path() + "/a/b/d/", again).ok());
   EXPECT_EQ(again, (std::vector<std::string>{dir.path() + "/a/b/d"}));
   struct stat st {};
   ASSERT_EQ(::stat((dir.path() + "/a/b/d").c_str(), &st), 0);
@@ -566,7 +567,7 @@ TEST(Filesystem, MakeDirectoriesThroughAFileFails) {
   Fd map = make_map(BPF_MAP_TYPE_ARRAY, 1);
   ASSERT_TRUE(system_kernel().obj_pin(map.get(), dir.path() + "/file").ok());
   std::vector<std::string> created;
-  Status status = make_directories(host_system(), dir.path() + "/file/sub", created);
+  Status status = make_directories(system_kernel(), dir.path() + "/file/sub", created);
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().kind, ErrorKind::Kernel);
   EXPECT_NE(status.error().sys_errno, 0);
@@ -575,12 +576,12 @@ TEST(Filesystem, MakeDirectoriesThroughAFileFails) {
 
 TEST(Filesystem, CheckBpffs) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
-  EXPECT_TRUE(check_bpffs(host_system(), "/sys/fs/bpf").ok());
-  Status proc = check_bpffs(host_system(), "/proc");
+  EXPECT_TRUE(check_bpffs(system_kernel(), "/sys/fs/bpf").ok());
+  Status proc = check_bpffs(system_kernel(), "/proc");
   ASSERT_FALSE(proc.ok());
   EXPECT_EQ(proc.error().kind, ErrorKind::InvalidArgument);
   EXPECT_NE(proc.error().message.find("mount -t bpf"), std::string::npos);
-  Status missing = check_bpffs(host_system(), "/sys/fs/bpf/definitely/not/here");
+  Status missing = check_bpffs(system_kernel(), "/sys/fs/bpf/definitely/not/here");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().kind, ErrorKind::NotFound);
 }
@@ -622,7 +623,7 @@ TEST(SystemKernelSpans, ShortSpansAreRefusedBeforeTheKernelWritesPastThem) {
   request.value_size = 4;
   Result<Fd> per_cpu = system_kernel().map_create(request);
   ASSERT_TRUE(per_cpu.ok()) << per_cpu.error().message;
-  Result<unsigned> cpus = host_system().possible_cpus();
+  Result<unsigned> cpus = system_kernel().possible_cpus();
   ASSERT_TRUE(cpus.ok());
   std::vector<std::byte> one(4);
   EXPECT_FALSE(system_kernel().map_lookup(per_cpu->get(), std::as_bytes(std::span(&key, 1)), one).ok());

@@ -8,7 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "fault_injecting_kernel.hpp"
+#include "bpfload/system.hpp"
+#include "bpfload/testing/fault_injecting_kernel.hpp"
 #include "kernel_guard.hpp"
 #include "load_test_support.hpp"
 #include "test_util.hpp"
@@ -28,7 +29,7 @@ struct PrepinnedMap {
 PrepinnedMap pin_globals_map(const std::string& pin_root) {
   PrepinnedMap prepinned;
   std::vector<std::string> created;
-  EXPECT_TRUE(make_directories(host_system(), pin_root + "/tc/globals", created).ok());
+  EXPECT_TRUE(make_directories(system_kernel(), pin_root + "/tc/globals", created).ok());
   MapCreateRequest request;
   request.type = BPF_MAP_TYPE_ARRAY;
   request.name = "prepinned";
@@ -58,9 +59,12 @@ void expect_prepinned_intact(const std::string& pin_root, const PrepinnedMap& pr
   EXPECT_EQ(read_map<uint64_t>(opened->get(), 0), 0u);
 }
 
+/// Every failure names what it was for: an object of the load, or the pin path checked.
 bool names_its_context(const std::string& message) {
   return message.find("map '") != std::string::npos || message.find("program '") != std::string::npos ||
-         message.find("data section '") != std::string::npos;
+         message.find("data section '") != std::string::npos || message.starts_with("pin root ") ||
+         message.starts_with("pin directory ") || message.starts_with("create directory ") ||
+         message.find("pin set") != std::string::npos;
 }
 
 TEST(FaultInjection, EveryFailedKernelCallRollsBackCompletely) {
@@ -106,7 +110,7 @@ TEST(FaultInjection, EveryFailedKernelCallRollsBackCompletely) {
       SCOPED_TRACE("failing call " + std::to_string(n) + " (" + clean_calls[n - 1] + ") with errno " +
                    std::to_string(err));
       kernel.reset();
-      kernel.fail_call(n, err);
+      kernel.fail_nth_call(n, err);
       const size_t baseline = open_fd_count();
       bool succeeded = false;
       {

@@ -113,7 +113,7 @@ TEST(HostileLoad, PinnedProgramWhereAMapIsExpectedIsNamedAProgram) {
   EXPECT_NE(reused.error().message.find("is a program, not a map"), std::string::npos) << reused.error().message;
   Status removed = [&] {
     std::vector<std::string> paths;
-    return remove_pin_set(*first.pin_dir, paths);
+    return remove_pin_set(system_kernel(), *first.pin_dir, paths);
   }();
   EXPECT_TRUE(removed.ok()) << (removed.ok() ? "" : removed.error().message);
 }
@@ -172,7 +172,7 @@ TEST(HostileLoad, ExistingPinSetIsListedThenReplacedWholeThenRemoved) {
 
   // unpin removes the set and the directory.
   std::vector<std::string> removed;
-  Status unpinned = remove_pin_set(dir, removed);
+  Status unpinned = remove_pin_set(system_kernel(), dir, removed);
   ASSERT_TRUE(unpinned.ok()) << unpinned.error().message;
   EXPECT_FALSE(exists(dir));
   EXPECT_GE(removed.size(), 4u);  // at least a map, a program, maps/, progs/
@@ -186,7 +186,7 @@ TEST(HostileLoad, RemovePinSetLeavesForeignFilesAndSaysSo) {
   ASSERT_EQ(::mkdir((dir + "/maps").c_str(), 0700), 0);
   ASSERT_EQ(::mkdir((dir + "/maps/nested").c_str(), 0700), 0);
   std::vector<std::string> removed;
-  Status status = remove_pin_set(dir, removed);
+  Status status = remove_pin_set(system_kernel(), dir, removed);
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.error().message.find("nested"), std::string::npos) << status.error().message;
   EXPECT_TRUE(exists(dir + "/maps/nested"));

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "fault_injecting_kernel.hpp"
+#include "bpfload/testing/fault_injecting_kernel.hpp"
 #include "kernel_guard.hpp"
 #include "load_test_support.hpp"
 #include "test_util.hpp"
@@ -36,8 +36,8 @@ TEST(LazyIds, NoInfoCallsWhileLoadingAndOneWhenAnIdIsRead) {
   options.query_info = false;
   Result<LoadedObject> loaded = load_object(spec, options);
   ASSERT_TRUE(loaded.ok()) << error_text(loaded);
-  EXPECT_EQ(kernel.calls_named("prog_info"), 0u);
-  EXPECT_EQ(kernel.calls_named("map_info"), 0u);
+  EXPECT_EQ(kernel.calls_of("prog_info"), 0u);
+  EXPECT_EQ(kernel.calls_of("map_info"), 0u);
   EXPECT_EQ(loaded->report().programs[0].id, 0u) << "the id was not asked for";
 
   const std::string& program = spec.programs[0].name;
@@ -45,15 +45,15 @@ TEST(LazyIds, NoInfoCallsWhileLoadingAndOneWhenAnIdIsRead) {
   ASSERT_TRUE(program_id.ok()) << program_id.error().message;
   EXPECT_EQ(*program_id, kernel_prog_id(loaded->program_fd(program)));
   EXPECT_NE(*program_id, 0u);
-  EXPECT_EQ(kernel.calls_named("prog_info"), 1u);
+  EXPECT_EQ(kernel.calls_of("prog_info"), 1u);
   EXPECT_EQ(*loaded->program_id(program), *program_id);
-  EXPECT_EQ(kernel.calls_named("prog_info"), 1u) << "a second read is answered from the report";
+  EXPECT_EQ(kernel.calls_of("prog_info"), 1u) << "a second read is answered from the report";
 
   const std::string& map = spec.maps[0].name;
   Result<uint32_t> map_id = loaded->map_id(map);
   ASSERT_TRUE(map_id.ok()) << map_id.error().message;
   EXPECT_EQ(*map_id, kernel_map_id(loaded->map_fd(map)));
-  EXPECT_EQ(kernel.calls_named("map_info"), 1u);
+  EXPECT_EQ(kernel.calls_of("map_info"), 1u);
 
   EXPECT_EQ(loaded->program_id("no_such_program").error().kind, ErrorKind::NotFound);
   EXPECT_EQ(loaded->map_id("no_such_map").error().kind, ErrorKind::NotFound);
@@ -68,10 +68,10 @@ TEST(LazyIds, QueryInfoByDefaultFillsTheReport) {
   options.kernel = &kernel;
   Result<LoadedObject> loaded = load_object(spec, options);
   ASSERT_TRUE(loaded.ok()) << error_text(loaded);
-  EXPECT_EQ(kernel.calls_named("prog_info"), spec.programs.size());
+  EXPECT_EQ(kernel.calls_of("prog_info"), spec.programs.size());
   EXPECT_NE(loaded->report().programs[0].id, 0u);
   EXPECT_EQ(*loaded->program_id(spec.programs[0].name), loaded->report().programs[0].id);
-  EXPECT_EQ(kernel.calls_named("prog_info"), spec.programs.size()) << "the report already had the id";
+  EXPECT_EQ(kernel.calls_of("prog_info"), spec.programs.size()) << "the report already had the id";
 }
 
 }  // namespace

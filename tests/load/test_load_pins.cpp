@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bpfload/system.hpp"
 #include "kernel_guard.hpp"
 #include "load_test_support.hpp"
 #include "test_util.hpp"
@@ -50,7 +51,7 @@ TEST(LoadPins, MismatchedPinnedMapIsRefusedWithBothSpecs) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   TempBpffsDir pins;
   std::vector<std::string> created;
-  ASSERT_TRUE(make_directories(host_system(), pins.path() + "/tc/globals", created).ok());
+  ASSERT_TRUE(make_directories(system_kernel(), pins.path() + "/tc/globals", created).ok());
   MapCreateRequest request;
   request.type = BPF_MAP_TYPE_HASH;
   request.name = "squatter";
@@ -211,7 +212,7 @@ TEST(LoadPins, PinFalseCreatesNoPinAndReusesNothing) {
   // A map that matches the object's iproute2_globals_map, pinned where the object asks
   // for it: an ordinary load would reuse it, a load with pin = false must not.
   std::vector<std::string> created;
-  ASSERT_TRUE(make_directories(host_system(), pins.path() + "/tc/globals", created).ok());
+  ASSERT_TRUE(make_directories(system_kernel(), pins.path() + "/tc/globals", created).ok());
   MapCreateRequest request;
   request.type = BPF_MAP_TYPE_ARRAY;
   request.name = "iproute2_globals_map";

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bpfload/testing/fault_injecting_kernel.hpp"
 #include "kernel_guard.hpp"
 #include "load_test_support.hpp"
 #include "test_util.hpp"
@@ -17,55 +18,39 @@ namespace {
 
 /// The system kernel, except that the first prog_load calls answer from a script:
 /// ENOSPC with a given log_true_size (0: not reported) after writing a partial log.
-class ScriptedLogKernel final : public Kernel {
+/// Built on the testing library's one decorator: every prog_load is answered here.
+class ScriptedLogKernel {
  public:
   struct Step {
     uint32_t log_true_size = 0;
   };
-  explicit ScriptedLogKernel(std::deque<Step> script) : script_(std::move(script)) {}
+  explicit ScriptedLogKernel(std::deque<Step> script) : script_(std::move(script)) {
+    decorator_.answer_every("prog_load", [this](KernelOp& any, Kernel& inner) -> Status {
+      const ProgLoadRequest& request = std::get<op::ProgLoad>(any).request;
+      {
+        std::lock_guard lock(mutex_);
+        log_sizes.push_back(request.log_buf.size());
+        log_levels.push_back(request.log_level);
+        if (!script_.empty() && !request.log_buf.empty()) {
+          const Step step = script_.front();
+          script_.pop_front();
+          const char partial[] = "0: (b7) r0 = 0\n";
+          std::memcpy(request.log_buf.data(), partial, std::min(sizeof(partial), request.log_buf.size()));
+          std::get<op::ProgLoad>(any).log_true_size = step.log_true_size;
+          return make_error(ErrorKind::Kernel, "bpf(PROG_LOAD): scripted ENOSPC", ENOSPC);
+        }
+      }
+      return inner.call(any);
+    });
+  }
+
+  Kernel& kernel() { return decorator_; }
 
   std::vector<size_t> log_sizes;    ///< buffer size of every prog_load
   std::vector<uint32_t> log_levels; ///< log level of every prog_load
 
-  ProgLoadOutcome prog_load(const ProgLoadRequest& request) override {
-    std::lock_guard lock(mutex_);
-    log_sizes.push_back(request.log_buf.size());
-    log_levels.push_back(request.log_level);
-    if (script_.empty() || request.log_buf.empty()) return system_kernel().prog_load(request);
-    const Step step = script_.front();
-    script_.pop_front();
-    const char partial[] = "0: (b7) r0 = 0\n";
-    std::memcpy(request.log_buf.data(), partial, std::min(sizeof(partial), request.log_buf.size()));
-    ProgLoadOutcome outcome;
-    outcome.sys_errno = ENOSPC;
-    outcome.log_true_size = step.log_true_size;
-    return outcome;
-  }
-
-  Result<Fd> map_create(const MapCreateRequest& r) override { return system_kernel().map_create(r); }
-  Status map_update(int fd, std::span<const std::byte> k, std::span<const std::byte> v, uint64_t f) override {
-    return system_kernel().map_update(fd, k, v, f);
-  }
-  Status map_lookup(int fd, std::span<const std::byte> k, std::span<std::byte> v) override {
-    return system_kernel().map_lookup(fd, k, v);
-  }
-  Status map_delete(int fd, std::span<const std::byte> k) override { return system_kernel().map_delete(fd, k); }
-  Result<bool> map_next_key(int fd, std::span<const std::byte> k, std::span<std::byte> n) override {
-    return system_kernel().map_next_key(fd, k, n);
-  }
-  Status map_freeze(int fd) override { return system_kernel().map_freeze(fd); }
-  Result<MapInfo> map_info(int fd) override { return system_kernel().map_info(fd); }
-  Result<ProgInfo> prog_info(int fd) override { return system_kernel().prog_info(fd); }
-  Result<TestRunOutcome> prog_test_run(const TestRunRequest& r) override { return system_kernel().prog_test_run(r); }
-  Result<Fd> btf_load(std::span<const std::byte> btf, std::span<char> log) override {
-    return system_kernel().btf_load(btf, log);
-  }
-  Status obj_pin(int fd, const std::string& path) override { return system_kernel().obj_pin(fd, path); }
-  Result<Fd> obj_get(const std::string& path) override { return system_kernel().obj_get(path); }
-  Status unpin(const std::string& path) override { return system_kernel().unpin(path); }
-  System& system() override { return system_kernel().system(); }
-
  private:
+  FaultInjectingKernel decorator_{system_kernel()};
   std::mutex mutex_;
   std::deque<Step> script_;
 };
@@ -73,7 +58,7 @@ class ScriptedLogKernel final : public Kernel {
 ProgramResult load_with(ScriptedLogKernel& kernel, uint32_t log_level) {
   TempBpffsDir pins;
   LoadOptions options = test_options(pins.path());
-  options.kernel = &kernel;
+  options.kernel = &kernel.kernel();
   options.log_level = log_level;
   LoadReport report;
   Result<LoadedObject> loaded = load_object(parse_test_object("legacy_libbpf.o"), options, &report);
@@ -109,7 +94,7 @@ TEST(LogGrowth, LevelZeroFailureIsRetriedWithALog) {
   TempBpffsDir pins;
   ScriptedLogKernel kernel(std::deque<ScriptedLogKernel::Step>{});
   LoadOptions options = test_options(pins.path());
-  options.kernel = &kernel;
+  options.kernel = &kernel.kernel();
   LoadReport report;
   Result<LoadedObject> loaded = load_object(parse_test_object("reject_oob.o"), options, &report);
   ASSERT_FALSE(loaded.ok());

@@ -6,6 +6,7 @@
 // for files the tests write in /tmp.
 #include <linux/bpf.h>
 #include <linux/btf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/btf.h>
@@ -14,12 +15,14 @@
 #include <fstream>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "bpfload/externs.hpp"
 #include "bpfload/kallsyms.hpp"
 #include "bpfload/link.hpp"
 #include "bpfload/parse.hpp"
+#include "bpfload/testing/fake_kernel.hpp"
 #include "test_util.hpp"
 
 namespace bpfload {
@@ -311,46 +314,54 @@ TEST(Kallsyms, SymbolAtTwoAddressesIsAmbiguous) {
   EXPECT_TRUE(parse_kallsyms("0000000000001000 t dup\n0000000000001000 t dup\n", {"dup"}, same).ok());
 }
 
-struct TempFile {
-  std::string path = "/tmp/bpfload-kallsyms-" + std::to_string(getpid()) + "-" +
-                     ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  ~TempFile() { std::remove(path.c_str()); }
-};
-
 TEST(Kallsyms, ReaderStreamsAFileAndBoundsLinesAndSize) {
-  TempFile file;
-  {
-    std::ofstream out(file.path);
-    for (int i = 0; i < 10000; ++i) out << "ffffffff8" << std::hex << (0x1000000 + i) << " t filler_" << std::dec << i << "\n";
-    out << "ffffffff81000000 T _stext";  // last line without a newline
-  }
-  Result<KernelSymbols> read = read_kallsyms({"_stext", "filler_7"}, file.path);
+  FakeKernel kernel;
+  const std::string path = "/proc/kallsyms";
+  std::string text;
+  for (int i = 0; i < 10000; ++i) text += fmt::format("ffffffff8{:x} t filler_{}\n", 0x1000000 + i, i);
+  text += "ffffffff81000000 T _stext";  // last line without a newline
+  kernel.add_file(path, text);
+  Result<KernelSymbols> read = read_kallsyms(kernel, {"_stext", "filler_7"}, path);
   ASSERT_TRUE(read.ok()) << read.error().message;
   EXPECT_EQ(read->addresses.at("_stext"), kStext);
   EXPECT_EQ(read->addresses.at("filler_7"), 0xffffffff81000007ull);
-  EXPECT_EQ(read->origin, file.path);
+  EXPECT_EQ(read->origin, path);
 
-  Result<KernelSymbols> capped = read_kallsyms({"_stext"}, file.path, 4096);
+  Result<KernelSymbols> capped = read_kallsyms(kernel, {"_stext"}, path, 4096);
   ASSERT_FALSE(capped.ok());
   EXPECT_EQ(capped.error().kind, ErrorKind::LimitExceeded);
 
-  {
-    std::ofstream out(file.path);
-    out << "ffffffff81000000 T _stext\n" << std::string(kMaxKallsymsLine + 10, 'x') << "\n";
-  }
-  Result<KernelSymbols> long_line = read_kallsyms({"_stext"}, file.path);
+  kernel.add_file(path, "ffffffff81000000 T _stext\n" + std::string(kMaxKallsymsLine + 10, 'x') + "\n");
+  Result<KernelSymbols> long_line = read_kallsyms(kernel, {"_stext"}, path);
   ASSERT_FALSE(long_line.ok());
   EXPECT_EQ(long_line.error().kind, ErrorKind::Malformed);
   EXPECT_NE(long_line.error().message.find("line 2"), std::string::npos) << long_line.error().message;
 
-  // Endless NULs with no newline: refused after one line's worth, not read forever.
-  Result<KernelSymbols> zeros = read_kallsyms({"_stext"}, "/dev/zero");
+  // NULs with no newline: refused after one line's worth, not read whole.
+  kernel.add_file(path, std::string(size_t{1} << 20, '\0'));
+  Result<KernelSymbols> zeros = read_kallsyms(kernel, {"_stext"}, path);
   ASSERT_FALSE(zeros.ok());
   EXPECT_EQ(zeros.error().kind, ErrorKind::Malformed);
 
-  Result<KernelSymbols> missing = read_kallsyms({"_stext"}, file.path + ".absent");
+  Result<KernelSymbols> missing = read_kallsyms(kernel, {"_stext"}, path + ".absent");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().kind, ErrorKind::Io);
+}
+
+TEST(Kallsyms, TheRealReaderRefusesWhatIsNotARegularFileWithoutReadingIt) {
+  // /dev/zero never ends, and a FIFO without a writer would block an open without
+  // O_NONBLOCK: both are refused by the one file reader before a byte is read.
+  Result<KernelSymbols> zeros = read_kallsyms(system_kernel(), {"_stext"}, "/dev/zero");
+  ASSERT_FALSE(zeros.ok());
+  EXPECT_EQ(zeros.error().kind, ErrorKind::InvalidArgument);
+  EXPECT_NE(zeros.error().message.find("character device"), std::string::npos) << zeros.error().message;
+  const std::string fifo = "/tmp/bpfload-kallsyms-fifo-" + std::to_string(getpid());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  Result<KernelSymbols> from_fifo = read_kallsyms(system_kernel(), {"_stext"}, fifo);
+  std::remove(fifo.c_str());
+  ASSERT_FALSE(from_fifo.ok());
+  EXPECT_EQ(from_fifo.error().kind, ErrorKind::InvalidArgument);
+  EXPECT_NE(from_fifo.error().message.find("FIFO"), std::string::npos) << from_fifo.error().message;
 }
 
 }  // namespace

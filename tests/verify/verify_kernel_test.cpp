@@ -12,7 +12,7 @@
 
 #include "bpfload/parse.hpp"
 #include "bpfload/verify.hpp"
-#include "fault_injecting_kernel.hpp"
+#include "bpfload/testing/fault_injecting_kernel.hpp"
 #include "kernel_guard.hpp"
 #include "test_util.hpp"
 
@@ -280,7 +280,7 @@ TEST(VerifyKernel, MapFailureIsAnErrorAndLeavesNothingOpen) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   ObjectSpec spec = parse("legacy_libbpf.o");
   FaultInjectingKernel kernel(system_kernel());
-  kernel.fail_named_call("map_create", 2, ENOMEM);
+  kernel.fail_nth("map_create", 2, ENOMEM);
   VerifyOptions options;
   options.load.kernel = &kernel;
   size_t fds_before = test::open_fd_count();
@@ -288,7 +288,7 @@ TEST(VerifyKernel, MapFailureIsAnErrorAndLeavesNothingOpen) {
   ASSERT_FALSE(reports.ok());
   EXPECT_EQ(reports.error().kind, ErrorKind::Kernel);
   EXPECT_EQ(reports.error().sys_errno, ENOMEM);
-  EXPECT_EQ(kernel.calls_named("prog_load"), 0u);
+  EXPECT_EQ(kernel.calls_of("prog_load"), 0u);
   EXPECT_EQ(test::open_fd_count(), fds_before);
 }
 
@@ -297,7 +297,7 @@ TEST(VerifyKernel, OneRefusedProgramDoesNotHideTheOthersAndNothingIsPinned) {
   ObjectSpec spec = parse("legacy_iproute2.o");  // cls_entry and its tail call cls_tail
   ASSERT_GE(spec.programs.size(), 2u);
   FaultInjectingKernel kernel(system_kernel());
-  kernel.fail_named_call("prog_load", 1, EPERM);
+  kernel.fail_nth("prog_load", 1, EPERM);
   VerifyOptions options;
   options.load.kernel = &kernel;
   options.load.parallelism = 1;  // so "the first prog_load" is one well-defined program
@@ -312,8 +312,8 @@ TEST(VerifyKernel, OneRefusedProgramDoesNotHideTheOthersAndNothingIsPinned) {
     EXPECT_FALSE(report.kernel_message.empty()) << "falls back to the load error";
   }
   EXPECT_EQ(refused, 1u);
-  EXPECT_EQ(kernel.calls_named("obj_pin"), 0u);
-  EXPECT_EQ(kernel.calls_named("obj_get"), 0u) << "no pinned map may be reused either";
+  EXPECT_EQ(kernel.calls_of("obj_pin"), 0u);
+  EXPECT_EQ(kernel.calls_of("obj_get"), 0u) << "no pinned map may be reused either";
 }
 
 }  // namespace

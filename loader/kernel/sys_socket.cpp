@@ -5,11 +5,13 @@
 
 #include <fmt/format.h>
 
-#include "attach_kernel_system.hpp"
+#include "system_kernel.hpp"
 
-namespace bpfload {
+namespace bpfload::sys {
 
-Status SystemAttachKernel::socket_attach_filter(int socket_fd, int prog_fd) {
+Status run(op::SocketAttachFilter& op) {
+  const int socket_fd = op.socket_fd;
+  const int prog_fd = op.prog_fd;
   if (::setsockopt(socket_fd, SOL_SOCKET, SO_ATTACH_BPF, &prog_fd, sizeof(prog_fd)) == 0) return {};
   const int err = errno;
   if (err == ENOTSOCK || err == EBADF) {
@@ -25,11 +27,12 @@ Status SystemAttachKernel::socket_attach_filter(int socket_fd, int prog_fd) {
   return os_error("setsockopt(SO_ATTACH_BPF)", fmt::format("on socket fd {}", socket_fd), err);
 }
 
-Status SystemAttachKernel::socket_detach_filter(int socket_fd) {
+Status run(op::SocketDetachFilter& op) {
+  const int socket_fd = op.socket_fd;
   // SO_DETACH_BPF takes no value; the kernel ignores the option buffer.
   const int unused = 0;
   if (::setsockopt(socket_fd, SOL_SOCKET, SO_DETACH_BPF, &unused, sizeof(unused)) == 0) return {};
   return os_error("setsockopt(SO_DETACH_BPF)", fmt::format("on socket fd {}", socket_fd), errno);
 }
 
-}  // namespace bpfload
+}  // namespace bpfload::sys

@@ -1,5 +1,5 @@
-// Path logic over the System interface: directory trees for pins, the bpffs check, and
-// the kernel version code. No system call of its own, so it works on a fake System too.
+// Path logic over the Kernel seam: directory trees for pins, the bpffs check, the kernel
+// version code, the memlock limit. No system call of its own, so it works on a fake too.
 #include <linux/magic.h>
 
 #include <algorithm>
@@ -13,7 +13,7 @@
 
 namespace bpfload {
 
-Status make_directories(System& system, const std::string& dir, std::vector<std::string>& created) {
+Status make_directories(Kernel& system, const std::string& dir, std::vector<std::string>& created) {
   if (dir.empty()) return make_error(ErrorKind::InvalidArgument, "make directories: empty path");
   // Walk every prefix ending before a '/', then the whole path, so parents come first
   // in `created` and a rollback can remove them in reverse.
@@ -36,7 +36,7 @@ Status make_directories(System& system, const std::string& dir, std::vector<std:
   return {};
 }
 
-Status check_bpffs(System& system, const std::string& path) {
+Status check_bpffs(Kernel& system, const std::string& path) {
   Result<uint64_t> magic = system.filesystem_magic(path);
   if (!magic.ok()) {
     Error error = std::move(magic).error();
@@ -59,6 +59,18 @@ Result<uint32_t> kernel_version_code(const std::string& release) {
                       fmt::format("kernel release '{}' does not start with MAJOR.MINOR", release));
   }
   return (major << 16) + (minor << 8) + std::min(patch, 255u);
+}
+
+Status raise_memlock_limit(Kernel& kernel) {
+  Result<std::string> release = kernel.kernel_release();
+  if (!release.ok()) return std::move(release).error().with_context("raise RLIMIT_MEMLOCK");
+  Result<uint32_t> version = kernel_version_code(*release);
+  if (!version.ok()) return std::move(version).error().with_context("raise RLIMIT_MEMLOCK");
+  if (*version >= ((5u << 16) | (11u << 8))) return {};
+  Result<op::RaiseMemlockLimit> raised = kernel.run(op::RaiseMemlockLimit{});
+  if (raised.ok()) return {};
+  return std::move(raised).error().with_context(
+      fmt::format("on Linux {} (needs CAP_SYS_RESOURCE; kernels before 5.11 charge BPF memory to it)", *release));
 }
 
 }  // namespace bpfload

@@ -1,24 +1,33 @@
-// Module BTF objects by name: the fd a BTF-targeted program in a module is loaded with
-// (attach_btf_obj_fd), found the way libbpf finds it (walk every BTF object id, keep the
-// kernel one whose name is the module's).
+// BTF objects the kernel holds, on the real kernel: one by id (a map's key and value
+// types), and a module's by name, found the way libbpf finds it (walk every BTF object
+// id, keep the kernel one whose name is the module's).
 #include <cerrno>
 #include <cstring>
 #include <string>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <fmt/format.h>
 
-#include "bpfload/kernel.hpp"
-#include "bpfload/kernel_btf.hpp"
 #include "kernel_errors.hpp"
+#include "system_kernel.hpp"
 
-namespace bpfload {
+namespace bpfload::sys {
 
-Result<Fd> Kernel::module_btf_fd(const std::string& module) {
-  return make_error(ErrorKind::Unsupported, fmt::format("this kernel interface has no module BTF (module '{}')", module));
+Status run(op::KernelBtf& op) {
+  errno = 0;
+  struct btf* btf = btf__load_from_kernel_by_id(op.id);
+  if (btf == nullptr) {
+    const int saved = errno != 0 ? errno : EINVAL;
+    return make_error(ErrorKind::Kernel,
+                      fmt::format("bpf(BTF_GET_FD_BY_ID): cannot read BTF object {}: {}", op.id, errno_text(saved)),
+                      saved);
+  }
+  op.btf.reset(btf);
+  return {};
 }
 
-Result<Fd> open_module_btf(const std::string& module) {
+Status run(op::ModuleBtf& op) {
   uint32_t id = 0;
   for (;;) {
     if (bpf_btf_get_next_id(id, &id) != 0) {
@@ -39,9 +48,12 @@ Result<Fd> open_module_btf(const std::string& module) {
     if (bpf_obj_get_info_by_fd(fd.get(), &info, &length) != 0)
       return make_error(ErrorKind::Kernel, fmt::format("bpf(OBJ_GET_INFO_BY_FD) of BTF {}: {}", id, errno_text(errno)),
                         errno);
-    if (info.kernel_btf != 0 && module == name) return fd;
+    if (info.kernel_btf != 0 && op.module == name) {
+      op.fd = std::move(fd);
+      return {};
+    }
   }
-  return make_error(ErrorKind::NotFound, fmt::format("no loaded module '{}' has BTF in this kernel", module));
+  return make_error(ErrorKind::NotFound, fmt::format("no loaded module '{}' has BTF in this kernel", op.module));
 }
 
-}  // namespace bpfload
+}  // namespace bpfload::sys

@@ -5,7 +5,8 @@
 // mirrors the kernel's BPF_PROG_LOAD attributes up to log_true_size and calls bpf()
 // directly. Older kernels accept the longer struct because the extra field is zero on
 // input (the kernel only rejects non-zero bytes past the attributes it knows).
-#include "kernel_prog_load.hpp"
+#include "kernel_errors.hpp"
+#include "system_kernel.hpp"
 
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -18,7 +19,11 @@
 
 #include <linux/bpf.h>
 
-namespace bpfload {
+#include <fmt/format.h>
+
+#include "bpfload/uapi.hpp"
+
+namespace bpfload::sys {
 namespace {
 
 // The BPF_PROG_LOAD member of union bpf_attr as of Linux 6.4 (include/uapi/linux/bpf.h).
@@ -82,6 +87,7 @@ BPFLOAD_SAME_OFFSET(core_relo_rec_size);
 // log_true_size directly follows core_relo_rec_size in 6.4+.
 static_assert(offsetof(ProgLoadAttr, log_true_size) ==
               offsetof(union bpf_attr, core_relo_rec_size) + sizeof(uint32_t));
+static_assert(offsetof(ProgLoadAttr, log_true_size) == uapi::kProgLoadLogTrueSizeOffset);
 
 // libbpf retries EAGAIN (the verifier gives up when a signal is pending) 5 times.
 constexpr int kLoadAttempts = 5;
@@ -129,21 +135,21 @@ ProgLoadAttr make_attr(const ProgLoadRequest& request) {
 
 }  // namespace
 
-ProgLoadOutcome raw_prog_load(const ProgLoadRequest& request) {
-  ProgLoadOutcome outcome;
+Status run(op::ProgLoad& op) {
+  const ProgLoadRequest& request = op.request;
+  int err = 0;
   for (int attempt = 0; attempt < kLoadAttempts; ++attempt) {
     ProgLoadAttr attr = make_attr(request);
     const long fd = ::syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
-    outcome.log_true_size = attr.log_true_size;
+    op.log_true_size = attr.log_true_size;
     if (fd >= 0) {
-      outcome.fd = Fd(static_cast<int>(fd));
-      outcome.sys_errno = 0;
-      return outcome;
+      op.fd = Fd(static_cast<int>(fd));
+      return {};
     }
-    outcome.sys_errno = errno;
-    if (outcome.sys_errno != EAGAIN) break;
+    err = errno;
+    if (err != EAGAIN) break;
   }
-  return outcome;
+  return kernel_error(KernelCommand::ProgLoad, fmt::format("of program '{}'", request.name), err);
 }
 
-}  // namespace bpfload
+}  // namespace bpfload::sys
