@@ -3,6 +3,9 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -172,12 +175,17 @@ Json program_json(const ObjectSpec& spec, const ProgramSpec& program,
 
 // Undefined symbols the code refers to, with the programs that cannot load because of them.
 Json externs_json(const ObjectSpec& spec) {
+  // Each program's externs are gathered once and indexed by name, so the document is
+  // linear in the externs and their uses however many of either the object declares.
+  std::unordered_map<std::string, std::vector<std::string_view>> users;
+  for (const ProgramSpec& program : spec.programs) {
+    for (std::string& name : externs_used_by(spec, program.function)) users[std::move(name)].push_back(program.name);
+  }
   Json list = Json::array();
   for (const ExternSpec& declared : spec.externs) {
     Json used_by = Json::array();
-    for (const ProgramSpec& program : spec.programs) {
-      const std::vector<std::string> names = externs_used_by(spec, program.function);
-      if (std::find(names.begin(), names.end(), declared.name) != names.end()) used_by.push_back(program.name);
+    if (auto found = users.find(declared.name); found != users.end()) {
+      for (std::string_view program : found->second) used_by.push_back(program);
     }
     list.push_back(Json{{"name", declared.name},
                         {"kind", declared.kind == ExternSpec::Kind::Function ? "function" : "variable"},
