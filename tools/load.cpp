@@ -312,7 +312,9 @@ int run_load(const LoadVerbOptions& options) {
                         "attached after bpfload exits",
                         0, options.json, kExitUsage);
   }
-  const bool pin_dir_existed = !options.pin_dir.empty() && std::filesystem::exists(options.pin_dir);
+  // The error_code overload: the throwing one aborted the CLI on a path bpffs refuses.
+  std::error_code unknown;
+  const bool pin_dir_existed = !options.pin_dir.empty() && std::filesystem::exists(options.pin_dir, unknown);
   LoadReport report;
   auto loaded = load_object(*spec, *load, &report);
   std::optional<Error> attach_error;

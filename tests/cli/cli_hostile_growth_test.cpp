@@ -191,5 +191,15 @@ TEST(CliHostileGrowth, ControlCharactersInObjectNamesAreEscapedInEveryTextOutput
   }
 }
 
+TEST(CliHostileGrowth, DottedPinDirIsRefusedWithTheReasonNotAnAbort) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  // bpffs refuses names with '.' with EPERM; a throwing std::filesystem call aborted (134).
+  for (const std::string dir : {"/sys/fs/bpf/bpfload.test", "/sys/fs/bpf/bpfload.test/x"}) {
+    const CommandResult result = run_bpfload(fmt::format("load {} --pin-dir {}", quoted(bpf_object("sample_xdp_legacy.o")), dir));
+    EXPECT_EQ(result.exit_code, 2) << dir << result.err;
+    EXPECT_THAT(result.err, HasSubstr("a bpf filesystem refuses names containing '.' ('bpfload.test')")) << dir;
+  }
+}
+
 }  // namespace
 }  // namespace bpfload::test
