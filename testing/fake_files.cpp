@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -140,7 +141,14 @@ Status World::run(op::PathKind& op) {
     if (err == ENOENT || err == ENOTDIR) return {};
     return path_error(op.follow_links ? "stat" : "lstat", op.path, err);
   }
-  if (const Node* at = node(*path)) op.kind = kind_of(*at);
+  if (const Node* at = node(*path)) {
+    op.kind = kind_of(*at);
+    // One device per mount, one inode per path: enough to tell a mount point.
+    std::string mount = *path;
+    while (!mounts.contains(mount) && mount != "/") mount = parent_of(mount);
+    op.device = std::hash<std::string>{}(mount);
+    op.inode = std::hash<std::string>{}(*path);
+  }
   return {};
 }
 

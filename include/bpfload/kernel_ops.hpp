@@ -414,6 +414,8 @@ struct PathKind {
   std::string path;
   bool follow_links = true;
   FileKind kind = FileKind::Missing;  ///< reply
+  uint64_t device = 0;                ///< reply: st_dev (which mounted filesystem)
+  uint64_t inode = 0;                 ///< reply: st_ino
 };
 
 /// statfs(2) f_type of the filesystem holding `path` (BPF_FS_MAGIC for bpffs). NotFound

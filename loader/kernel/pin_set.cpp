@@ -1,5 +1,7 @@
 // Pin sets (<dir>/maps/*, <dir>/progs/*): removal, and swapping a new set
 // in. Over the Kernel seam, so a fake filesystem sees every step.
+#include <linux/magic.h>
+
 #include <cerrno>
 #include <string>
 #include <vector>
@@ -28,6 +30,15 @@ Status remove_pins_in(Kernel& kernel, const std::string& dir, std::vector<std::s
     if (entries.error().kind == ErrorKind::NotFound) return {};
     return std::move(entries).error();
   }
+  // Another filesystem mounted over maps/ or progs/ holds ordinary files: refuse it
+  // before unlinking anything.
+  Result<uint64_t> magic = kernel.filesystem_magic(dir);
+  if (!magic.ok()) return std::move(magic).error();
+  if (*magic != BPF_FS_MAGIC)
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("'{}' is not on a bpf filesystem (filesystem magic {:#x}); bpfload removes only "
+                                  "pins: nothing in it was removed",
+                                  dir, *magic));
   for (const DirectoryEntry& entry : *entries) {
     const std::string path = dir + "/" + entry.name;
     if (entry.kind != FileKind::Regular)

@@ -91,6 +91,8 @@ Status run(op::PathKind& op) {
     return {};
   }
   op.kind = kind_of(st.st_mode);
+  op.device = static_cast<uint64_t>(st.st_dev);
+  op.inode = static_cast<uint64_t>(st.st_ino);
   return {};
 }
 
