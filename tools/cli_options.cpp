@@ -1,3 +1,4 @@
+#include "bpfload/object_file.hpp"
 #include "cli_options.hpp"
 
 #include <cerrno>

@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/parse.hpp"
 #include "bpfload/result.hpp"
 #include "cli_numbers.hpp"

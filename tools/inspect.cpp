@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/core_relocate.hpp"
 #include "bpfload/link.hpp"
 #include "bpfload/parse.hpp"

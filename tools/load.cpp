@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "attach_output.hpp"
+#include "bpfload/object_file.hpp"
 #include "bpfload/attach.hpp"
 #include "bpfload/constants.hpp"
 #include "bpfload/loader.hpp"

@@ -4,6 +4,8 @@
 // Kernel seam (kernel.hpp), so tests can use a fake or inject faults.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,6 +19,7 @@
 #include "bpfload/spec.hpp"
 #include "bpfload/system.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// The mechanism behind an attachment, and what undoing it needs.
@@ -311,3 +314,4 @@ struct DeviceDetachment {
                                                                      std::optional<TcDirection> direction);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

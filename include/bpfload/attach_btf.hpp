@@ -4,6 +4,8 @@
 // attach call. Pure: looked up in a TargetBtf the kernel layer read.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,6 +14,7 @@
 #include "bpfload/spec.hpp"
 #include "bpfload/target_btf.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Where a program's attach target is.
@@ -37,3 +40,4 @@ struct AttachBtfTarget {
 [[nodiscard]] Result<AttachBtfTarget> find_attach_btf_target(const ProgramSpec& program, const TargetBtf& target);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

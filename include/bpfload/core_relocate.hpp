@@ -4,6 +4,8 @@
 // its relocation records and the target BTF; no syscalls, deterministic.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "bpfload/spec.hpp"
 #include "bpfload/target_btf.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// enum bpf_core_relo_kind (linux/bpf.h, 5.8+), spelled out: Debian's 6.1 headers have it,
@@ -84,3 +87,4 @@ struct CoreRelocation {
 [[nodiscard]] Result<CoreRelocation> relocate_core(const ObjectSpec& spec, const TargetBtf& target);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

@@ -3,11 +3,14 @@
 // object names. Pure; no system calls.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Names as libbpf spells them; "unknown(N)" for values this build does not know.
@@ -25,3 +28,4 @@ namespace bpfload {
 [[nodiscard]] std::string kernel_object_name(std::string_view name);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

@@ -9,6 +9,8 @@
 // of an op is its kind number, kept stable within a release).
 #pragma once
 
+#include "bpfload/export.h"
+
 #ifdef BPFLOAD_PURE_LAYER
 #error "the pure layers make no system calls: do not include the kernel interface"
 #endif
@@ -28,6 +30,7 @@
 #include "bpfload/kernel_types.hpp"
 #include "bpfload/result.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload::op {
 
 // ---- bpf(): maps ----
@@ -543,3 +546,4 @@ template <typename Op>
 [[nodiscard]] std::string describe(const KernelOp& op);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

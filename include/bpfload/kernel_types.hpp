@@ -3,6 +3,8 @@
 // structs. No system call is made by anything declared here.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -15,6 +17,7 @@
 #include "bpfload/fd.hpp"
 #include "bpfload/uapi.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Arguments of BPF_MAP_CREATE.
@@ -162,3 +165,4 @@ struct DirectoryEntry {
 };
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

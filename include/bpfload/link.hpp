@@ -6,6 +6,8 @@
 // exist. Pure: no syscalls.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -18,6 +20,7 @@
 #include "bpfload/result.hpp"
 #include "bpfload/spec.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// File descriptors the fd patch writes into ld_imm64 instructions.
@@ -109,3 +112,4 @@ struct LinkedProgram {
 [[nodiscard]] bpf_insn encode_instruction(const Instruction& insn) noexcept;
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

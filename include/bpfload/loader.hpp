@@ -1,6 +1,8 @@
 // Loading an ObjectSpec into the kernel: maps, global data, programs, tail calls, pins.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -18,6 +20,7 @@
 #include "bpfload/spec.hpp"
 #include "bpfload/verifier_log.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Per-map changes applied at load time, by map name.
@@ -196,3 +199,4 @@ class LoadedObject {
 [[nodiscard]] Result<std::string> object_id_for(std::span<const std::byte> object_bytes);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

@@ -3,6 +3,8 @@
 // samples/bpf ("socket/N", "kprobe/N", ...). Pure: part of the spec layer.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,6 +12,7 @@
 
 #include "bpfload/result.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// What a section name says about the programs in it.
@@ -36,3 +39,4 @@ struct SectionKind {
 [[nodiscard]] Result<uint32_t> map_type_from_name(std::string_view name);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

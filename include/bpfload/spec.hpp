@@ -2,6 +2,8 @@
 // No file descriptors, no kernel state: the same bytes always give an equal spec.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -13,6 +15,7 @@
 #include "bpfload/btf.hpp"
 #include "bpfload/result.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Byte order of the object; instruction and map-definition values are decoded from it.
@@ -247,3 +250,4 @@ struct ObjectSpec {
 [[nodiscard]] std::vector<uint32_t> called_functions(const ObjectSpec& spec, uint32_t function);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

@@ -16,6 +16,8 @@
 // with <source> = {"file", "line", "column", "text"}. Unknown keys are ignored when read.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -31,6 +33,7 @@
 #include "bpfload/spec.hpp"
 #include "bpfload/verifier_log.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// The verdict and numbers for one program.
@@ -155,3 +158,4 @@ struct StatsDelta {
 [[nodiscard]] Result<ComparedProgram> compared_program_from_json(const nlohmann::json& json);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bpfload/parse.hpp"
+#include "bpfload/parse_limits.hpp"
 #include "bpfload/result.hpp"
 #include "bpfload/spec.hpp"
 

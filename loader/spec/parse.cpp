@@ -277,15 +277,13 @@ Result<ObjectSpec> parse_object(std::span<const std::byte> bytes, const ParseOpt
   }
 }
 
-Result<ObjectSpec> parse_object_file(const std::string& path, const ParseOptions& options) try {
-  auto bytes = read_input_file(path, options.limits.max_object_bytes, kElfMagic);
-  if (!bytes) return std::move(bytes).error();
-  // The view takes the buffer over: the object is in memory once.
-  auto spec = parse_view(elf::View::open(std::move(*bytes), options.limits), options);
-  if (!spec) return std::move(spec).error().with_context(path);
-  return spec;
-} catch (const std::bad_alloc&) {
-  return out_of_memory_error(fmt::format("reading {}", path));
+Result<ObjectSpec> parse_object(std::vector<std::byte>&& bytes, const ParseOptions& options) {
+  try {
+    // The view takes the buffer over: the object is in memory once.
+    return parse_view(elf::View::open(std::move(bytes), options.limits), options);
+  } catch (const std::bad_alloc&) {
+    return out_of_memory_error("parsing the object");
+  }
 }
 
 std::string_view to_string(MapLayout layout) noexcept {

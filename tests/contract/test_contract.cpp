@@ -23,6 +23,7 @@
 #include <gtest/gtest.h>
 
 #include "attach_test_support.hpp"
+#include "bpfload/object_file.hpp"
 #include "bpfload/attach.hpp"
 #include "bpfload/kernel.hpp"
 #include "bpfload/loader.hpp"

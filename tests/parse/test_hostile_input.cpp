@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/parse.hpp"
 #include "parse/maps_test_support.hpp"
 #include "resource_limits.hpp"

@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/parse.hpp"
 #include "resource_limits.hpp"
 

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/parse.hpp"
 #include "old_compiler_object.hpp"
 #include "parse_test_util.hpp"

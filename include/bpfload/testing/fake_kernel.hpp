@@ -5,6 +5,8 @@
 // libbpfload_testing (bpfload_testing.pc), not of libbpfload.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -16,6 +18,7 @@
 
 #include "bpfload/kernel.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// The fake world. Where a kernel rule is modelled (map sizes and flags, frozen maps, full
@@ -173,3 +176,4 @@ class FakeKernel final : public Kernel {
 };
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END
