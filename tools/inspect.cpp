@@ -79,6 +79,7 @@ Json map_json(const MapSpec& map) {
               {"map_extra", map.map_extra},
               {"numa_node", map.numa_node ? Json(*map.numa_node) : Json(nullptr)},
               {"layout", to_string(map.layout)},
+              {"layout_reason", map.layout_reason.empty() ? Json(nullptr) : Json(map.layout_reason)},
               {"section", map.section},
               {"offset", map.offset},
               {"pinning", to_string(map.pinning)},
@@ -246,6 +247,7 @@ void print_inspect_text(const Json& doc, const ObjectSpec& spec,
                map["key_size"].get<uint32_t>(), map["value_size"].get<uint32_t>(),
                map["max_entries"].get<uint32_t>(), map["flags"].get<uint32_t>(),
                map["layout"].get<std::string>(), map["pinning"].get<std::string>());
+    if (!map["layout_reason"].is_null()) fmt::print("      layout: {}\n", map["layout_reason"].get<std::string>());
     if (!map["numa_node"].is_null()) fmt::print("      numa_node {}\n", map["numa_node"].get<uint32_t>());
     if (!map["inner_map"].is_null()) {
       const bool by_default = map["inner_map_source"] == "default_index";

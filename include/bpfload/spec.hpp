@@ -59,6 +59,9 @@ struct MapSpec {
   std::string section;          ///< "maps", "maps/...", or ".maps"
   uint64_t offset = 0;          ///< byte offset of the definition in its section
   uint32_t definition_size = 0; ///< bytes of the legacy definition entry (0 for BTF)
+  /// Why an ambiguous legacy entry was read in `layout` (28 bytes: samples' or early
+  /// iproute2's), for inspect; "" when the size alone decided.
+  std::string layout_reason;
   Pinning pinning = Pinning::None;
   uint32_t iproute2_id = 0;     ///< bpf_elf_map.id (0 when none)
   uint32_t iproute2_inner_id = 0;   ///< bpf_elf_map.inner_id: id of this outer map's inner template
@@ -156,6 +159,10 @@ struct FunctionSpec {
   /// The linker refuses code that has any until relocate_core() applied them
   /// (ObjectSpec::core_relocated), rather than load the compiler's offsets.
   std::vector<CoreRecord> core_relocations;
+  /// The function the kernel runs when this program throws (bpf_throw): the one its BTF
+  /// decl tag "exception_callback:NAME" names. Laid out with the program, as the kernel
+  /// finds it through the program's func_info. Index into ObjectSpec::functions.
+  std::optional<uint32_t> exception_callback;
 };
 
 /// A program: an entry function plus what the kernel needs to know about it.
@@ -168,6 +175,9 @@ struct ProgramSpec {
   std::string attach_to;        ///< what follows the section prefix ("sys_write", "ingress"...)
   uint32_t prog_flags = 0;      ///< e.g. BPF_F_SLEEPABLE for ".s" sections
   bool type_overridden = false; ///< type came from a caller override, not the section table
+  /// Loaded by a plain load; false for libbpf's SEC("?...") programs, which load only
+  /// when asked for by name (LoadOptions::only_programs).
+  bool autoload = true;
 };
 
 /// A symbol the object uses but does not define (`extern int MY_CONST;`, a kfunc, a

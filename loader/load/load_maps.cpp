@@ -62,6 +62,21 @@ bool takes_btf_key_value(uint32_t type) {
 // The kernel's ENOTSUPP (524), which is not in user space's errno.h.
 constexpr int kErrnoNotSupp = 524;
 
+constexpr uint32_t kMapTypeUserRingbuf = 31;  // BPF_MAP_TYPE_USER_RINGBUF, 6.1
+
+/// A ring buffer's size as the kernel wants it, a power-of-two multiple of the page
+/// size: `requested` when it is one, else the smallest one above it, as libbpf does
+/// (objects write `256 * 1024` or `1 << 24` but also sizes like 4096 * 3). 0 and sizes
+/// no such multiple above fits in 32 bits are passed on for the kernel to refuse.
+uint32_t ringbuf_size(uint32_t requested, size_t page_size) {
+  if (requested == 0 || page_size == 0) return requested;
+  const uint64_t pages = requested / page_size;
+  if (requested % page_size == 0 && (pages & (pages - 1)) == 0) return requested;
+  for (uint64_t size = page_size; size <= UINT32_MAX; size *= 2)
+    if (size > requested) return static_cast<uint32_t>(size);
+  return requested;
+}
+
 Result<MapDefinition> definition_of(LoadContext& context, const MapSpec& spec, const MapOverride* override) {
   MapDefinition def{spec.type, spec.key_size, spec.value_size, spec.max_entries, spec.flags};
   // samples/bpf declared maps of maps without a value size; bpf_load.c always created
@@ -76,6 +91,8 @@ Result<MapDefinition> definition_of(LoadContext& context, const MapSpec& spec, c
     if (!cpus.ok()) return std::move(cpus).error().with_context(fmt::format("map '{}': size it by CPU", spec.name));
     def.max_entries = *cpus;
   }
+  if (def.type == BPF_MAP_TYPE_RINGBUF || def.type == kMapTypeUserRingbuf)
+    def.max_entries = ringbuf_size(def.max_entries, context.kernel.system().page_size());
   return def;
 }
 
@@ -144,8 +161,8 @@ Result<int> inner_template(LoadContext& context, size_t index, Fd& owned) {
   if (inner == nullptr)
     return make_error(ErrorKind::InvalidArgument,
                       fmt::format("map '{}' is a {} without an inner map template; name one with an "
-                                  "inner_map override",
-                                  outer.name, map_type_name(outer.type)));
+                                  "inner_map override (--inner-map {}=INNER)",
+                                  outer.name, map_type_name(outer.type), outer.name));
   const MapOverride* inner_override = inner_name.empty() ? nullptr : context.override_for(inner_name);
   Result<MapDefinition> inner_def = definition_of(context, *inner, inner_override);
   if (!inner_def.ok()) return std::move(inner_def).error();

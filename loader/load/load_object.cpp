@@ -99,7 +99,11 @@ Status check_options(LoadContext& context) {
                                                          name, *override.inner_map));
   }
 
-  context.selected.assign(spec.programs.size(), options.only_programs.empty());
+  // A plain load takes every program but libbpf's SEC("?...") ones; a named one is taken
+  // whatever its section says.
+  context.selected.assign(spec.programs.size(), false);
+  if (options.only_programs.empty())
+    for (size_t i = 0; i < spec.programs.size(); ++i) context.selected[i] = spec.programs[i].autoload;
   for (const std::string& name : options.only_programs) {
     if (!spec.find_program(name))
       return make_error(ErrorKind::NotFound, fmt::format("no program named '{}' in the object", name));
