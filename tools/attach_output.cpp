@@ -44,7 +44,8 @@ void print_attachment(const Attachment& attachment) {
   std::string extra = link_id != 0 ? fmt::format(" [link {}", link_id) : std::string(" [") + std::string(attachment.mechanism());
   if (!attachment.pin_path().empty()) extra += fmt::format(", pinned {}", attachment.pin_path());
   extra += "]";
-  fmt::print("  {} -> {}{}\n", attachment.program(), attachment.target(), extra);
+  fmt::print("  {} -> {}{}\n", escape_for_terminal(attachment.program()), escape_for_terminal(attachment.target()),
+             escape_for_terminal(extra));
 }
 
 }  // namespace bpfload::cli

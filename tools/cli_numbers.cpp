@@ -1,32 +1,15 @@
 #include "cli_numbers.hpp"
 
-#include <charconv>
 
 #include <fmt/format.h>
+
+#include "bpfload/numbers.hpp"
 
 namespace bpfload::cli {
 
 Result<uint64_t> parse_unsigned(std::string_view text, uint64_t max, std::string_view what) {
-  const auto refuse = [&](std::string_view why) -> Result<uint64_t> {
-    return make_error(ErrorKind::InvalidArgument,
-                      fmt::format("{}: '{}' {} (numbers are decimal, e.g. 16, or 0x hex, e.g. 0x10)", what,
-                                  text, why));
-  };
-  int base = 10;
-  std::string_view digits = text;
-  if (digits.size() >= 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
-    base = 16;
-    digits.remove_prefix(2);
-  } else if (digits.size() >= 2 && digits[0] == '0') {
-    return refuse("has a leading zero, which some tools read as octal");
-  }
-  if (digits.empty()) return refuse("is not a number");
-  uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
-  if (end != digits.data() + digits.size() || (ec != std::errc() && ec != std::errc::result_out_of_range))
-    return refuse("is not an unsigned integer");
-  if (ec == std::errc::result_out_of_range || value > max)
-    return refuse(fmt::format("is larger than the maximum, {}", max));
+  Result<uint64_t> value = parse_unsigned_number(text, max);
+  if (!value.ok()) return std::move(value).error().with_context(what);
   return value;
 }
 

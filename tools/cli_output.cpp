@@ -29,8 +29,35 @@ Json error_json(const Error& error) {
   return error_json(to_string(error.kind), error.message, error.sys_errno);
 }
 
+std::string escape_for_terminal(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    // C1 controls (U+0080..U+009F) are 0xC2 0x80..0x9F in UTF-8; some terminals obey them.
+    if (byte == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+        static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      out += fmt::format("\\xc2\\x{:02x}", static_cast<unsigned char>(text[i + 1]));
+      ++i;
+      continue;
+    }
+    if (byte >= 0x20 && byte != 0x7f) {
+      out += static_cast<char>(byte);
+      continue;
+    }
+    switch (byte) {
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case 0x1b: out += "\\e"; break;
+      default: out += fmt::format("\\x{:02x}", byte); break;
+    }
+  }
+  return out;
+}
+
 void print_error_line(std::string_view message) {
-  fmt::print(stderr, "bpfload: {}\n", message);
+  fmt::print(stderr, "bpfload: {}\n", escape_for_terminal(message));
 }
 
 int report_error(std::string_view kind, std::string_view message, int sys_errno, bool json,

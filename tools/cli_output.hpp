@@ -30,7 +30,14 @@ inline constexpr int kExitUsage = 2;
 [[nodiscard]] Json error_json(std::string_view kind, std::string_view message, int sys_errno);
 [[nodiscard]] Json error_json(const Error& error);
 
-/// Prints "bpfload: <message>" on stderr.
+/// `text` safe to print on a terminal: every control character (C0 including newline,
+/// carriage return and tab; DEL; C1 encoded in UTF-8), which an object's names or a
+/// compare file could use to move the cursor, retitle the window or forge a line, becomes
+/// a visible escape ("\n", "\r", "\t", "\e", "\xNN"). Other bytes are kept.
+[[nodiscard]] std::string escape_for_terminal(std::string_view text);
+
+/// Prints "bpfload: <message>" on stderr, the message escaped (escape_for_terminal): an
+/// error is one line.
 void print_error_line(std::string_view message);
 
 /// The one error path: prints "bpfload: <message>" on stderr and, when `json`, the

@@ -3,6 +3,9 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -173,12 +176,17 @@ Json program_json(const ObjectSpec& spec, const ProgramSpec& program,
 
 // Undefined symbols the code refers to, with the programs that cannot load because of them.
 Json externs_json(const ObjectSpec& spec) {
+  // Each program's externs are gathered once and indexed by name, so the document is
+  // linear in the externs and their uses however many of either the object declares.
+  std::unordered_map<std::string, std::vector<std::string_view>> users;
+  for (const ProgramSpec& program : spec.programs) {
+    for (std::string& name : externs_used_by(spec, program.function)) users[std::move(name)].push_back(program.name);
+  }
   Json list = Json::array();
   for (const ExternSpec& declared : spec.externs) {
     Json used_by = Json::array();
-    for (const ProgramSpec& program : spec.programs) {
-      const std::vector<std::string> names = externs_used_by(spec, program.function);
-      if (std::find(names.begin(), names.end(), declared.name) != names.end()) used_by.push_back(program.name);
+    if (auto found = users.find(declared.name); found != users.end()) {
+      for (std::string_view program : found->second) used_by.push_back(program);
     }
     list.push_back(Json{{"name", declared.name},
                         {"kind", declared.kind == ExternSpec::Kind::Function ? "function" : "variable"},
@@ -218,13 +226,17 @@ Json inspect_json(const std::string& path, const ObjectSpec& spec,
               {"externs", externs_json(spec)}};
 }
 
+// Every string of the document comes from the object (names, sections, the license) or
+// the user (the path): escaped for the terminal, as the JSON writer escapes it.
+std::string text(const Json& value) { return escape_for_terminal(value.get<std::string>()); }
+
 std::string slots_text(const Json& slots) {
-  std::string text;
+  std::string out;
   for (const Json& slot : slots) {
-    if (!text.empty()) text += ", ";
-    text += fmt::format("[{}]={}", slot["index"].get<uint32_t>(), slot["target"].get<std::string>());
+    if (!out.empty()) out += ", ";
+    out += fmt::format("[{}]={}", slot["index"].get<uint32_t>(), text(slot["target"]));
   }
-  return text;
+  return out;
 }
 
 // The plain-text writer renders the same document the JSON writer prints, so the two
@@ -234,8 +246,8 @@ void print_inspect_text(const Json& doc, const ObjectSpec& spec,
   const Json& license = doc["license"];
   const Json& version = doc["kern_version"];
   fmt::print("{}: {} endian, license {}, kernel version {}, BTF {}{}\n",
-             doc["file"].get<std::string>(), doc["byte_order"].get<std::string>(),
-             license.is_null() ? "(none)" : fmt::format("\"{}\"", license.get<std::string>()),
+             text(doc["file"]), text(doc["byte_order"]),
+             license.is_null() ? "(none)" : fmt::format("\"{}\"", text(license)),
              version.is_null() ? "(none)" : fmt::format("{:#x}", version.get<uint32_t>()),
              doc["btf"].get<bool>() ? fmt::format("{} bytes", doc["btf_size"].get<size_t>()) : "no",
              doc["btf_ext"].get<bool>() ? " (+ .BTF.ext)" : "");
@@ -243,18 +255,18 @@ void print_inspect_text(const Json& doc, const ObjectSpec& spec,
   fmt::print("\nmaps ({}):\n", doc["maps"].size());
   for (const Json& map : doc["maps"]) {
     fmt::print("  {}: {} key {} value {} max_entries {} flags {:#x} layout {} pinning {}\n",
-               map["name"].get<std::string>(), map["type"].get<std::string>(),
+               text(map["name"]), text(map["type"]),
                map["key_size"].get<uint32_t>(), map["value_size"].get<uint32_t>(),
                map["max_entries"].get<uint32_t>(), map["flags"].get<uint32_t>(),
-               map["layout"].get<std::string>(), map["pinning"].get<std::string>());
-    if (!map["layout_reason"].is_null()) fmt::print("      layout: {}\n", map["layout_reason"].get<std::string>());
+               text(map["layout"]), text(map["pinning"]));
+    if (!map["layout_reason"].is_null()) fmt::print("      layout: {}\n", text(map["layout_reason"]));
     if (!map["numa_node"].is_null()) fmt::print("      numa_node {}\n", map["numa_node"].get<uint32_t>());
     if (!map["inner_map"].is_null()) {
       const bool by_default = map["inner_map_source"] == "default_index";
-      fmt::print("      inner map {}{}\n", map["inner_map"].get<std::string>(),
+      fmt::print("      inner map {}{}\n", text(map["inner_map"]),
                  by_default ? fmt::format(" (from the default inner_map_idx 0, not a declaration: if the loader of "
                                           "its time fixed the index up, give --inner-map {}=INNER)",
-                                          map["name"].get<std::string>())
+                                          text(map["name"]))
                             : std::string());
     }
     if (map["iproute2_id"].get<uint32_t>() != 0)
@@ -268,34 +280,34 @@ void print_inspect_text(const Json& doc, const ObjectSpec& spec,
     const Json& program = doc["programs"][program_index];
     const Json& counts = program["relocation_counts"];
     fmt::print("  {}: section \"{}\" type {}{}{} insns {} (linked {})\n",
-               program["name"].get<std::string>(), program["section"].get<std::string>(),
-               program["type"].get<std::string>(),
+               text(program["name"]), text(program["section"]),
+               text(program["type"]),
                program["type_overridden"].get<bool>() ? " (overridden)" : "",
                program["attach_type"].is_null()
                    ? std::string()
-                   : fmt::format(" attach {}", program["attach_type"].get<std::string>()),
+                   : fmt::format(" attach {}", text(program["attach_type"])),
                program["insns"].get<size_t>(),
                program["linked_insns"].is_null() ? std::string("none")
                                                  : std::to_string(program["linked_insns"].get<size_t>()));
     if (!program["link_error"].is_null())
-      fmt::print("      does not link: {}\n", program["link_error"].get<std::string>());
+      fmt::print("      does not link: {}\n", text(program["link_error"]));
     if (!program["attach_to"].get<std::string>().empty())
-      fmt::print("      attach to {}\n", program["attach_to"].get<std::string>());
+      fmt::print("      attach to {}\n", text(program["attach_to"]));
     fmt::print("      relocations: {} map, {} data, {} call, {} callback\n", counts["map"].get<unsigned>(),
                counts["data"].get<unsigned>(), counts["call"].get<unsigned>(), counts["func_addr"].get<unsigned>());
     for (uint32_t index : program_functions[program_index]) {
       const FunctionSpec& function = spec.functions[index];
       for (const Relocation& relocation : function.relocations)
-        fmt::print("        {}+{} {} {}\n", function.name, relocation.insn, relocation_kind_name(relocation.kind),
-                   relocation.symbol);
+        fmt::print("        {}+{} {} {}\n", escape_for_terminal(function.name), relocation.insn,
+                   relocation_kind_name(relocation.kind), escape_for_terminal(relocation.symbol));
     }
     for (const Json& name : program["externs"])
-      fmt::print("      uses unresolved extern {}: cannot load\n", name.get<std::string>());
+      fmt::print("      uses unresolved extern {}: cannot load\n", text(name));
     if (!program["subprograms"].empty()) {
       std::string names;
       for (const Json& name : program["subprograms"]) {
         names += names.empty() ? "" : ", ";
-        names += name.get<std::string>();
+        names += text(name);
       }
       fmt::print("      calls {}\n", names);
     }
@@ -303,7 +315,7 @@ void print_inspect_text(const Json& doc, const ObjectSpec& spec,
 
   fmt::print("\ndata sections ({}):\n", doc["data_sections"].size());
   for (const Json& section : doc["data_sections"]) {
-    fmt::print("  {}: {} bytes{}\n", section["name"].get<std::string>(),
+    fmt::print("  {}: {} bytes{}\n", text(section["name"]),
                section["size"].get<size_t>(), section["readonly"].get<bool>() ? " (read-only)" : "");
   }
 
@@ -311,8 +323,8 @@ void print_inspect_text(const Json& doc, const ObjectSpec& spec,
   fmt::print("\nunresolved externs ({}):\n", doc["externs"].size());
   for (const Json& declared : doc["externs"]) {
     std::string users;
-    for (const Json& name : declared["used_by"]) users += (users.empty() ? "" : ", ") + name.get<std::string>();
-    fmt::print("  {} ({}{}): used by {}\n", declared["name"].get<std::string>(), declared["kind"].get<std::string>(),
+    for (const Json& name : declared["used_by"]) users += (users.empty() ? "" : ", ") + text(name);
+    fmt::print("  {} ({}{}): used by {}\n", text(declared["name"]), text(declared["kind"]),
                declared["weak"].get<bool>() ? ", weak" : "", users.empty() ? std::string("no program") : users);
   }
 }

@@ -195,7 +195,8 @@ void print_log(const std::string& log, bool truncated, uint32_t true_size) {
   while (start < log.size()) {
     size_t end = log.find('\n', start);
     if (end == std::string::npos) end = log.size();
-    fmt::print("      {}\n", std::string_view(log).substr(start, end - start));
+    // The log quotes the object's source lines (BTF line info): escaped like its names.
+    fmt::print("      {}\n", escape_for_terminal(std::string_view(log).substr(start, end - start)));
     start = end + 1;
   }
   if (truncated) {
@@ -225,8 +226,8 @@ void print_load_text(const LoadReport& report, const LoadOptions& load, const Er
                           : fmt::format("{} {}", map.reused ? "reused" : "pinned", map.pin_path);
     // --no-ids: the id was not asked for, and 0 would read as a real id.
     const std::string id = map.id == 0 ? std::string() : fmt::format(" id {}", map.id);
-    fmt::print("  {}: {}{}{} {}\n", map.name, map_type_name(map.type),
-               map.is_data_section ? " (global data)" : "", id, pin);
+    fmt::print("  {}: {}{}{} {}\n", escape_for_terminal(map.name), map_type_name(map.type),
+               map.is_data_section ? " (global data)" : "", id, escape_for_terminal(pin));
   }
   fmt::print("programs ({}):\n", report.programs.size());
   for (const ProgramResult& program : report.programs) {
@@ -234,22 +235,23 @@ void print_load_text(const LoadReport& report, const LoadOptions& load, const Er
       const std::string id = program.id == 0 ? std::string() : fmt::format(" id {}", program.id);
       const uint32_t processed = insns_processed(program);
       const std::string verified = processed == 0 ? std::string() : fmt::format(" processed {}", processed);
-      fmt::print("  {} (section \"{}\"): {} loaded{} {} insns {}{}\n", program.name,
-                 program.section, program_type_name(program.type), id,
+      fmt::print("  {} (section \"{}\"): {} loaded{} {} insns {}{}\n", escape_for_terminal(program.name),
+                 escape_for_terminal(program.section), program_type_name(program.type), id,
                  program.pin_path.empty() ? std::string("not pinned")
-                                          : fmt::format("pinned {}", program.pin_path),
+                                          : fmt::format("pinned {}", escape_for_terminal(program.pin_path)),
                  program.insns, verified);
     } else {
-      fmt::print("  {} (section \"{}\"): {} FAILED: {}\n", program.name, program.section,
-                 program_type_name(program.type), program.error.empty() ? "not loaded" : program.error);
+      fmt::print("  {} (section \"{}\"): {} FAILED: {}\n", escape_for_terminal(program.name),
+                 escape_for_terminal(program.section), program_type_name(program.type),
+                 program.error.empty() ? "not loaded" : escape_for_terminal(program.error));
     }
     if ((show_logs || !program.loaded) && !program.verifier_log.empty())
       print_log(program.verifier_log, program.log_truncated, program.log_true_size);
   }
-  for (const std::string& warning : report.warnings) fmt::print("warning: {}\n", warning);
-  for (const std::string& rewrite : report.btf_rewrites) fmt::print("BTF: {}\n", rewrite);
+  for (const std::string& warning : report.warnings) fmt::print("warning: {}\n", escape_for_terminal(warning));
+  for (const std::string& rewrite : report.btf_rewrites) fmt::print("BTF: {}\n", escape_for_terminal(rewrite));
   if (!report.btf_loaded && !report.btf_error.empty())
-    fmt::print("BTF not loaded: {}\n", report.btf_error);
+    fmt::print("BTF not loaded: {}\n", escape_for_terminal(report.btf_error));
   if (error != nullptr) {
     bool log_shown = false;
     for (const ProgramResult& program : report.programs) log_shown |= !program.verifier_log.empty();
@@ -324,7 +326,9 @@ int run_load(const LoadVerbOptions& options) {
                         "attached after bpfload exits",
                         0, options.json, kExitUsage);
   }
-  const bool pin_dir_existed = !options.pin_dir.empty() && std::filesystem::exists(options.pin_dir);
+  // The error_code overload: the throwing one aborted the CLI on a path bpffs refuses.
+  std::error_code unknown;
+  const bool pin_dir_existed = !options.pin_dir.empty() && std::filesystem::exists(options.pin_dir, unknown);
   LoadReport report;
   auto loaded = load_object(*spec, *load, &report);
   std::optional<Error> attach_error;

@@ -9,8 +9,11 @@
 namespace bpfload::cli {
 namespace {
 
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+// Cells hold names from objects and compare files: escaped (escape_for_terminal) in both
+// formats, so neither can carry terminal control sequences.
+std::string csv_field(const std::string& raw) {
+  const std::string text = escape_for_terminal(raw);
+  if (text.find_first_of(",\"") == std::string::npos) return text;
   std::string quoted = "\"";
   for (char c : text) {
     if (c == '"') quoted += '"';
@@ -27,7 +30,8 @@ void print_row(const std::vector<std::string>& cells, const std::vector<size_t>&
   for (size_t i = 0; i < cells.size(); ++i) {
     if (i != 0) line += "  ";
     // The last column is not padded, so lines carry no trailing blanks.
-    line += i + 1 == cells.size() ? cells[i] : fmt::format("{:<{}}", cells[i], widths[i]);
+    const std::string cell = escape_for_terminal(cells[i]);
+    line += i + 1 == cells.size() ? cell : fmt::format("{:<{}}", cell, widths[i]);
   }
   if (width > kCut.size() && line.size() > width) line = line.substr(0, width - kCut.size()) + std::string(kCut);
   fmt::print("{}\n", color_code.empty() ? line : colored(line, color_code, color));
@@ -39,7 +43,8 @@ void print_table(const TextTable& table, bool color, size_t width) {
   std::vector<size_t> widths(table.headers.size(), 0);
   for (size_t i = 0; i < table.headers.size(); ++i) widths[i] = table.headers[i].size();
   for (const auto& row : table.rows) {
-    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i)
+      widths[i] = std::max(widths[i], escape_for_terminal(row[i]).size());
   }
   print_row(table.headers, widths, "1", color, width);
   for (size_t r = 0; r < table.rows.size(); ++r) {

@@ -147,37 +147,39 @@ TextTable stats_csv(const std::vector<ObjectRun>& runs) {
 void print_refusal(const std::string& label, const VerifyReport& report, size_t log_lines, bool color) {
   const ProgramResult& result = report.result;
   if (result.unsupported) {
-    fmt::print("\n{}: {}\n  reason: {}\n", colored(label, "1", color), colored("unsupported", "33", color),
-               result.error);
+    fmt::print("\n{}: {}\n  reason: {}\n", colored(escape_for_terminal(label), "1", color),
+               colored("unsupported", "33", color), escape_for_terminal(result.error));
     return;
   }
-  fmt::print("\n{}: {}{}\n", colored(label, "1", color), colored("rejected", "31", color),
+  fmt::print("\n{}: {}{}\n", colored(escape_for_terminal(label), "1", color), colored("rejected", "31", color),
              result.sys_errno != 0 ? fmt::format(" (errno {}: {})", result.sys_errno, std::strerror(result.sys_errno))
                                    : std::string());
   for (const std::string& line : split_lines(report.kernel_message))
-    fmt::print("  kernel: {}\n", colored(expand_tabs(line), "31", color));
-  if (report.kernel_message.empty() && !result.error.empty()) fmt::print("  error: {}\n", result.error);
+    fmt::print("  kernel: {}\n", colored(escape_for_terminal(expand_tabs(line)), "31", color));
+  if (report.kernel_message.empty() && !result.error.empty())
+    fmt::print("  error: {}\n", escape_for_terminal(result.error));
   if (report.failed_insn) fmt::print("  at instruction {}\n", *report.failed_insn);
   if (!report.poisoned_by.empty()) {
-    fmt::print("  CO-RE: bpfload poisoned this instruction: {}\n", colored(report.poisoned_by, "33", color));
+    fmt::print("  CO-RE: bpfload poisoned this instruction: {}\n",
+               colored(escape_for_terminal(report.poisoned_by), "33", color));
     fmt::print("    the target kernel's BTF has no match for it; guard the access with bpf_core_field_exists()\n"
                "    or bpf_core_type_exists(), or give the BTF of the kernel it is meant for (--btf PATH)\n");
   }
   if (report.failed_source) {
-    fmt::print("  source {}: {}\n", colored(source_text(*report.failed_source), "36", color),
-               expand_tabs(report.failed_source->text));
+    fmt::print("  source {}: {}\n", colored(escape_for_terminal(source_text(*report.failed_source)), "36", color),
+               escape_for_terminal(expand_tabs(report.failed_source->text)));
   }
   const LogTail tail = log_tail(result.verifier_log, log_lines);
   if (tail.text.empty()) return;
   const std::vector<std::string> lines = split_lines(tail.text);
   fmt::print("  verifier log (last {} lines):\n", lines.size());
-  for (const std::string& line : lines) fmt::print("    {}\n", expand_tabs(line));
+  for (const std::string& line : lines) fmt::print("    {}\n", escape_for_terminal(expand_tabs(line)));
   if (result.log_truncated) fmt::print("    [verifier log truncated by the kernel]\n");
 }
 
 void print_costs(const std::string& label, const VerifyReport& report, bool color) {
   const std::vector<SourceCost>& costs = report.costs;  // costliest first
-  fmt::print("\nsource costs of {} ({} lines):\n", colored(label, "1", color), costs.size());
+  fmt::print("\nsource costs of {} ({} lines):\n", colored(escape_for_terminal(label), "1", color), costs.size());
   TextTable table;
   table.headers = {"insns", "states", "location", "text"};
   for (const SourceCost& cost : costs) {

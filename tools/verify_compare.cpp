@@ -16,8 +16,8 @@
 namespace bpfload::cli {
 namespace {
 
-std::string verdict(const std::optional<VerifyReport>& report) {
-  return report ? std::string(verdict_name(*report)) : std::string("absent");
+std::string verdict(const ComparedProgram* program) {
+  return program != nullptr ? std::string(to_string(program->verdict)) : std::string("absent");
 }
 
 std::string percent(int64_t before, int64_t after) {
@@ -40,29 +40,23 @@ std::string status(const ProgramComparison& comparison) {
 
 // Programs are named "file/program" when both runs say which object each came from, so
 // the same program name in two objects stays two programs.
-std::vector<VerifyReport> keyed(std::vector<RunEntry> entries, bool by_file) {
-  std::vector<VerifyReport> reports;
+std::vector<ComparedProgram> keyed(std::vector<RunEntry> entries, bool by_file) {
+  std::vector<ComparedProgram> programs;
+  programs.reserve(entries.size());
   for (RunEntry& entry : entries) {
-    if (by_file) entry.report.result.name = base_name(entry.file) + "/" + entry.report.result.name;
-    reports.push_back(std::move(entry.report));
+    if (by_file) entry.program.name = base_name(entry.file) + "/" + entry.program.name;
+    programs.push_back(std::move(entry.program));
   }
-  return reports;
+  return programs;
 }
 
 bool all_have_files(const std::vector<RunEntry>& entries) {
   return std::all_of(entries.begin(), entries.end(), [](const RunEntry& e) { return !e.file.empty(); });
 }
 
-int64_t stat_value(const VerifyReport& report, const std::string& stat) {
-  // The library's comparison computes every statistic; compare a report with an empty
-  // one to read a single value the same way.
-  VerifyReport zero;
-  zero.result.name = report.result.name;
-  const std::vector<StatsDelta> deltas = compare_reports({zero}, {report});  // kept alive for the loop
-  for (const StatChange& change : deltas[0].changes) {
-    if (change.stat == stat) return change.new_value;
-  }
-  return 0;
+int64_t stat_value(const ComparedProgram& program, const std::string& stat) {
+  const std::optional<size_t> index = compared_stat_index(stat);
+  return index ? program.values[*index] : 0;
 }
 
 ProgramComparison compare_program(StatsDelta delta, const std::vector<std::string>& stats,
@@ -73,12 +67,12 @@ ProgramComparison compare_program(StatsDelta delta, const std::vector<std::strin
     if (std::find(stats.begin(), stats.end(), change.stat) != stats.end()) kept.push_back(change);
   }
   if (!delta.old_report) {
-    if (!delta.new_report->result.loaded)
+    if (delta.new_report->verdict != Verdict::Accepted)
       comparison.regressions.push_back(fmt::format("new program is {}", verdict(delta.new_report)));
   } else if (!delta.new_report) {
     comparison.regressions.push_back("program is missing from the new run");
   } else {
-    if (delta.old_report->result.loaded && !delta.new_report->result.loaded)
+    if (delta.old_report->verdict == Verdict::Accepted && delta.new_report->verdict != Verdict::Accepted)
       comparison.regressions.push_back(fmt::format("verdict accepted -> {}", verdict(delta.new_report)));
     for (const Threshold& threshold : thresholds) {
       const int64_t before = stat_value(*delta.old_report, threshold.stat);
@@ -120,20 +114,20 @@ TextTable comparison_table(const std::vector<ProgramComparison>& comparisons) {
   for (const ProgramComparison& comparison : comparisons) {
     const StatsDelta& delta = comparison.delta;
     if (!delta.old_report || !delta.new_report || delta.verdict_changed) {
-      table.rows.push_back({delta.program, "verdict", verdict(delta.old_report), verdict(delta.new_report),
+      table.rows.push_back({std::string(delta.program), "verdict", verdict(delta.old_report), verdict(delta.new_report),
                             status(comparison), ""});
       table.row_colors.push_back(verdict(delta.new_report) == "accepted" ? "32" : "31");
     }
     for (const StatChange& change : delta.changes) {
       const int64_t diff = change.new_value - change.old_value;
-      table.rows.push_back({delta.program, change.stat, std::to_string(change.old_value),
+      table.rows.push_back({std::string(delta.program), std::string(change.stat), std::to_string(change.old_value),
                             std::to_string(change.new_value), fmt::format("{:+}", diff),
                             percent(change.old_value, change.new_value)});
       // More verifier work is worse: red; less is green.
       table.row_colors.push_back(diff > 0 ? "31" : diff < 0 ? "32" : "");
     }
     if (status(comparison) == "unchanged") {
-      table.rows.push_back({delta.program, "(compared)", "", "", "unchanged", ""});
+      table.rows.push_back({std::string(delta.program), "(compared)", "", "", "unchanged", ""});
       table.row_colors.push_back("");
     }
   }
@@ -180,24 +174,29 @@ int run_verify_compare(const CompareOptions& options) {
   if (!new_run) return usage_error(new_run.error(), json);
 
   const bool by_file = all_have_files(*old_run) && all_have_files(*new_run);
+  // The deltas point into these two; they live until the output is written.
+  const std::vector<ComparedProgram> old_programs = keyed(std::move(*old_run), by_file);
+  const std::vector<ComparedProgram> new_programs = keyed(std::move(*new_run), by_file);
   std::vector<ProgramComparison> comparisons;
   size_t regressions = 0;
-  for (StatsDelta& delta : compare_reports(keyed(std::move(*old_run), by_file), keyed(std::move(*new_run), by_file))) {
+  for (StatsDelta& delta : compare_runs(old_programs, new_programs)) {
     comparisons.push_back(compare_program(std::move(delta), *stats, thresholds));
     regressions += comparisons.back().regressions.size();
   }
 
   if (json) {
-    Json programs = Json::array();
-    for (const ProgramComparison& comparison : comparisons) programs.push_back(comparison_json(comparison));
     Json threshold_texts = Json::array();
     for (const Threshold& threshold : thresholds) threshold_texts.push_back(threshold.text);
-    print_json(Json{{"old", options.files[0]},
-                    {"new", options.files[1]},
-                    {"stats", *stats},
-                    {"thresholds", threshold_texts},
-                    {"programs", programs},
-                    {"regressions", regressions}});
+    // Programs are written one at a time: a million of them as one value would take gigabytes.
+    print_json_streaming(Json{{"old", options.files[0]},
+                              {"new", options.files[1]},
+                              {"stats", *stats},
+                              {"thresholds", threshold_texts},
+                              {"programs", streamed_array_placeholder(0)},
+                              {"regressions", regressions}},
+                         "programs", 1, [&](size_t, const auto& emit) {
+                           for (const ProgramComparison& comparison : comparisons) emit(comparison_json(comparison));
+                         });
   } else if (options.csv) {
     print_csv(comparison_table(comparisons));
   } else {
@@ -205,7 +204,8 @@ int run_verify_compare(const CompareOptions& options) {
     print_table(comparison_table(comparisons), color);
     for (const ProgramComparison& comparison : comparisons) {
       for (const std::string& why : comparison.regressions)
-        fmt::print("{} {}: {}\n", colored("REGRESSION", "31", color), comparison.delta.program, why);
+        fmt::print("{} {}: {}\n", colored("REGRESSION", "31", color), escape_for_terminal(comparison.delta.program),
+                   escape_for_terminal(why));
     }
     fmt::print("{}\n", regressions == 0 ? std::string("no regressions")
                                         : fmt::format("{} regression{}", regressions, regressions == 1 ? "" : "s"));

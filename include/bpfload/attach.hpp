@@ -15,6 +15,7 @@
 #include "bpfload/loader.hpp"
 #include "bpfload/result.hpp"
 #include "bpfload/spec.hpp"
+#include "bpfload/system.hpp"
 
 namespace bpfload {
 
@@ -278,7 +279,15 @@ struct LinkEntry {
 
 /// Detaches what `path` holds: a pinned link (detached, then unpinned), or a directory, in
 /// which every pinned link below it (DIR/links/... included) is detached and every pin
-/// removed, then the emptied directories. Returns the paths removed. NotFound names the path.
+/// removed, then the emptied directories. Returns the paths removed. Before anything is
+/// touched the whole tree is checked, and InvalidArgument refuses it (nothing removed) when
+/// `path` is not on a bpf filesystem (checked through `system`), is the bpffs mount point
+/// itself, or anything in it is a symlink or a file that is not a pinned BPF object.
+/// NotFound names a missing path.
+[[nodiscard]] Result<std::vector<std::string>> detach_pinned(AttachKernel& kernel, System& system,
+                                                             const std::string& path);
+
+/// detach_pinned() with this machine's filesystem (host_system()).
 [[nodiscard]] Result<std::vector<std::string>> detach_pinned(AttachKernel& kernel, const std::string& path);
 
 /// One thing detach_xdp_device or detach_tc_device removed from a device.

@@ -42,8 +42,13 @@ inline constexpr int32_t kPoisonKfuncCallBase = 2002000000;
 enum class ExternSection { Kconfig, Ksyms, Unknown };
 
 /// The section of extern `name` in `spec`'s BTF; Unknown when no DATASEC lists it (an
-/// extern meant to come from another object).
+/// extern meant to come from another object). One pass over the BTF per call: for every
+/// extern at once use extern_sections().
 [[nodiscard]] ExternSection extern_section(const ObjectSpec& spec, const std::string& name);
+
+/// The section of each extern of `spec`, parallel to `spec.externs`, from one pass over
+/// its BTF (linear in the types and externs however many there are).
+[[nodiscard]] std::vector<ExternSection> extern_sections(const ObjectSpec& spec);
 
 /// True when `spec` refers to any extern.
 [[nodiscard]] bool has_externs(const ObjectSpec& spec) noexcept;

@@ -16,6 +16,7 @@
 // with <source> = {"file", "line", "column", "text"}. Unknown keys are ignored when read.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -74,30 +75,60 @@ struct VerifyOptions {
 
 // ---- Comparison (verify_compare.cpp) ----
 
+/// Number of statistics a comparison reads; their names are compared_stat_names().
+inline constexpr size_t kComparedStatCount = 11;
+
+/// The statistics a comparison reads, in the order changes are listed: "insns_processed",
+/// "total_states", "peak_states", "max_states_per_insn", "mark_read",
+/// "verification_time_usec", "stack_depth" (sum over subprograms), "insns", "xlated_size",
+/// "jited_size", "verified_insns".
+[[nodiscard]] const std::array<std::string_view, kComparedStatCount>& compared_stat_names() noexcept;
+
+/// Index of `name` in compared_stat_names(), nullopt when it is not one.
+[[nodiscard]] std::optional<size_t> compared_stat_index(std::string_view name) noexcept;
+
+/// A verdict as compared.
+enum class Verdict : uint8_t { Accepted, Rejected, Unsupported };
+
+/// "accepted", "rejected" or "unsupported".
+[[nodiscard]] std::string_view to_string(Verdict verdict) noexcept;
+
+/// One program of a run as a comparison sees it: its name, verdict and statistics, with
+/// no log or source, so runs of a million programs compare in bounded memory. Values are
+/// 64-bit and never negative.
+struct ComparedProgram {
+  std::string name;
+  Verdict verdict = Verdict::Rejected;
+  std::array<int64_t, kComparedStatCount> values{};
+};
+
+/// The compared form of a report.
+[[nodiscard]] ComparedProgram compared_program(const VerifyReport& report);
+
 /// One statistic that differs between two runs.
 struct StatChange {
-  std::string stat;  ///< "insns_processed", "total_states", "peak_states", "max_states_per_insn",
-                     ///< "mark_read", "verification_time_usec", "stack_depth" (sum over
-                     ///< subprograms), "insns", "xlated_size", "jited_size", "verified_insns"
+  std::string_view stat;  ///< one of compared_stat_names()
   int64_t old_value = 0;
   int64_t new_value = 0;
 };
 
-/// One program's change between two runs.
+/// One program's change between two runs. The pointers point into the runs given to
+/// compare_runs, which must outlive the deltas.
 struct StatsDelta {
-  std::string program;
-  std::optional<VerifyReport> old_report;  ///< absent: the program is new
-  std::optional<VerifyReport> new_report;  ///< absent: the program is missing now
-  bool verdict_changed = false;            ///< accepted in one run, rejected in the other
-  std::vector<StatChange> changes;         ///< only statistics that differ (both present)
+  std::string_view program;                     ///< the program's name (in either run)
+  const ComparedProgram* old_report = nullptr;  ///< null: the program is new
+  const ComparedProgram* new_report = nullptr;  ///< null: the program is missing now
+  bool verdict_changed = false;                 ///< accepted in one run, not in the other
+  std::vector<StatChange> changes;              ///< only statistics that differ (both present)
 };
 
-/// Compares two runs by program name: one entry per program in either run, in the new
-/// run's order then missing programs in the old run's order. Entries with nothing
-/// changed are included (empty `changes`, verdict_changed false) so callers can print
-/// a full table; `has_difference` tells them apart.
-[[nodiscard]] std::vector<StatsDelta> compare_reports(const std::vector<VerifyReport>& old_reports,
-                                                      const std::vector<VerifyReport>& new_reports);
+/// Compares two runs by program name in time linear in their sizes: one entry per program
+/// in either run, in the new run's order, then missing programs in the old run's order.
+/// Entries with nothing changed are included (empty `changes`, verdict_changed false) so
+/// callers can print a full table; `has_difference` tells them apart. A name repeated in
+/// one run is matched with its first occurrence in the other.
+[[nodiscard]] std::vector<StatsDelta> compare_runs(const std::vector<ComparedProgram>& old_run,
+                                                   const std::vector<ComparedProgram>& new_run);
 
 /// True when the program is new or missing, its verdict changed, or a statistic differs.
 [[nodiscard]] bool has_difference(const StatsDelta& delta);
@@ -118,5 +149,9 @@ struct StatsDelta {
 /// Reads a run: a document as written by reports_to_json, or a bare array of reports.
 /// Fails with Malformed (wrong schema string, not an object/array, a bad report: its index).
 [[nodiscard]] Result<std::vector<VerifyReport>> reports_from_json(const nlohmann::json& json);
+/// Reads one report's compared form (name, verdict, statistics) without the rest, with
+/// every number range-checked (0 to 2^63-1; a 32-bit field to 2^32-1). Fails with
+/// Malformed naming the key.
+[[nodiscard]] Result<ComparedProgram> compared_program_from_json(const nlohmann::json& json);
 
 }  // namespace bpfload

@@ -1,6 +1,8 @@
 #include "bpfload/spec.hpp"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_set>
 
 namespace bpfload {
 
@@ -53,11 +55,13 @@ std::vector<std::string> externs_used_by(const ObjectSpec& spec, uint32_t functi
   std::vector<uint32_t> functions{function};
   for (uint32_t callee : called_functions(spec, function)) functions.push_back(callee);
   std::vector<std::string> names;
+  // A set beside the ordered list: an object may use many thousands of externs.
+  std::unordered_set<std::string_view> seen;
   for (uint32_t f : functions) {
     if (f >= spec.functions.size()) continue;
     for (const Relocation& relocation : spec.functions[f].relocations) {
       if (relocation.kind != Relocation::Kind::Extern) continue;
-      if (std::find(names.begin(), names.end(), relocation.symbol) == names.end()) names.push_back(relocation.symbol);
+      if (seen.insert(relocation.symbol).second) names.push_back(relocation.symbol);
     }
   }
   return names;

@@ -1,37 +1,23 @@
-#include "bpfload/system.hpp"
 // Pin sets (<dir>/maps/*, <dir>/progs/*): removal, and swapping a new set in.
-#include "bpfload/system.hpp"
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <dirent.h>
-#include "bpfload/system.hpp"
 #include <fcntl.h>
-#include "bpfload/system.hpp"
 #include <sys/stat.h>
-#include "bpfload/system.hpp"
 #include <sys/syscall.h>
-#include "bpfload/system.hpp"
 #include <unistd.h>
-#include "bpfload/system.hpp"
 
-#include "bpfload/system.hpp"
 #include <algorithm>
-#include "bpfload/system.hpp"
 #include <cerrno>
-#include "bpfload/system.hpp"
 #include <cstdio>
-#include "bpfload/system.hpp"
 #include <memory>
-#include "bpfload/system.hpp"
 #include <string>
-#include "bpfload/system.hpp"
 #include <vector>
-#include "bpfload/system.hpp"
 
-#include "bpfload/system.hpp"
 #include <fmt/format.h>
-#include "bpfload/system.hpp"
 
-#include "bpfload/system.hpp"
 #include "bpfload/kernel.hpp"
+#include "bpfload/system.hpp"
 #include "kernel_errors.hpp"
 
 namespace bpfload {
@@ -49,6 +35,15 @@ Status remove_pins_in(const std::string& dir, std::vector<std::string>& removed)
     if (errno == ENOENT) return {};
     return fs_error("open directory", dir, errno);
   }
+  // Another filesystem mounted over maps/ or progs/ holds ordinary files: refuse it
+  // before unlinking anything.
+  struct statfs fs {};
+  if (::fstatfs(dirfd(stream.get()), &fs) != 0) return fs_error("statfs", dir, errno);
+  if (static_cast<unsigned long>(fs.f_type) != BPF_FS_MAGIC)
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("'{}' is not on a bpf filesystem (filesystem magic {:#x}); bpfload removes only "
+                                  "pins: nothing in it was removed",
+                                  dir, static_cast<unsigned long>(fs.f_type)));
   std::vector<std::string> names;
   while (const dirent* entry = ::readdir(stream.get())) {
     const std::string_view name = entry->d_name;

@@ -119,11 +119,35 @@ Result<std::optional<std::string>> map_pin_path(const std::string& name, Pinning
   return std::optional<std::string>{};
 }
 
+// The first component of `path` holding a '.' other than "." and "..", "" when none.
+static std::string first_dotted_component(const std::string& path) {
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    const std::string part = path.substr(start, end - start);
+    if (part != "." && part != ".." && part.find('.') != std::string::npos) return part;
+    start = end + 1;
+  }
+  return "";
+}
+
 Status check_pin_root(System& system, const std::string& path, std::string_view what) {
   std::string existing = path;
   for (;;) {
     Result<bool> exists = path_exists(system, existing);
-    if (!exists.ok()) return std::move(exists).error().with_context(fmt::format("{} {}", what, path));
+    if (!exists.ok()) {
+      Error error = std::move(exists).error();
+      // bpffs refuses every lookup of a name holding '.' with EPERM, even as root.
+      const std::string dotted = error.sys_errno == EPERM ? first_dotted_component(existing) : std::string();
+      if (!dotted.empty())
+        return make_error(ErrorKind::InvalidArgument,
+                          fmt::format("{} {}: a bpf filesystem refuses names containing '.' ('{}'); use '-' or "
+                                      "'_' instead",
+                                      what, path, dotted),
+                          EPERM);
+      return error.with_context(fmt::format("{} {}", what, path));
+    }
     if (*exists) break;
     const std::string parent = parent_of(existing);
     if (parent == existing) break;

@@ -5,6 +5,8 @@
 #include <new>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -20,18 +22,18 @@ namespace {
 
 // Externs the object's BTF places in .kconfig or .ksyms: the ones resolve_externs handles.
 bool has_kernel_externs(const ObjectSpec& spec) {
-  for (const ExternSpec& external : spec.externs)
-    if (extern_section(spec, external.name) != ExternSection::Unknown) return true;
-  return false;
+  const std::vector<ExternSection> sections = extern_sections(spec);
+  return std::any_of(sections.begin(), sections.end(),
+                     [](ExternSection section) { return section != ExternSection::Unknown; });
 }
 
 // Typed .ksyms externs and kfuncs: resolved against the target BTF (untyped ones need kallsyms).
 bool needs_ksyms(const ObjectSpec& spec) {
   const std::vector<std::string> untyped = untyped_ksyms(spec);
-  for (const ExternSpec& external : spec.externs)
-    if (extern_section(spec, external.name) == ExternSection::Ksyms &&
-        std::find(untyped.begin(), untyped.end(), external.name) == untyped.end())
-      return true;
+  const std::unordered_set<std::string_view> untyped_names(untyped.begin(), untyped.end());
+  const std::vector<ExternSection> sections = extern_sections(spec);
+  for (size_t e = 0; e < spec.externs.size(); ++e)
+    if (sections[e] == ExternSection::Ksyms && !untyped_names.contains(spec.externs[e].name)) return true;
   return false;
 }
 

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "bpfload/numbers.hpp"
 #include "core_access.hpp"
 
 namespace bpfload {
@@ -44,37 +45,6 @@ Error invalid(std::string_view name, std::string what) {
   return make_error(ErrorKind::InvalidArgument, fmt::format("constant '{}': {}", name, what));
 }
 
-template <typename T>
-std::optional<T> parse_number(std::string_view text) {
-  T value{};
-  int base = 10;
-  bool negative = false;
-  std::string_view digits = text;
-  if (digits.starts_with('-')) {
-    negative = true;
-    digits.remove_prefix(1);
-  }
-  if (digits.starts_with("0x") || digits.starts_with("0X")) {
-    base = 16;
-    digits.remove_prefix(2);
-  }
-  if (digits.empty()) return std::nullopt;
-  if (negative) {
-    // Parse the magnitude as unsigned, then negate within range.
-    uint64_t magnitude = 0;
-    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), magnitude, base);
-    if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
-    if constexpr (std::is_signed_v<T>) {
-      if (magnitude > static_cast<uint64_t>(INT64_MAX) + 1) return std::nullopt;
-      return static_cast<T>(-static_cast<int64_t>(magnitude - 1) - 1);
-    }
-    return std::nullopt;
-  }
-  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
-  if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
-  return value;
-}
-
 // The bytes `value` encodes to for the variable's type.
 Result<std::vector<std::byte>> encode(const struct btf* btf, const Variable& variable, std::string_view name,
                                       std::string_view value) {
@@ -97,17 +67,16 @@ Result<std::vector<std::byte>> encode(const struct btf* btf, const Variable& var
     const bool is_signed = (btf_int_encoding(type) & BTF_INT_SIGNED) != 0;
     const unsigned bits = size * 8;
     if (is_signed) {
-      const std::optional<int64_t> number = parse_number<int64_t>(value);
       const int64_t low = bits == 64 ? INT64_MIN : -(int64_t{1} << (bits - 1));
       const int64_t high = bits == 64 ? INT64_MAX : (int64_t{1} << (bits - 1)) - 1;
-      if (!number || *number < low || *number > high)
-        return invalid(name, fmt::format("'{}' is not a {}-bit signed integer ({}..{})", value, bits, low, high));
+      Result<int64_t> number = parse_signed_number(value, low, high);
+      if (!number.ok()) return invalid(name, fmt::format("a {}-bit signed integer: {}", bits, number.error().message));
       put(static_cast<uint64_t>(*number));
     } else {
-      const std::optional<uint64_t> number = parse_number<uint64_t>(value);
       const uint64_t high = bits == 64 ? UINT64_MAX : (uint64_t{1} << bits) - 1;
-      if (!number || *number > high)
-        return invalid(name, fmt::format("'{}' is not a {}-bit unsigned integer (0..{})", value, bits, high));
+      Result<uint64_t> number = parse_unsigned_number(value, high);
+      if (!number.ok())
+        return invalid(name, fmt::format("a {}-bit unsigned integer: {}", bits, number.error().message));
       put(*number);
     }
     return bytes;
@@ -121,8 +90,24 @@ Result<std::vector<std::byte>> encode(const struct btf* btf, const Variable& var
                             : btf_enum64_value(btf_enum64(type) + i));
       return bytes;
     }
-    const std::optional<int64_t> number = parse_number<int64_t>(value);
-    if (!number) return invalid(name, fmt::format("'{}' is no enumerator of its enum and no number", value));
+    // A number must fit the enum's size, read as signed or unsigned: an 8-byte value in a
+    // 4-byte enum would be stored cut to its low bytes.
+    const uint32_t size = type->size;
+    if (size == 0 || size > 8 || size != variable.size) return invalid(name, "an enum of unusual size");
+    const unsigned bits = size * 8;
+    const int64_t low = bits == 64 ? INT64_MIN : -(int64_t{1} << (bits - 1));
+    if (!value.starts_with('-') && bits < 64) {
+      Result<uint64_t> number = parse_unsigned_number(value, (uint64_t{1} << bits) - 1);
+      if (!number.ok())
+        return invalid(name, fmt::format("no enumerator of its enum, and as a {}-byte number: {}", size,
+                                         number.error().message));
+      put(*number);
+      return bytes;
+    }
+    Result<int64_t> number = parse_signed_number(value, low, INT64_MAX);
+    if (!number.ok())
+      return invalid(name, fmt::format("no enumerator of its enum, and as a {}-byte number: {}", size,
+                                       number.error().message));
     put(static_cast<uint64_t>(*number));
     return bytes;
   }

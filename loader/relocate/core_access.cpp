@@ -7,6 +7,8 @@
 
 #include <charconv>
 
+#include <unordered_set>
+
 #include <fmt/format.h>
 
 #include "bpfload/core_relocate.hpp"
@@ -77,10 +79,15 @@ Result<bool> fields_compatible(const struct btf* local, uint32_t local_id, const
 }
 
 // Finds the member named like `local_acc`'s in target composite `target_id`, looking
-// through anonymous members; pushes what it passes onto `out`.
+// through anonymous members; pushes what it passes onto `out`. Whether a type holds a
+// compatible member depends on the type alone, so `missed` remembers the anonymous types
+// searched in vain: a type reached through many paths (two anonymous members of the same
+// type on every level) is searched once, not once per path, which is exponential.
 Result<bool> match_member(const struct btf* local, const Accessor& local_acc, const struct btf* target,
-                          uint32_t target_id, AccessSpec& out, uint32_t& next_target_id, int depth) {
+                          uint32_t target_id, AccessSpec& out, uint32_t& next_target_id, int depth,
+                          std::unordered_set<uint32_t>& missed) {
   if (depth > kMaxTypeDepth) return malformed("anonymous members nest deeper than 32 levels");
+  if (missed.contains(target_id)) return false;
   const struct btf_type* tt = skip_mods_and_typedefs(target, target_id);
   if (tt == nullptr) return malformed("a target member type id is out of range");
   if (!btf_is_composite(tt)) return false;
@@ -97,7 +104,8 @@ Result<bool> match_member(const struct btf* local, const Accessor& local_acc, co
     out.raw.push_back(static_cast<uint32_t>(i));
     const std::string_view target_name = name_of(target, members[i].name_off);
     if (target_name.empty()) {
-      Result<bool> found = match_member(local, local_acc, target, members[i].type, out, next_target_id, depth + 1);
+      Result<bool> found =
+          match_member(local, local_acc, target, members[i].type, out, next_target_id, depth + 1, missed);
       if (!found.ok() || *found) return found;
     } else if (target_name == local_name) {
       next_target_id = members[i].type;
@@ -109,6 +117,7 @@ Result<bool> match_member(const struct btf* local, const Accessor& local_acc, co
     out.bit_offset -= bit_offset;
     out.raw.pop_back();
   }
+  missed.insert(target_id);
   return false;
 }
 
@@ -418,7 +427,8 @@ Result<bool> match_access(const AccessSpec& local, const struct btf* target, uin
     const struct btf_type* type = skip_mods_and_typedefs(target, id);
     if (type == nullptr) return malformed("a target type id is out of range");
     if (!step.name.empty()) {
-      Result<bool> found = match_member(local.btf, step, target, id, out, id, 0);
+      std::unordered_set<uint32_t> missed;
+      Result<bool> found = match_member(local.btf, step, target, id, out, id, 0, missed);
       if (!found.ok() || !*found) return found;
       continue;
     }

@@ -6,12 +6,15 @@
 #include <linux/bpf.h>
 
 #include <map>
+#include <string_view>
+#include <utility>
 #include <new>
 
 #include <fmt/format.h>
 
 #include "core_access.hpp"
 #include "core_values.hpp"
+#include "target_type_lookup.hpp"
 
 namespace bpfload {
 namespace {
@@ -22,24 +25,9 @@ struct Candidate {
   std::string origin;  ///< "vmlinux" or the module's name
 };
 
-// Types of `btf` from `first` on whose kind fits `local` and whose essential name is
-// the local one's.
-void add_candidates(const struct btf* btf, uint32_t first, const std::string& origin,
-                    const struct btf_type* local, std::string_view local_name, std::vector<Candidate>& out) {
-  const size_t essential = core::essential_name_length(local_name);
-  const std::string_view wanted = local_name.substr(0, essential);
-  const uint32_t count = btf__type_cnt(btf);
-  for (uint32_t id = first; id < count; ++id) {
-    const struct btf_type* type = btf__type_by_id(btf, id);
-    if (type == nullptr) continue;
-    if (btf_kind(type) != btf_kind(local) && !(btf_is_any_enum(type) && btf_is_any_enum(local))) continue;
-    const char* name = btf__name_by_offset(btf, type->name_off);
-    if (name == nullptr || name[0] == '\0') continue;
-    const std::string_view candidate(name);
-    if (!candidate.starts_with(wanted) || core::essential_name_length(candidate) != essential) continue;
-    out.push_back({btf, id, origin});
-  }
-}
+// Kinds a candidate may have for a local type of kind `kind`: the same, or any enum for
+// an enum (ENUM and ENUM64 stand for each other).
+uint32_t kind_class(const struct btf_type* type) { return btf_is_any_enum(type) ? BTF_KIND_ENUM : btf_kind(type); }
 
 class Relocator {
  public:
@@ -153,22 +141,31 @@ class Relocator {
     return {std::move(decision), value};
   }
 
-  const std::vector<Candidate>& candidates_for(uint32_t local_id, const struct btf_type* local_type,
+  // Candidates depend only on the local type's essential name and kind, so local types
+  // that share them (N copies of task_struct) share one list.
+  const std::vector<Candidate>& candidates_for(uint32_t /*local_id*/, const struct btf_type* local_type,
                                                const char* local_name) {
-    auto [found, added] = candidates_.try_emplace(local_id);
+    const std::string_view name(local_name);
+    const std::string_view essential = name.substr(0, core::essential_name_length(name));
+    auto [found, added] = candidates_.try_emplace({std::string(essential), kind_class(local_type)});
     if (!added) return found->second;
     std::vector<Candidate>& list = found->second;
-    add_candidates(target_.vmlinux.get(), 1, "vmlinux", local_type, local_name, list);
-    if (!list.empty()) return list;
-    const uint32_t module_start = btf__type_cnt(target_.vmlinux.get());
-    for (const TargetBtf::Module& module : target_.modules)
-      add_candidates(module.btf.get(), module_start, module.name, local_type, local_name, list);
+    bool from_vmlinux = false;
+    for (const TargetTypeLookup::Found& type : lookup_.with_essential_name(essential)) {
+      const struct btf_type* candidate = btf__type_by_id(type.btf, type.id);
+      if (candidate == nullptr || kind_class(candidate) != kind_class(local_type)) continue;
+      // vmlinux's candidates hide the modules' (libbpf looks in modules only when vmlinux has none).
+      if (type.module == nullptr) from_vmlinux = true;
+      if (type.module != nullptr && from_vmlinux) break;
+      list.push_back({type.btf, type.id, type.module == nullptr ? std::string("vmlinux") : type.module->name});
+    }
     return list;
   }
 
   const ObjectSpec& spec_;
   const TargetBtf& target_;
-  std::map<uint32_t, std::vector<Candidate>> candidates_;  // by local type id
+  TargetTypeLookup lookup_{target_};
+  std::map<std::pair<std::string, uint32_t>, std::vector<Candidate>> candidates_;  // by essential name, kind
 };
 
 }  // namespace

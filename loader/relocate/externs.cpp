@@ -13,11 +13,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <string_view>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "bpfload/core_relocate.hpp"
 #include "core_access.hpp"
+#include "target_type_lookup.hpp"
 
 namespace bpfload {
 namespace {
@@ -35,31 +38,47 @@ struct Declared {
   bool function = false;
 };
 
-std::optional<Declared> declared_in_btf(const struct btf* btf, const std::string& name) {
-  if (btf == nullptr) return std::nullopt;
-  const uint32_t count = btf__type_cnt(btf);
-  for (uint32_t id = 1; id < count; ++id) {
-    const struct btf_type* type = btf__type_by_id(btf, id);
-    if (type == nullptr || !btf_is_datasec(type)) continue;
-    const char* section_name = btf__name_by_offset(btf, type->name_off);
-    if (section_name == nullptr) continue;
-    const std::string_view section(section_name);
-    if (section != ".kconfig" && section != ".ksyms") continue;
-    const struct btf_var_secinfo* vars = btf_var_secinfos(type);
-    for (int i = 0; i < btf_vlen(type); ++i) {
-      const struct btf_type* var = btf__type_by_id(btf, vars[i].type);
-      if (var == nullptr) continue;
-      const char* var_name = btf__name_by_offset(btf, var->name_off);
-      if (var_name == nullptr || name != var_name) continue;
-      Declared out;
-      out.section = section == ".kconfig" ? ExternSection::Kconfig : ExternSection::Ksyms;
-      out.function = btf_is_func(var);
-      out.type_id = out.function ? vars[i].type : var->type;
-      return out;
+// Every extern the object's BTF declares in .kconfig or .ksyms, by name, from one pass
+// over its types: an object may declare tens of thousands, and each is looked up once.
+// The first declaration of a name wins, as a scan in type order would find it.
+class DeclaredExterns {
+ public:
+  explicit DeclaredExterns(const struct btf* btf) {
+    if (btf == nullptr) return;
+    const uint32_t count = btf__type_cnt(btf);
+    for (uint32_t id = 1; id < count; ++id) {
+      const struct btf_type* type = btf__type_by_id(btf, id);
+      if (type == nullptr || !btf_is_datasec(type)) continue;
+      const char* section_name = btf__name_by_offset(btf, type->name_off);
+      if (section_name == nullptr) continue;
+      const std::string_view section(section_name);
+      if (section != ".kconfig" && section != ".ksyms") continue;
+      const struct btf_var_secinfo* vars = btf_var_secinfos(type);
+      for (int i = 0; i < btf_vlen(type); ++i) {
+        const struct btf_type* var = btf__type_by_id(btf, vars[i].type);
+        if (var == nullptr) continue;
+        const char* var_name = btf__name_by_offset(btf, var->name_off);
+        if (var_name == nullptr) continue;
+        Declared out;
+        out.section = section == ".kconfig" ? ExternSection::Kconfig : ExternSection::Ksyms;
+        out.function = btf_is_func(var);
+        out.type_id = out.function ? vars[i].type : var->type;
+        by_name_.try_emplace(var_name, out);
+      }
     }
   }
-  return std::nullopt;
-}
+
+  [[nodiscard]] std::optional<Declared> find(std::string_view name) const {
+    const auto found = by_name_.find(name);
+    if (found == by_name_.end()) return std::nullopt;
+    return found->second;
+  }
+
+ private:
+  std::unordered_map<std::string_view, Declared> by_name_;  ///< views into the BTF's strings
+};
+
+const struct btf* local_btf(const ObjectSpec& spec) { return spec.btf != nullptr ? spec.btf->get() : nullptr; }
 
 // The bytes of one .kconfig value, sized and encoded for the extern's type.
 struct KconfigType {
@@ -222,22 +241,10 @@ struct KernelBtfId {
   std::string module;  ///< empty: vmlinux
 };
 
-std::optional<KernelBtfId> find_kernel_btf_id(const TargetBtf& target, const std::string& name, uint32_t kind) {
-  const int32_t id = btf__find_by_name_kind(target.vmlinux.get(), name.c_str(), kind);
-  if (id > 0) return KernelBtfId{id, {}};
-  const uint32_t module_start = btf__type_cnt(target.vmlinux.get());
-  for (const TargetBtf::Module& module : target.modules) {
-    const struct btf* btf = module.btf.get();
-    if (btf == nullptr) continue;
-    const uint32_t count = btf__type_cnt(btf);
-    for (uint32_t own = module_start; own < count; ++own) {
-      const struct btf_type* type = btf__type_by_id(btf, own);
-      if (type == nullptr || btf_kind(type) != kind) continue;
-      const char* type_name = btf__name_by_offset(btf, type->name_off);
-      if (type_name != nullptr && name == type_name) return KernelBtfId{static_cast<int32_t>(own), module.name};
-    }
-  }
-  return std::nullopt;
+std::optional<KernelBtfId> find_kernel_btf_id(TargetTypeLookup& lookup, const std::string& name, uint32_t kind) {
+  const std::optional<TargetTypeLookup::Found> found = lookup.first_named(name, kind);
+  if (!found) return std::nullopt;
+  return KernelBtfId{static_cast<int32_t>(found->id), found->module == nullptr ? std::string() : found->module->name};
 }
 
 // A VAR whose type, const and typedefs skipped, is void: `extern const void x __ksym;`.
@@ -257,11 +264,12 @@ class ExternResolver {
 
   Status run() {
     if (spec_.externs.empty()) return {};
-    const struct btf* local = spec_.btf != nullptr ? spec_.btf->get() : nullptr;
+    const struct btf* local = local_btf(spec_);
+    const DeclaredExterns declarations(local);
     std::vector<Resolution> resolved(spec_.externs.size());
     for (size_t e = 0; e < spec_.externs.size(); ++e) {
       const ExternSpec& external = spec_.externs[e];
-      const std::optional<Declared> declared = declared_in_btf(local, external.name);
+      const std::optional<Declared> declared = declarations.find(external.name);
       if (!declared) continue;  // from another object: the loader refuses it
       Result<Resolution> one = declared->section == ExternSection::Kconfig ? resolve_kconfig(external, *declared)
                                : is_untyped(local, *declared)              ? resolve_untyped(external)
@@ -421,7 +429,7 @@ class ExternResolver {
     if (target_ == nullptr || target_->vmlinux == nullptr) return Resolution{};
     const bool function = external.kind == ExternSpec::Kind::Function || declared.function;
     const std::optional<KernelBtfId> found =
-        find_kernel_btf_id(*target_, external.name, function ? BTF_KIND_FUNC : BTF_KIND_VAR);
+        find_kernel_btf_id(*lookup_, external.name, function ? BTF_KIND_FUNC : BTF_KIND_VAR);
     Resolution out;
     if (!found) {
       const std::string where = fmt::format("{}{}", target_->origin, target_->modules.empty() ? "" : " or its modules' BTF");
@@ -475,28 +483,41 @@ class ExternResolver {
   const KernelSymbols* symbols_;
   std::vector<std::string>& notes_;
   std::vector<std::byte> kconfig_;  ///< the .kconfig section being built
+  std::optional<TargetTypeLookup> lookup_ = target_ != nullptr ? std::optional<TargetTypeLookup>(std::in_place, *target_)
+                                                                : std::nullopt;
 };
 
 }  // namespace
 
 ExternSection extern_section(const ObjectSpec& spec, const std::string& name) {
-  const std::optional<Declared> declared = declared_in_btf(spec.btf != nullptr ? spec.btf->get() : nullptr, name);
+  const std::optional<Declared> declared = DeclaredExterns(local_btf(spec)).find(name);
   return declared ? declared->section : ExternSection::Unknown;
+}
+
+std::vector<ExternSection> extern_sections(const ObjectSpec& spec) {
+  const DeclaredExterns declarations(local_btf(spec));
+  std::vector<ExternSection> sections;
+  sections.reserve(spec.externs.size());
+  for (const ExternSpec& external : spec.externs) {
+    const std::optional<Declared> declared = declarations.find(external.name);
+    sections.push_back(declared ? declared->section : ExternSection::Unknown);
+  }
+  return sections;
 }
 
 bool has_externs(const ObjectSpec& spec) noexcept { return !spec.externs.empty(); }
 
 bool needs_kernel_facts(const ObjectSpec& spec) {
-  for (const ExternSpec& external : spec.externs)
-    if (extern_section(spec, external.name) == ExternSection::Kconfig) return true;
-  return false;
+  const std::vector<ExternSection> sections = extern_sections(spec);
+  return std::find(sections.begin(), sections.end(), ExternSection::Kconfig) != sections.end();
 }
 
 std::vector<std::string> untyped_ksyms(const ObjectSpec& spec) {
   std::vector<std::string> names;
-  const struct btf* local = spec.btf != nullptr ? spec.btf->get() : nullptr;
+  const struct btf* local = local_btf(spec);
+  const DeclaredExterns declarations(local);
   for (const ExternSpec& external : spec.externs) {
-    const std::optional<Declared> declared = declared_in_btf(local, external.name);
+    const std::optional<Declared> declared = declarations.find(external.name);
     if (declared && declared->section == ExternSection::Ksyms && is_untyped(local, *declared))
       names.push_back(external.name);
   }

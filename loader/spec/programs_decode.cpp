@@ -249,12 +249,12 @@ class Decoder {
   // loads its address before the call), and weakness is the symbol's.
   uint32_t extern_index(const elf::Symbol& symbol, ExternSpec::Kind kind) {
     const bool weak = symbol.bind == STB_WEAK;
-    for (size_t e = 0; e < out_.externs.size(); ++e) {
-      ExternSpec& known = out_.externs[e];
-      if (known.name != symbol.name) continue;
+    const auto [found, added] = extern_by_name_.try_emplace(symbol.name, out_.externs.size());
+    if (!added) {
+      ExternSpec& known = out_.externs[found->second];
       if (kind == ExternSpec::Kind::Function) known.kind = kind;
       known.weak = known.weak || weak;
-      return static_cast<uint32_t>(e);
+      return static_cast<uint32_t>(found->second);
     }
     out_.externs.push_back({symbol.name, kind, weak});
     return static_cast<uint32_t>(out_.externs.size() - 1);
@@ -549,6 +549,7 @@ class Decoder {
   bool typed_functions_ = false;          ///< the object types its functions (STT_FUNC)
   std::vector<bool> called_in_own_section_;  // parallel to out_.functions
   DecodedCode out_;
+  std::unordered_map<std::string, size_t> extern_by_name_;  ///< index into out_.externs
 };
 
 }  // namespace

@@ -1,5 +1,9 @@
 // The JSON schema of verification reports (documented in verify.hpp): written by
 // `bpfload verify --json`, read back by `bpfload verify --compare`.
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
 #include <utility>
 
 #include <fmt/format.h>
@@ -13,6 +17,26 @@ namespace bpfload {
 namespace {
 
 using nlohmann::json;
+
+// An integer in [low, high]; floats, strings and numbers out of range are refused by name.
+Result<int64_t> json_integer(const json& value, std::string_view key, int64_t low, int64_t high) {
+  const auto out_of_range = [&](const std::string& shown) {
+    return make_error(ErrorKind::Malformed,
+                      fmt::format("key '{}': {} is out of range ({} to {})", key, shown, low, high));
+  };
+  if (value.is_number_unsigned()) {
+    const uint64_t number = value.get<uint64_t>();
+    if (number > static_cast<uint64_t>(high)) return out_of_range(std::to_string(number));
+    if (static_cast<int64_t>(number) < low) return out_of_range(std::to_string(number));
+    return static_cast<int64_t>(number);
+  }
+  if (value.is_number_integer()) {
+    const int64_t number = value.get<int64_t>();
+    if (number < low || number > high) return out_of_range(std::to_string(number));
+    return number;
+  }
+  return make_error(ErrorKind::Malformed, fmt::format("key '{}': {} is not an integer", key, value.type_name()));
+}
 
 constexpr const char* kSchema = "bpfload-verify/1";
 
@@ -34,10 +58,20 @@ json stats_to_json(const VerifierStats& stats) {
 
 /// Reads key `key` of `object` into `out` when present; a present key of the wrong
 /// type is an error naming the key.
+/// Integers are range-checked: nlohmann converts with a cast, so 4294967296 read into a
+/// uint32_t would silently become 0.
 template <typename T>
 Status read_optional(const json& object, const char* key, T& out) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return {};
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    Result<int64_t> number = json_integer(*it, key, std::numeric_limits<T>::min(),
+                                          static_cast<int64_t>(std::min<uint64_t>(std::numeric_limits<T>::max(),
+                                                                                  INT64_MAX)));
+    if (!number.ok()) return std::move(number).error();
+    out = static_cast<T>(*number);
+    return {};
+  }
   try {
     out = it->get<T>();
   } catch (const json::exception& e) {
@@ -67,7 +101,14 @@ Result<VerifierStats> stats_from_json(const json& object) {
   BPFLOAD_TRY(read_optional(object, "peak_states", stats.peak_states));
   BPFLOAD_TRY(read_optional(object, "mark_read", stats.mark_read));
   BPFLOAD_TRY(read_optional(object, "verification_time_usec", stats.verification_time_usec));
-  BPFLOAD_TRY(read_optional(object, "stack_depth", stats.stack_depth));
+  if (auto it = object.find("stack_depth"); it != object.end() && !it->is_null()) {
+    if (!it->is_array()) return make_error(ErrorKind::Malformed, "key 'stack_depth' is not an array");
+    for (const json& depth : *it) {
+      Result<int64_t> number = json_integer(depth, "stack_depth", 0, UINT32_MAX);
+      if (!number.ok()) return std::move(number).error();
+      stats.stack_depth.push_back(static_cast<uint32_t>(*number));
+    }
+  }
   return stats;
 }
 
@@ -185,8 +226,12 @@ Result<std::vector<VerifyReport>> reports_from_json(const json& document) {
   if (document.is_object()) {
     auto schema = document.find("schema");
     if (schema != document.end() && (!schema->is_string() || schema->get<std::string>() != kSchema))
-      return make_error(ErrorKind::Malformed, fmt::format("unknown report schema {} (expected \"{}\")",
-                                                          schema->dump(), kSchema));
+      // Named by type, never dumped: a hostile value may nest deeper than the stack.
+      return make_error(ErrorKind::Malformed,
+                        fmt::format("unknown report schema {} (expected \"{}\")",
+                                    schema->is_string() ? "\"" + schema->get<std::string>() + "\""
+                                                        : std::string("of type ") + schema->type_name(),
+                                    kSchema));
     auto it = document.find("programs");
     if (it == document.end()) return make_error(ErrorKind::Malformed, "report document has no key 'programs'");
     programs = &*it;
@@ -201,6 +246,51 @@ Result<std::vector<VerifyReport>> reports_from_json(const json& document) {
     ++index;
   }
   return reports;
+}
+
+Result<ComparedProgram> compared_program_from_json(const json& object) {
+  if (!object.is_object()) return make_error(ErrorKind::Malformed, "report is not an object");
+  ComparedProgram program;
+  if (!object.contains("name") || !object["name"].is_string())
+    return make_error(ErrorKind::Malformed, "report has no string key 'name'");
+  program.name = object["name"].get<std::string>();
+  const auto context = [&](Error error) { return error.with_context(fmt::format("program '{}'", program.name)); };
+  std::string verdict;
+  if (Status read = read_optional(object, "verdict", verdict); !read.ok()) return context(std::move(read).error());
+  if (verdict == "accepted") program.verdict = Verdict::Accepted;
+  else if (verdict == "rejected") program.verdict = Verdict::Rejected;
+  else if (verdict == "unsupported") program.verdict = Verdict::Unsupported;
+  else return context(make_error(ErrorKind::Malformed,
+                                 fmt::format("key 'verdict' is '{}', not accepted/rejected/unsupported", verdict)));
+  const json empty = json::object();
+  const auto stats_it = object.find("stats");
+  const json& stats = stats_it != object.end() && stats_it->is_object() ? *stats_it : empty;
+  if (stats_it != object.end() && !stats_it->is_null() && !stats_it->is_object())
+    return context(make_error(ErrorKind::Malformed, "key 'stats' is not an object"));
+  const auto& names = compared_stat_names();
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string key(names[i]);
+    const bool in_stats = key != "insns" && key != "xlated_size" && key != "jited_size" && key != "verified_insns";
+    const json& holder = in_stats ? stats : object;
+    auto it = holder.find(key);
+    if (it == holder.end() || it->is_null()) continue;
+    if (key == "stack_depth") {
+      if (!it->is_array()) return context(make_error(ErrorKind::Malformed, "key 'stack_depth' is not an array"));
+      int64_t sum = 0;
+      for (const json& depth : *it) {
+        Result<int64_t> number = json_integer(depth, key, 0, UINT32_MAX);
+        if (!number.ok()) return context(std::move(number).error());
+        sum += *number;  // at most 2^32 per entry: overflow needs 2^31 entries, more than any input holds
+      }
+      program.values[i] = sum;
+      continue;
+    }
+    // The sizes of a program are 32-bit in the kernel's bpf_prog_info; statistics 64-bit.
+    Result<int64_t> number = json_integer(*it, key, 0, in_stats ? INT64_MAX : int64_t{UINT32_MAX});
+    if (!number.ok()) return context(std::move(number).error());
+    program.values[i] = *number;
+  }
+  return program;
 }
 
 }  // namespace bpfload

@@ -51,6 +51,14 @@ TEST(Constants, EachKindIsWrittenInTheRodataBytes) {
   EXPECT_TRUE(contains("bash", 5));
 }
 
+TEST(Constants, EnumTakesAnyNumberThatFitsItsSizeSignedOrNot) {
+  for (const char* value : {"0xffffffff", "-1", "-2147483648", "7"}) {
+    ObjectSpec spec = parse_settings();
+    Status set = set_constant(spec, "mode", value);
+    EXPECT_TRUE(set.ok()) << value << ": " << set.error().message;
+  }
+}
+
 TEST(Constants, BadNamesValuesAndSectionsAreRefusedNamingTheConstant) {
   struct Case {
     const char* name;
@@ -68,6 +76,12 @@ TEST(Constants, BadNamesValuesAndSectionsAreRefusedNamingTheConstant) {
       {"mode", "MODE_NONE", ErrorKind::InvalidArgument, "enumerator"},
       {"comm", "far_too_long", ErrorKind::InvalidArgument, "char array"},
       {"target_port", "12abc", ErrorKind::InvalidArgument, "unsigned"},
+      // The one number grammar: no octal-looking leading zero, for --set as for options.
+      {"target_port", "00", ErrorKind::InvalidArgument, "leading zero"},
+      {"offset", "-010", ErrorKind::InvalidArgument, "leading zero"},
+      // An enum holds what fits its size: this was stored cut to 0xffffffff.
+      {"mode", "0x7fffffffffffffff", ErrorKind::InvalidArgument, "4-byte number"},
+      {"mode", "-2147483649", ErrorKind::InvalidArgument, "4-byte number"},
   };
   for (const Case& c : cases) {
     ObjectSpec spec = parse_settings();
