@@ -70,6 +70,8 @@ Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const Obje
     load.only_programs.push_back(name);
   }
   load.keep_going = options.keep_going;
+  // Attaching a `.struct_ops` map (not `.link`) is writing its value: done by the load.
+  load.register_struct_ops = options.attach;
   load.btf_path = options.btf_path;
   load.query_info = !options.no_ids;
   load.require_bpffs = !options.any_filesystem;
@@ -279,6 +281,14 @@ Result<AttachSet> attach_and_pin(const LoadVerbOptions& options, const ObjectSpe
   const auto programs = attachable_programs(spec, object, targets, &skipped);
   auto set = attach_all(system_attach_kernel(), programs, targets);
   if (!set) return std::move(set).error();
+  // struct_ops programs run from their map: each `.struct_ops.link` map is what attaches.
+  for (const MapSpec& map : spec.maps) {
+    if (!map.struct_ops || !map.struct_ops->link || object.map_fd(map.name) < 0) continue;
+    auto attachment = attach_struct_ops(system_attach_kernel(), object.map_fd(map.name), map.name,
+                                        map.struct_ops->type_name);
+    if (!attachment) return std::move(attachment).error();  // `set` detaches everything on return
+    set->add(std::move(*attachment));
+  }
   Status pinned = set->pin_all(system_attach_kernel(), options.pin_dir);
   if (!pinned) return std::move(pinned).error();  // `set` detaches everything on return
   return set;

@@ -61,6 +61,11 @@ struct LoadOptions {
   /// more without a log for that verdict: never more than 2 verifier runs on such a
   /// kernel. With 0, the second run's buffer is the size the first says the log needs.
   size_t log_limit = size_t{16} << 20;
+  /// Register `.struct_ops` (not `.link`) maps by writing their value at load time, as
+  /// libbpf's attach does; it stays registered until its element is deleted. false (the
+  /// default) leaves them empty. `.struct_ops.link` maps get their value either way and
+  /// are registered by attach_struct_ops().
+  bool register_struct_ops = false;
   bool keep_going = false;         ///< load what can load instead of all or nothing
   bool require_bpffs = true;       ///< pin roots must be on bpffs (statfs)
   bool load_btf = true;            ///< load .BTF into the kernel for maps and programs

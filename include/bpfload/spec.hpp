@@ -46,6 +46,27 @@ struct MapSlot {
   bool operator==(const MapSlot&) const = default;
 };
 
+/// One member of a struct_ops map's struct, as the object's BTF has it.
+struct StructOpsMember {
+  std::string name;
+  uint32_t offset = 0;   ///< bytes into the struct
+  uint32_t size = 0;
+  bool function = false; ///< a function pointer
+  std::string program;   ///< the program a function pointer points to ("" none)
+  bool operator==(const StructOpsMember&) const = default;
+};
+
+/// A `.struct_ops` / `.struct_ops.link` variable: the kernel struct it implements
+/// (tcp_congestion_ops, ...), its members, and its bytes (function pointers zeroed: the
+/// kernel gets program fds there).
+struct StructOpsSpec {
+  std::string type_name;
+  std::vector<StructOpsMember> members;
+  std::vector<std::byte> data;
+  bool link = false;  ///< `.struct_ops.link`: registered by BPF_LINK_CREATE (BPF_F_LINK)
+  bool operator==(const StructOpsSpec&) const = default;
+};
+
 /// A map as the object declares it.
 struct MapSpec {
   std::string name;             ///< symbol name in the object
@@ -79,6 +100,9 @@ struct MapSpec {
   uint32_t btf_key_type_id = 0;    ///< BTF type of the key in ObjectSpec::btf, 0 when unknown
   uint32_t btf_value_type_id = 0;  ///< BTF type of the value, 0 when unknown
   uint64_t map_extra = 0;          ///< BTF `map_extra` (bloom filter hash count, ...), 0 when none
+  /// Set for BPF_MAP_TYPE_STRUCT_OPS maps of `.struct_ops` / `.struct_ops.link`; their
+  /// value_size (0 here) comes from the kernel's BTF at load time.
+  std::shared_ptr<const StructOpsSpec> struct_ops;
 };
 
 /// One instruction, decoded into host order regardless of the object's byte order.
@@ -178,6 +202,10 @@ struct ProgramSpec {
   /// Loaded by a plain load; false for libbpf's SEC("?...") programs, which load only
   /// when asked for by name (LoadOptions::only_programs).
   bool autoload = true;
+  /// struct_ops programs: the kernel struct and member a struct_ops map points this
+  /// program from; the load's attach_btf_id and expected_attach_type come from them.
+  std::string struct_ops_type;
+  std::string struct_ops_member;
 };
 
 /// A symbol the object uses but does not define (`extern int MY_CONST;`, a kfunc, a

@@ -53,6 +53,7 @@ bool takes_btf_key_value(uint32_t type) {
     case BPF_MAP_TYPE_QUEUE:
     case BPF_MAP_TYPE_STACK:
     case BPF_MAP_TYPE_RINGBUF:
+    case BPF_MAP_TYPE_STRUCT_OPS:
       return false;
     default:
       return true;
@@ -249,6 +250,19 @@ Status load_one_map(LoadContext& context, size_t index) {
     if (result.pin_path.empty()) result.pin_path = reuse_path;
   } else {
     MapCreateRequest request = request_for(context, spec, def);
+    if (spec.struct_ops) {
+      // The kernel's struct decides the value: its size and BTF type come from vmlinux.
+      if (context.target_btf == nullptr)
+        return make_error(ErrorKind::NotFound,
+                          fmt::format("struct_ops map '{}' ({}) needs the kernel's BTF, which could not be read: {}",
+                                      spec.name, spec.struct_ops->type_name, context.target_btf_error));
+      auto layout = struct_ops_kernel_layout(spec.struct_ops->type_name, *context.target_btf);
+      if (!layout) return layout.error().with_context(fmt::format("map '{}'", spec.name));
+      request.value_size = layout->value_size;
+      request.btf_vmlinux_value_type_id = layout->value_btf_id;
+      if (context.btf_fd.valid()) request.btf_fd = context.btf_fd.get();
+      context.struct_ops_layouts[index] = std::move(*layout);
+    }
     Fd template_owned;
     if (is_map_in_map(def.type)) {
       Result<int> inner_fd = inner_template(context, index, template_owned);
@@ -332,12 +346,54 @@ Status load_data_section(LoadContext& context, size_t index, std::set<std::strin
 
 }  // namespace
 
+Status fill_struct_ops_maps(LoadContext& context) {
+  const ObjectSpec& spec = context.spec;
+  for (size_t m = 0; m < spec.maps.size(); ++m) {
+    const MapSpec& map = spec.maps[m];
+    if (!map.struct_ops || m >= context.struct_ops_layouts.size() || !context.struct_ops_layouts[m]) continue;
+    bool all_loaded = true;
+    for (const StructOpsMember& member : map.struct_ops->members) {
+      if (member.program.empty()) continue;
+      const auto program = spec.find_program(member.program);
+      if (!program || !context.prog_fds[*program].valid()) all_loaded = false;
+    }
+    if (!all_loaded) {
+      context.report.warnings.push_back(fmt::format(
+          "struct_ops map '{}' ({}) left empty: not all its programs were loaded", map.name, map.struct_ops->type_name));
+      continue;
+    }
+    if (!map.struct_ops->link && !context.options.register_struct_ops) continue;
+    auto value = struct_ops_value(map, *context.struct_ops_layouts[m], [&](const std::string& name) {
+      const auto program = spec.find_program(name);
+      return program ? context.prog_fds[*program].get() : -1;
+    });
+    if (!value) return std::move(value).error();
+    const uint32_t zero = 0;
+    Status written = context.kernel.map_update(context.map_fds[m].get(), std::as_bytes(std::span(&zero, 1)), *value,
+                                               BPF_ANY);
+    if (!written.ok())
+      return written.error().with_context(fmt::format("struct_ops map '{}' ({}): {}", map.name,
+                                                      map.struct_ops->type_name,
+                                                      map.struct_ops->link ? "write its value" : "register it"));
+    if (!map.struct_ops->link) context.struct_ops_registered.push_back(context.map_fds[m].get());
+  }
+  return {};
+}
+
+void unregister_struct_ops_maps(LoadContext& context) {
+  const uint32_t zero = 0;
+  for (const int fd : context.struct_ops_registered)
+    (void)context.kernel.map_delete(fd, std::as_bytes(std::span(&zero, 1)));
+  context.struct_ops_registered.clear();
+}
+
 Status load_maps(LoadContext& context) {
   const ObjectSpec& spec = context.spec;
   context.map_fds.resize(spec.maps.size());
   context.map_reused.assign(spec.maps.size(), false);
   context.map_pin_paths.assign(spec.maps.size(), {});
   context.map_found_at.assign(spec.maps.size(), {});
+  context.struct_ops_layouts.assign(spec.maps.size(), std::nullopt);
   context.data_fds.resize(spec.data_sections.size());
   context.data_names.assign(spec.data_sections.size(), {});
   context.report.maps.assign(spec.maps.size() + spec.data_sections.size(), MapResult{});

@@ -110,6 +110,12 @@ Status read_maps(const elf::View& view, const struct btf* btf, const ParseOption
     if (!maps) return std::move(maps).error();
     std::move(maps->begin(), maps->end(), std::back_inserter(spec.maps));
   }
+  for (const elf::Section& section : view.sections()) {
+    if (!is_struct_ops_section(section.name)) continue;
+    auto maps = decode_struct_ops_maps(view, section, btf);
+    if (!maps) return std::move(maps).error();
+    std::move(maps->begin(), maps->end(), std::back_inserter(spec.maps));
+  }
   if (spec.maps.size() > options.limits.max_maps)
     return make_error(ErrorKind::LimitExceeded,
                       fmt::format("{} maps exceed the limit of {}", spec.maps.size(), options.limits.max_maps));
@@ -295,6 +301,7 @@ Result<ObjectSpec> parse_view(Result<elf::View> view, const ParseOptions& option
   spec.externs = std::move(code->externs);
   BPFLOAD_TRY(read_btf_ext(*view, btf, spec));
   BPFLOAD_TRY(read_exception_callbacks(spec));
+  BPFLOAD_TRY(link_struct_ops_programs(spec));
   BPFLOAD_TRY(check_unique_names(spec));
   BPFLOAD_TRY(fill_tail_call_slots(spec));
   return spec;

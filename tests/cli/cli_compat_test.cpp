@@ -63,6 +63,28 @@ TEST(CliCompat, LoadLeavesQuestionMarkProgramsOutUnlessNamed) {
   }
 }
 
+std::string available_congestion_controls() {
+  return test::run_command("cat /proc/sys/net/ipv4/tcp_available_congestion_control").out;
+}
+
+TEST(CliCompat, LoadAttachRegistersAStructOpsLinkUntilDetach) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  BPFLOAD_REQUIRE_COMPAT_OBJECTS_OR_SKIP();
+  for (const std::string& path : test::compat_object_builds("struct_ops_cc")) {
+    SCOPED_TRACE(test::compat_compiler_of(path));
+    test::TempBpffsDir pins;
+    const std::string dir = pins.path() + "/cc";
+    const auto loaded = run_bpfload(fmt::format("load {} --pin-dir {} --attach", quoted(path), quoted(dir)));
+    ASSERT_EQ(loaded.exit_code, 0) << loaded.err << loaded.out;
+    EXPECT_THAT(loaded.out, HasSubstr("struct_ops tcp_congestion_ops"));
+    // The link outlived the command: the kernel offers the congestion control.
+    EXPECT_THAT(available_congestion_controls(), HasSubstr("bpfload_reno"));
+    const auto detached = run_bpfload(fmt::format("detach {}", quoted(dir)));
+    ASSERT_EQ(detached.exit_code, 0) << detached.err << detached.out;
+    EXPECT_THAT(available_congestion_controls(), ::testing::Not(HasSubstr("bpfload_reno")));
+  }
+}
+
 TEST(CliCompat, TcTakesAMapLayout) {
   const auto help = run_bpfload("tc --help");
   ASSERT_EQ(help.exit_code, 0) << help.err;

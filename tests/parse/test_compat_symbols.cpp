@@ -43,8 +43,12 @@ TEST(CompatAsmLabels, LabelsAreNeitherProgramsNorFunctions) {
     }
     // The naked programs are whole: 6 and 9 instructions, not cut at their labels.
     for (const ProgramSpec& program : spec.programs) {
-      if (program.name == "label_on_first_insn") EXPECT_EQ(spec.functions[program.function].insns.size(), 6u);
-      if (program.name == "labels_in_a_loop") EXPECT_EQ(spec.functions[program.function].insns.size(), 9u);
+      const size_t insns = spec.functions[program.function].insns.size();
+      if (program.name == "label_on_first_insn") {
+        EXPECT_EQ(insns, 6u);
+      } else if (program.name == "labels_in_a_loop") {
+        EXPECT_EQ(insns, 9u);
+      }
     }
   }
 }
