@@ -60,6 +60,15 @@ Json inner_map_source_json(const MapSpec& map) {
   return map.inner_name.empty() ? "inline" : "declared";
 }
 
+// A struct_ops map: the kernel struct it implements and the program of each member.
+Json struct_ops_json(const MapSpec& map) {
+  if (!map.struct_ops) return nullptr;
+  Json programs = Json::object();
+  for (const StructOpsMember& member : map.struct_ops->members)
+    if (!member.program.empty()) programs[member.name] = member.program;
+  return Json{{"type", map.struct_ops->type_name}, {"link", map.struct_ops->link}, {"programs", programs}};
+}
+
 Json map_json(const MapSpec& map) {
   Json slots = Json::array();
   for (const MapSlot& slot : map.initial_slots) slots.push_back(slot_json(slot));
@@ -82,6 +91,8 @@ Json map_json(const MapSpec& map) {
               {"map_extra", map.map_extra},
               {"numa_node", map.numa_node ? Json(*map.numa_node) : Json(nullptr)},
               {"layout", to_string(map.layout)},
+              {"layout_reason", map.layout_reason.empty() ? Json(nullptr) : Json(map.layout_reason)},
+              {"struct_ops", struct_ops_json(map)},
               {"section", map.section},
               {"offset", map.offset},
               {"pinning", to_string(map.pinning)},
@@ -251,6 +262,14 @@ void print_inspect_text(const Json& doc, const ObjectSpec& spec,
                map["key_size"].get<uint32_t>(), map["value_size"].get<uint32_t>(),
                map["max_entries"].get<uint32_t>(), map["flags"].get<uint32_t>(),
                text(map["layout"]), text(map["pinning"]));
+    if (!map["layout_reason"].is_null()) fmt::print("      layout: {}\n", text(map["layout_reason"]));
+    if (!map["struct_ops"].is_null()) {
+      std::string members;
+      for (const auto& [member, program] : map["struct_ops"]["programs"].items())
+        members += fmt::format("{}{}={}", members.empty() ? "" : ", ", escape_for_terminal(member), text(program));
+      fmt::print("      struct_ops {}{}: {}\n", text(map["struct_ops"]["type"]),
+                 map["struct_ops"]["link"].get<bool>() ? " (link)" : "", members);
+    }
     if (!map["numa_node"].is_null()) fmt::print("      numa_node {}\n", map["numa_node"].get<uint32_t>());
     if (!map["inner_map"].is_null()) {
       const bool by_default = map["inner_map_source"] == "default_index";

@@ -68,6 +68,27 @@ struct MapSlot {
   bool operator==(const MapSlot&) const = default;
 };
 
+/// One member of a struct_ops map's struct, as the object's BTF has it.
+struct StructOpsMember {
+  std::string name;
+  uint32_t offset = 0;   ///< bytes into the struct
+  uint32_t size = 0;
+  bool function = false; ///< a function pointer
+  std::string program;   ///< the program a function pointer points to ("" none)
+  bool operator==(const StructOpsMember&) const = default;
+};
+
+/// A `.struct_ops` / `.struct_ops.link` variable: the kernel struct it implements
+/// (tcp_congestion_ops, ...), its members, and its bytes (function pointers zeroed: the
+/// kernel gets program fds there).
+struct StructOpsSpec {
+  std::string type_name;
+  std::vector<StructOpsMember> members;
+  std::vector<std::byte> data;
+  bool link = false;  ///< `.struct_ops.link`: registered by BPF_LINK_CREATE (BPF_F_LINK)
+  bool operator==(const StructOpsSpec&) const = default;
+};
+
 /// A map as the object declares it.
 struct MapSpec {
   std::string name;             ///< symbol name in the object
@@ -81,6 +102,9 @@ struct MapSpec {
   std::string section;          ///< "maps", "maps/...", or ".maps"
   uint64_t offset = 0;          ///< byte offset of the definition in its section
   uint32_t definition_size = 0; ///< bytes of the legacy definition entry (0 for BTF)
+  /// Why an ambiguous legacy entry was read in `layout` (28 bytes: samples' or early
+  /// iproute2's), for inspect; "" when the size alone decided.
+  std::string layout_reason;
   Pinning pinning = Pinning::None;
   uint32_t iproute2_id = 0;     ///< bpf_elf_map.id (0 when none)
   uint32_t iproute2_inner_id = 0;   ///< bpf_elf_map.inner_id: id of this outer map's inner template
@@ -98,6 +122,9 @@ struct MapSpec {
   uint32_t btf_key_type_id = 0;    ///< BTF type of the key in ObjectSpec::btf, 0 when unknown
   uint32_t btf_value_type_id = 0;  ///< BTF type of the value, 0 when unknown
   uint64_t map_extra = 0;          ///< BTF `map_extra` (bloom filter hash count, ...), 0 when none
+  /// Set for BPF_MAP_TYPE_STRUCT_OPS maps of `.struct_ops` / `.struct_ops.link`; their
+  /// value_size (0 here) comes from the kernel's BTF at load time.
+  std::shared_ptr<const StructOpsSpec> struct_ops;
 };
 
 /// One instruction, decoded into host order regardless of the object's byte order.
@@ -178,6 +205,10 @@ struct FunctionSpec {
   /// The linker refuses code that has any until relocate_core() applied them
   /// (ObjectSpec::core_relocated), rather than load the compiler's offsets.
   std::vector<CoreRecord> core_relocations;
+  /// The function the kernel runs when this program throws (bpf_throw): the one its BTF
+  /// decl tag "exception_callback:NAME" names. Laid out with the program, as the kernel
+  /// finds it through the program's func_info. Index into ObjectSpec::functions.
+  std::optional<uint32_t> exception_callback;
 };
 
 /// A program: an entry function plus what the kernel needs to know about it.
@@ -190,6 +221,13 @@ struct ProgramSpec {
   std::string attach_to;        ///< what follows the section prefix ("sys_write", "ingress"...)
   uint32_t prog_flags = 0;      ///< e.g. BPF_F_SLEEPABLE for ".s" sections
   bool type_overridden = false; ///< type came from a caller override, not the section table
+  /// Loaded by a plain load; false for libbpf's SEC("?...") programs, which load only
+  /// when asked for by name (LoadOptions::only_programs).
+  bool autoload = true;
+  /// struct_ops programs: the kernel struct and member a struct_ops map points this
+  /// program from; the load's attach_btf_id and expected_attach_type come from them.
+  std::string struct_ops_type;
+  std::string struct_ops_member;
 };
 
 /// A symbol the object uses but does not define (`extern int MY_CONST;`, a kfunc, a

@@ -46,6 +46,9 @@ class System {
   /// Number of possible CPUs: the count per-CPU map values and perf event arrays are
   /// sized by (libbpf_num_possible_cpus()). Fails with Io when it cannot be read.
   [[nodiscard]] virtual Result<unsigned> possible_cpus() = 0;
+  /// The kernel's page size, which ring buffer sizes are multiples of. Never fails; the
+  /// default is this process's (sysconf), which a fake may override.
+  [[nodiscard]] virtual size_t page_size();
 };
 
 /// The System of this machine (real system calls). Thread-safe; lives for the process.

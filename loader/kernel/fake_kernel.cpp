@@ -69,8 +69,11 @@ bool is_preallocated_array(uint32_t type) {
   return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY;
 }
 
+constexpr uint32_t kMapTypeArena = 33;  // BPF_MAP_TYPE_ARENA, 6.9
+
 bool has_no_keys(uint32_t type) {
-  return type == BPF_MAP_TYPE_QUEUE || type == BPF_MAP_TYPE_STACK || type == BPF_MAP_TYPE_RINGBUF;
+  return type == BPF_MAP_TYPE_QUEUE || type == BPF_MAP_TYPE_STACK || type == BPF_MAP_TYPE_RINGBUF ||
+         type == BPF_MAP_TYPE_BLOOM_FILTER || type == kMapTypeArena;
 }
 
 std::vector<std::byte> bytes_of(std::span<const std::byte> span) { return {span.begin(), span.end()}; }
@@ -226,7 +229,8 @@ Result<Fd> FakeKernel::map_create(const MapCreateRequest& request) {
   if (const int err = enter("map_create", request.name)) return kernel_error(KernelCommand::MapCreate, subject, err);
   const bool keyless = has_no_keys(request.type);
   const bool sizes_ok = (keyless ? request.key_size == 0 : request.key_size != 0) &&
-                        (request.type == BPF_MAP_TYPE_RINGBUF || request.value_size != 0);
+                        (request.type == BPF_MAP_TYPE_RINGBUF || request.type == kMapTypeArena ||
+                         request.value_size != 0);
   const bool fd_valued = request.type == BPF_MAP_TYPE_PROG_ARRAY || request.type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
                          request.type == BPF_MAP_TYPE_HASH_OF_MAPS || request.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
   if (request.type == BPF_MAP_TYPE_UNSPEC || request.max_entries == 0 || !sizes_ok ||

@@ -17,6 +17,12 @@
 #include "kernel_errors.hpp"
 
 namespace bpfload {
+
+size_t System::page_size() {
+  const long page = ::sysconf(_SC_PAGESIZE);
+  return page > 0 ? static_cast<size_t>(page) : size_t{4096};
+}
+
 namespace {
 
 Error os_error(std::string_view call, const std::string& path, int err) {
