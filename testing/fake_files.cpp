@@ -269,4 +269,9 @@ Status World::run(op::ProcessId& op) {
 
 Status World::run(op::RaiseMemlockLimit&) { return {}; }
 
+Status World::run(op::PageSize& op) {
+  op.bytes = page;
+  return {};
+}
+
 }  // namespace bpfload

@@ -32,6 +32,7 @@ struct DropinOptions {
   std::string object;
   std::vector<std::string> words;  ///< "sec SECTION", "mode MODE"
   std::string pin_root = "/sys/fs/bpf";
+  std::string map_layout = "auto";  ///< legacy map layout, as `load --map-layout`
   bool replace = false;
   bool json = false;
 };
@@ -115,6 +116,23 @@ Result<LoadOptions> dropin_load_options(const DropinOptions& options, ObjectSpec
   return load;
 }
 
+// The kernel empties a prog array when its last user reference (an fd or a pin) goes,
+// even while attached programs still use it: once this command exits, tail calls through
+// an unpinned one silently do nothing. Say so for each that holds slots.
+std::vector<std::string> unpinned_prog_array_warnings(const ObjectSpec& spec, const LoadReport& report) {
+  std::vector<std::string> warnings;
+  for (size_t m = 0; m < spec.maps.size() && m < report.maps.size(); ++m) {
+    const MapSpec& map = spec.maps[m];
+    if (map.type != BPF_MAP_TYPE_PROG_ARRAY || map.initial_slots.empty() || !report.maps[m].pin_path.empty()) continue;
+    warnings.push_back(fmt::format(
+        "prog array '{}' is not pinned: the kernel empties it when this command exits, and the tail calls through "
+        "it will then do nothing; pin it (pinning PIN_GLOBAL_NS in its definition, as tc's objects do, or load it "
+        "with `bpfload load --pin-dir DIR --attach`)",
+        map.name));
+  }
+  return warnings;
+}
+
 XdpMode xdp_mode(const std::string& mode) {
   if (mode == "native") return XdpMode::Native;
   if (mode == "generic") return XdpMode::Generic;
@@ -137,7 +155,11 @@ int run_dropin(const DropinOptions& options) {
   }
   auto bytes = read_whole_file(options.object);
   if (!bytes) return report_error(bytes.error(), options.json);
-  auto spec = parse_object(*bytes, {});
+  auto layout = map_layout_from_string(options.map_layout);
+  if (!layout) return report_error(layout.error().with_context("--map-layout"), options.json);
+  ParseOptions parse;
+  parse.legacy_layout = *layout;
+  auto spec = parse_object(*bytes, parse);
   if (!spec) {
     const Error error = spec.error().with_context(options.object);
     return report_error(to_string(error.kind), error.message, error.sys_errno, options.json, kExitUsage);
@@ -174,6 +196,7 @@ int run_dropin(const DropinOptions& options) {
     if (!attachment) return report_error(attachment.error(), options.json);
     set.add(std::move(*attachment));
   }
+  const std::vector<std::string> warnings = unpinned_prog_array_warnings(*spec, report);
   Json attached = Json::array();
   if (!options.json) fmt::print("attached ({}):\n", set.attachments().size());
   for (Attachment& attachment : set.attachments()) {
@@ -205,7 +228,10 @@ int run_dropin(const DropinOptions& options) {
                     {"maps", maps},
                     {"programs", programs},
                     {"attached", attached},
+                    {"warnings", warnings},
                     {"error", nullptr}});
+  } else {
+    for (const std::string& warning : warnings) fmt::print("warning: {}\n", warning);
   }
   return kExitOk;
 }
@@ -216,6 +242,10 @@ void add_common(CLI::App& command, DropinOptions& options) {
                      "bpffs directory for the pins the object asks for (tc/globals, as tc)")
       ->capture_default_str();
   command.add_flag("--replace", options.replace, "replace a program already attached there");
+  command.add_option("--map-layout", options.map_layout,
+                     "legacy map definition layout: auto, libbpf, samples or iproute2 (auto reads 28-byte "
+                     "definitions of a tc-style object as iproute2's)")
+      ->capture_default_str();
   command.add_flag("--json", options.json, "print one JSON document (see docs/cli.md)");
 }
 

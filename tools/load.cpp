@@ -44,7 +44,14 @@ struct LoadVerbOptions {
   std::string cgroup;           ///< --cgroup, for cgroup programs
   std::string btf_path;         ///< --btf
   std::vector<std::string> settings;  ///< --set NAME=VALUE
+  std::vector<std::string> programs;  ///< --program NAME: load only these (SEC("?...") ones included)
+  ProgramLoadOptions program_options;  ///< --prog-flags, --program-log-level
+  bool full_log = false;               ///< --full-log
 };
+
+// What `load` keeps of a verifier log, and so prints of a refused program: its end,
+// where the verdict is. --full-log keeps the whole log.
+constexpr size_t kLoadLogLimit = size_t{1} << 20;
 
 Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const ObjectSpec& spec) {
   LoadOptions load;
@@ -56,7 +63,16 @@ Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const Obje
     return make_error(ErrorKind::InvalidArgument, "--replace: replaces the pin set in --pin-dir, which is not given");
   load.replace_pins = options.replace;
   load.log_level = options.log_level;
+  load.log_limit = options.full_log ? 0 : kLoadLogLimit;
+  BPFLOAD_TRY(apply_program_load_options(options.program_options, spec, load));
+  for (const std::string& name : options.programs) {
+    if (!spec.find_program(name))
+      return make_error(ErrorKind::NotFound, fmt::format("--program: the object has no program '{}'", name));
+    load.only_programs.push_back(name);
+  }
   load.keep_going = options.keep_going;
+  // Attaching a `.struct_ops` map (not `.link`) is writing its value: done by the load.
+  load.register_struct_ops = options.attach;
   load.btf_path = options.btf_path;
   load.query_info = !options.no_ids;
   load.require_bpffs = !options.any_filesystem;
@@ -187,8 +203,8 @@ void print_log(const std::string& log, bool truncated, uint32_t true_size) {
     start = end + 1;
   }
   if (truncated) {
-    fmt::print("      [verifier log truncated: the kernel's log is larger than its maximum buffer{}]\n",
-               true_size != 0 ? fmt::format(" ({} bytes)", true_size) : std::string());
+    fmt::print("      [verifier log cut: this is part of it{}; --full-log keeps all of it]\n",
+               true_size != 0 ? fmt::format(", the whole log is {} bytes", true_size) : std::string());
   }
 }
 
@@ -266,6 +282,14 @@ Result<AttachSet> attach_and_pin(const LoadVerbOptions& options, const ObjectSpe
   const auto programs = attachable_programs(spec, object, targets, &skipped);
   auto set = attach_all(system_kernel(), programs, targets);
   if (!set) return std::move(set).error();
+  // struct_ops programs run from their map: each `.struct_ops.link` map is what attaches.
+  for (const MapSpec& map : spec.maps) {
+    if (!map.struct_ops || !map.struct_ops->link || object.map_fd(map.name) < 0) continue;
+    auto attachment = attach_struct_ops(system_kernel(), object.map_fd(map.name), map.name,
+                                        map.struct_ops->type_name);
+    if (!attachment) return std::move(attachment).error();  // `set` detaches everything on return
+    set->add(std::move(*attachment));
+  }
   Status pinned = set->pin_all(system_kernel(), options.pin_dir);
   if (!pinned) return std::move(pinned).error();  // `set` detaches everything on return
   return set;
@@ -395,6 +419,13 @@ VerbRunner setup_load(CLI::App& command) {
                    "libbpf does not make); they show as 0");
   command.add_flag("--keep-going", options->keep_going,
                    "load the programs that can load instead of all or nothing");
+  one_value_each(command.add_option("--program", options->programs,
+                                    "load only this program (its subprograms and maps come along); names a "
+                                    "SEC(\"?...\") program, which a plain load leaves out; repeatable"));
+  add_program_load_options(command, options->program_options);
+  command.add_flag("--full-log", options->full_log,
+                   "keep and print a refused program's whole verifier log (default: its last 1 MiB, where the "
+                   "verdict is)");
   one_value_each(command.add_option("--max-entries", options->max_entries,
                                     "set a map's max_entries, as MAP=N; repeatable"));
   one_value_each(command.add_option("--reuse-map", options->reuse_maps,

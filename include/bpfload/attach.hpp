@@ -226,6 +226,13 @@ struct AttachPlan {
                                                 const std::string& section, uint32_t prog_type,
                                                 uint32_t expected_attach_type, const AttachTargets& targets);
 
+/// Registers the struct_ops map `map_fd` (a `.struct_ops.link` map, BPF_F_LINK, whose value
+/// the load wrote) with BPF_LINK_CREATE: the kernel struct it implements (`type_name`, for
+/// messages) is live until the link is detached or its last fd and pin go. Fails with the
+/// kernel's error naming the map.
+[[nodiscard]] Result<Attachment> attach_struct_ops(Kernel& kernel, int map_fd, const std::string& map,
+                                                   const std::string& type_name);
+
 /// A group of attachments made together: all or nothing.
 class AttachSet {
  public:

@@ -22,6 +22,9 @@ struct AttachBtfTarget {
   uint32_t btf_id = 0;  ///< type id in vmlinux or in the module's split BTF
   std::string module;   ///< "" for vmlinux; else the module whose BTF fd goes in attach_btf_obj_fd
   std::string type_name;  ///< the BTF name looked up ("do_unlinkat", "btf_trace_sched_switch", ...)
+  /// struct_ops programs: the index of the member they implement, which the kernel takes
+  /// as expected_attach_type.
+  std::optional<uint32_t> expected_attach_type;
 };
 
 /// True for the program and attach types whose load needs attach_btf_id.

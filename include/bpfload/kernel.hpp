@@ -153,6 +153,8 @@ class Kernel {
   [[nodiscard]] Result<std::string> kernel_release();
   [[nodiscard]] Result<unsigned> possible_cpus();
   [[nodiscard]] Result<int> process_id();
+  /// The kernel's page size. Never fails: 4096 when the op does.
+  [[nodiscard]] size_t page_size();
 
   /// The BTF kinds this kernel's BPF_BTF_LOAD accepts. Probed on the first call by loading
   /// one tiny blob per feature through btf_load() (btf_feature_probe_blob(), as libbpf's

@@ -489,6 +489,12 @@ struct RaiseMemlockLimit {
   static constexpr std::string_view kName = "raise_memlock_limit";
 };
 
+/// The kernel's page size, which ring buffer sizes are multiples of.
+struct PageSize {
+  static constexpr std::string_view kName = "page_size";
+  size_t bytes = 0;  ///< reply
+};
+
 }  // namespace bpfload::op
 
 namespace bpfload {
@@ -503,7 +509,7 @@ using KernelOp = std::variant<
     op::TcFilterDetach, op::TcFiltersFlush, op::ProbeTcx, op::TracepointId, op::PmuType, op::PmuRetprobeBit,
     op::PerfEventOpen, op::PerfEventSetBpf, op::OpenCgroup, op::SocketAttachFilter, op::SocketDetachFilter,
     op::MakeDirectory, op::RemoveDirectory, op::PathKind, op::FilesystemMagic, op::ListDirectory, op::Rename,
-    op::ReadFile, op::KernelRelease, op::PossibleCpus, op::ProcessId, op::RaiseMemlockLimit>;
+    op::ReadFile, op::KernelRelease, op::PossibleCpus, op::ProcessId, op::RaiseMemlockLimit, op::PageSize>;
 
 /// The kind of an op: its index in KernelOp.
 using OpKind = size_t;

@@ -34,6 +34,8 @@ struct MapCreateRequest {
   uint32_t btf_key_type_id = 0;
   uint32_t btf_value_type_id = 0;
   uint64_t map_extra = 0;  ///< bloom filter hash count, arena address, ...
+  /// struct_ops maps: the kernel's value type (bpf_struct_ops_<name>) in vmlinux's BTF.
+  uint32_t btf_vmlinux_value_type_id = 0;
 };
 
 /// Arguments of BPF_PROG_LOAD. Spans must stay valid for the call.

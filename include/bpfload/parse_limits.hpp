@@ -18,11 +18,10 @@ struct ParseLimits {
   size_t max_programs = 4096;
   size_t max_relocations = 1u << 20;
   size_t max_insns = 1u << 20;  ///< per section; the kernel's own limit is 1M processed
-  /// One data section's size (its map's value size), SHT_NOBITS included. The kernel
-  /// refuses array values above KMALLOC_MAX_SIZE (4 MiB on x86-64) anyway.
-  size_t max_data_section_bytes = size_t{16} << 20;
-  /// All data sections together: what a load asks the kernel to allocate for global data.
-  size_t max_data_bytes = size_t{64} << 20;
+  // Data sections have no limit of their own: one with contents is bounded by the file
+  // (max_object_bytes), a zero-filled (SHT_NOBITS) one is a size that costs nothing until
+  // its map is created, when the kernel decides (it takes a 16 MiB .bss). One that no map
+  // value can hold (over 4 GiB: value_size is 32-bit) is LimitExceeded.
 };
 
 }  // namespace bpfload

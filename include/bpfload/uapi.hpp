@@ -15,7 +15,11 @@
 BPFLOAD_PUBLIC_BEGIN
 namespace bpfload::uapi {
 
+// enum bpf_map_type
+inline constexpr uint32_t kMapTypeArena = 33;  ///< BPF_MAP_TYPE_ARENA, Linux 6.9
+
 // enum bpf_attach_type
+inline constexpr uint32_t kAttachStructOps = 44;   ///< BPF_STRUCT_OPS, Linux 6.2
 inline constexpr uint32_t kAttachTcxIngress = 46;  ///< BPF_TCX_INGRESS, Linux 6.6
 inline constexpr uint32_t kAttachTcxEgress = 47;   ///< BPF_TCX_EGRESS, Linux 6.6
 

@@ -49,7 +49,7 @@ struct VerifyReport {
 };
 
 struct VerifyOptions {
-  std::vector<std::string> programs;  ///< empty: all
+  std::vector<std::string> programs;  ///< empty: all, SEC("?...") ones included
   uint32_t log_level = kLogLevel1 | kLogStats;
   bool source_costs = false;          ///< needs a level-2 log; raises log_level to include it
   /// Maps, overrides, kernel. verify_object forces keep_going, pin = false, no pin_dir,

@@ -296,4 +296,9 @@ Result<unsigned> Kernel::possible_cpus() {
 
 Result<int> Kernel::process_id() { return reply<int>(run(op::ProcessId{}), &op::ProcessId::pid); }
 
+size_t Kernel::page_size() {
+  Result<op::PageSize> asked = run(op::PageSize{});
+  return asked.ok() && asked->bytes != 0 ? asked->bytes : size_t{4096};
+}
+
 }  // namespace bpfload

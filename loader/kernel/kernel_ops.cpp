@@ -97,6 +97,7 @@ struct Describe {
   std::string operator()(const op::PossibleCpus&) const { return {}; }
   std::string operator()(const op::ProcessId&) const { return {}; }
   std::string operator()(const op::RaiseMemlockLimit&) const { return {}; }
+  std::string operator()(const op::PageSize&) const { return {}; }
 };
 
 }  // namespace

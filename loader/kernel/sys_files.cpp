@@ -247,4 +247,10 @@ Status run(op::RaiseMemlockLimit&) {
   return make_error(ErrorKind::Kernel, fmt::format("setrlimit(RLIMIT_MEMLOCK, unlimited): {}", errno_text(err)), err);
 }
 
+Status run(op::PageSize& op) {
+  const long page = ::sysconf(_SC_PAGESIZE);
+  op.bytes = page > 0 ? static_cast<size_t>(page) : size_t{4096};
+  return {};
+}
+
 }  // namespace bpfload::sys

@@ -84,5 +84,6 @@ namespace bpfload::sys {
 [[nodiscard]] Status run(op::PossibleCpus& op);
 [[nodiscard]] Status run(op::ProcessId& op);
 [[nodiscard]] Status run(op::RaiseMemlockLimit& op);
+[[nodiscard]] Status run(op::PageSize& op);
 
 }  // namespace bpfload::sys

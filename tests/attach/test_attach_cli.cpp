@@ -77,6 +77,27 @@ TEST(AttachCli, TcDropInAttachesALegacyObjectThatCountsFramesAndTcRemovesIt) {
   EXPECT_THAT(test::command_output("tc qdisc show dev " + ns.receiver()), ::testing::Not(HasSubstr("clsact")));
 }
 
+TEST(AttachCli, TcDropInWarnsThatAnUnpinnedProgArrayEmptiesWhenItExits) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  test::VethNamespace ns;
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  // iproute2's bpf_cyclic: its prog array "jmp_tc" has a slot filled and no pinning.
+  const std::string object = test::bpf_object("legacy_iproute2_hex.o");
+  auto result = test::run_command(in_namespace(ns, fmt::format("tc {} ingress {} --json", ns.receiver(), quoted(object))));
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  const auto doc = stdout_json(result);
+  ASSERT_EQ(doc["warnings"].size(), 1U) << result.out;
+  EXPECT_THAT(doc["warnings"][0].get<std::string>(), HasSubstr("prog array 'jmp_tc' is not pinned"));
+  ASSERT_EQ(doc["attached"].size(), 1U);
+  const std::string remove = doc["attached"][0]["remove"].get<std::string>();
+  EXPECT_EQ(test::run_command(remove).exit_code, 0) << remove;
+  // Plain text says it too.
+  auto text = test::run_command(in_namespace(ns, fmt::format("tc {} ingress {}", ns.receiver(), quoted(object))));
+  ASSERT_EQ(text.exit_code, 0) << text.err << text.out;
+  EXPECT_THAT(text.out, HasSubstr("warning: prog array 'jmp_tc' is not pinned"));
+  EXPECT_EQ(test::run_command(remove).exit_code, 0) << remove;
+}
+
 TEST(AttachCli, XdpDropInCountsFramesInGenericModeAndIpRemovesIt) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   test::VethNamespace ns;

@@ -100,6 +100,8 @@ class FakeKernel final : public Kernel {
   void set_kernel_release(std::string release);
   void set_possible_cpus(unsigned cpus);
   void set_process_id(int pid);
+  /// What page_size() returns (default 4096).
+  void set_page_size(size_t bytes);
   /// Adds a directory (and parents) on the filesystem with magic `filesystem_magic`
   /// (every directory under it inherits it). /, /sys, /sys/fs, /sys/fs/bpf (bpffs),
   /// /proc, /tmp exist from the start; the root is ext4.
