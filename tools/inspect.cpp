@@ -114,20 +114,13 @@ Json relocation_json(const FunctionSpec& function, const Relocation& relocation)
               {"offset", relocation.offset}};
 }
 
-// CO-RE records of the same functions: what load relocates against the target BTF.
-Json core_relocations_json(const ObjectSpec& spec, const std::vector<uint32_t>& functions) {
-  Json list = Json::array();
-  for (uint32_t index : functions) {
-    const FunctionSpec& function = spec.functions[index];
-    for (const CoreRecord& record : function.core_relocations) {
-      list.push_back(Json{{"kind", core_kind_name(record.kind)},
-                          {"function", function.name},
-                          {"insn", record.insn},
-                          {"type_id", record.type_id},
-                          {"access", record.access}});
-    }
-  }
-  return list;
+// One CO-RE record of the same functions: what load relocates against the target BTF.
+Json core_record_json(const FunctionSpec& function, const CoreRecord& record) {
+  return Json{{"kind", core_kind_name(record.kind)},
+              {"function", function.name},
+              {"insn", record.insn},
+              {"type_id", record.type_id},
+              {"access", record.access.str()}};
 }
 
 Json relocation_counts_json(const ObjectSpec& spec, const std::vector<uint32_t>& functions) {
@@ -178,8 +171,8 @@ Json program_json(const ObjectSpec& spec, const ProgramSpec& program,
       {"insns", spec.functions[program.function].insns.size()},
       {"linked_insns", linked_insns},
       {"relocation_counts", relocation_counts_json(spec, functions)},
-      {"relocations", streamed_array_placeholder(program_index)},
-      {"core_relocations", core_relocations_json(spec, functions)},
+      {"relocations", streamed_array_placeholder(2 * program_index)},
+      {"core_relocations", streamed_array_placeholder(2 * program_index + 1)},
       {"subprograms", subprograms},
       {"externs", externs_used_by(spec, program.function)},
       {"link_error", layout.ok() ? Json(nullptr) : Json(layout.error().message)}};
@@ -360,11 +353,17 @@ int run_inspect(const InspectOptions& options) {
   std::vector<std::vector<uint32_t>> program_functions;
   const Json doc = inspect_json(options.object.path, *spec, program_functions);
   if (options.json) {
-    // Relocations are written one at a time (see program_json).
-    print_json_streaming(doc, "relocations", spec->programs.size(), [&](size_t program, const auto& emit) {
+    // Relocations and CO-RE records are written one at a time (see program_json).
+    constexpr std::string_view kStreamed[] = {"relocations", "core_relocations"};
+    print_json_streaming(doc, kStreamed, 2 * spec->programs.size(), [&](size_t streamed, const auto& emit) {
+      const size_t program = streamed / 2;
       for (uint32_t index : program_functions[program]) {
         const FunctionSpec& function = spec->functions[index];
-        for (const Relocation& relocation : function.relocations) emit(relocation_json(function, relocation));
+        if (streamed % 2 == 0) {
+          for (const Relocation& relocation : function.relocations) emit(relocation_json(function, relocation));
+        } else {
+          for (const CoreRecord& record : function.core_relocations) emit(core_record_json(function, record));
+        }
       }
     });
   } else {

@@ -46,7 +46,7 @@ struct CoreDecision {
   uint32_t insn = 0;         ///< instruction within that function
   uint32_t kind = 0;         ///< CoreKind value
   std::string local_type;    ///< "struct task_struct", "enum foo", ...
-  std::string access;        ///< the access string as in .BTF.ext ("0:1:3")
+  SharedString access;       ///< the access string as in .BTF.ext ("0:1:3"), shared with the record
   std::string field;         ///< the access spelled out ("task_struct.tgid"), "" for type relocations
   std::string target;        ///< where the match is ("vmlinux", a module name); "" when none matched
   uint32_t target_type_id = 0;  ///< the matching type's id in the target, 0 when none

@@ -15,6 +15,28 @@
 
 namespace bpfload {
 
+/// An immutable string whose copies share one buffer, compared by content. The object
+/// decides how long a name or access string is and how many records repeat it (a 1 MB
+/// CO-RE access string in 4,096 records): each is held once, not once per record.
+class SharedString {
+ public:
+  SharedString() = default;
+  SharedString(std::string text) : text_(std::make_shared<const std::string>(std::move(text))) {}  // NOLINT
+  SharedString(const char* text) : SharedString(std::string(text)) {}                               // NOLINT
+
+  [[nodiscard]] const std::string& str() const noexcept { return text_ ? *text_ : empty(); }
+  operator std::string_view() const noexcept { return str(); }  // NOLINT: reads as the string it holds
+  [[nodiscard]] bool empty_text() const noexcept { return str().empty(); }
+  bool operator==(std::string_view other) const noexcept { return str() == other; }
+
+ private:
+  static const std::string& empty() noexcept {
+    static const std::string none;
+    return none;
+  }
+  std::shared_ptr<const std::string> text_;
+};
+
 /// Byte order of the object; instruction and map-definition values are decoded from it.
 enum class ByteOrder { Little, Big };
 
@@ -170,7 +192,7 @@ struct CoreRecord {
   uint32_t insn = 0;     ///< instruction index within the function
   uint32_t type_id = 0;  ///< root type in the object's BTF
   uint32_t kind = 0;     ///< enum bpf_core_relo_kind
-  std::string access;    ///< access string, "0:1:2" (indices from the root)
+  SharedString access;   ///< access string, "0:1:2" (indices from the root); records naming one string share it
   bool operator==(const CoreRecord&) const = default;
 };
 

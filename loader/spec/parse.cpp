@@ -212,15 +212,22 @@ Status read_btf_ext(const elf::View& view, const struct btf* btf, ObjectSpec& sp
     spec.functions[where->first].line_info.push_back(
         {where->second, record.file_name_off, record.line_off, record.line_col});
   }
+  // Records naming the same string share one copy of it (SharedString).
+  std::unordered_map<uint32_t, SharedString> access_by_offset;
   for (const BtfExtCoreRelo& record : ext->core_relos) {
     auto where = index.locate(record.section, ext->sections[record.section], record.insn_off, "core_relo");
     if (!where) return std::move(where).error();
-    const char* access = btf__name_by_offset(btf, record.access_str_off);
-    if (access == nullptr)
-      return malformed(fmt::format(".BTF.ext: core_relo for '{}' at insn_off 0x{:x}: access string offset 0x{:x} "
-                                   "outside the BTF strings",
-                                   ext->sections[record.section], record.insn_off, record.access_str_off));
-    spec.functions[where->first].core_relocations.push_back({where->second, record.type_id, record.kind, access});
+    auto [known, added] = access_by_offset.try_emplace(record.access_str_off);
+    if (added) {
+      const char* access = btf__name_by_offset(btf, record.access_str_off);
+      if (access == nullptr)
+        return malformed(fmt::format(".BTF.ext: core_relo for '{}' at insn_off 0x{:x}: access string offset 0x{:x} "
+                                     "outside the BTF strings",
+                                     ext->sections[record.section], record.insn_off, record.access_str_off));
+      known->second = SharedString(access);
+    }
+    spec.functions[where->first].core_relocations.push_back(
+        {where->second, record.type_id, record.kind, known->second});
   }
   spec.has_btf_ext = true;
   return {};
