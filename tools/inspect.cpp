@@ -36,6 +36,7 @@ std::string_view relocation_kind_name(Relocation::Kind kind) {
     case Relocation::Kind::Call: return "call";
     case Relocation::Kind::Extern: return "extern";
     case Relocation::Kind::ModuleBtf: return "module_btf";
+    case Relocation::Kind::Arena: return "arena";
   }
   return "unknown";
 }

@@ -28,6 +28,8 @@ struct MapHandles {
   std::vector<int> maps;           ///< parallel to ObjectSpec::maps
   std::vector<int> data_sections;  ///< parallel to ObjectSpec::data_sections
   std::vector<int> module_btf;     ///< parallel to ObjectSpec::kernel_btf_modules: their BTF fds
+  /// Where the arena globals start in the arena map's value (Relocation::Kind::Arena).
+  uint64_t arena_data_offset = 0;
 };
 
 /// Where one instruction of a laid-out program comes from: function `function` of the

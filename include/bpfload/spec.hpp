@@ -157,6 +157,11 @@ struct Relocation {
     /// module's BTF; `target` indexes ObjectSpec::kernel_btf_modules. The fd patch writes
     /// that module's BTF fd into the second instruction's imm.
     ModuleBtf,
+    /// ld_imm64 of a global in the arena (`.addr_space.1`, `__arena`); `target` indexes
+    /// ObjectSpec::maps (the object's arena map), `offset` is the global's byte offset in
+    /// ObjectSpec::arena_data. Loaded as BPF_PSEUDO_MAP_VALUE at the arena's data offset
+    /// plus `offset`, as libbpf places arena globals at the end of the arena.
+    Arena,
   };
   Kind kind = Kind::Map;
   uint32_t insn = 0;      ///< instruction index within the function
@@ -276,6 +281,10 @@ struct ObjectSpec {
   std::vector<ProgramSpec> programs;         ///< in section then offset order
   std::vector<DataSectionSpec> data_sections;
   std::vector<ExternSpec> externs;           ///< undefined symbols the code refers to, first use first
+  /// Globals in the arena (`.addr_space.1`): their initial bytes (empty when all zero or
+  /// NOBITS) and size; the load copies them to the end of the object's arena map.
+  std::vector<std::byte> arena_data;
+  uint64_t arena_data_size = 0;
   std::string license;                       ///< "" when the object has no license section
   std::optional<uint32_t> kern_version;      ///< from the `version` section
   /// The object's .BTF, parsed once; nullptr when absent or unusable. Shared and

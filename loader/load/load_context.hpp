@@ -68,6 +68,8 @@ struct LoadContext {
   /// struct_ops maps whose value update registered them (`.struct_ops`, not `.link`):
   /// unregistered (their element deleted) when the load fails after.
   std::vector<int> struct_ops_registered;
+  /// Where the arena globals start in the arena map (Relocation::Kind::Arena).
+  uint64_t arena_data_offset = 0;
 
   /// The override for map `name`, or nullptr.
   [[nodiscard]] const MapOverride* override_for(std::string_view name) const {

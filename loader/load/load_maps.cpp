@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -344,6 +345,40 @@ Status load_data_section(LoadContext& context, size_t index, std::set<std::strin
   return {};
 }
 
+constexpr uint32_t kMapTypeArena = 33;  // BPF_MAP_TYPE_ARENA, 6.9
+
+/// Arena globals (`.addr_space.1`) go at the end of the arena's user mapping, as libbpf
+/// puts them: offset = arena size - their size rounded up to pages. Their initial bytes,
+/// when not all zero, are written there through a mapping of the map.
+Status place_arena_data(LoadContext& context) {
+  const ObjectSpec& spec = context.spec;
+  if (spec.arena_data_size == 0) return {};
+  std::optional<size_t> arena;
+  for (size_t m = 0; m < spec.maps.size(); ++m)
+    if (spec.maps[m].type == kMapTypeArena) arena = m;
+  if (!arena) return {};  // no program refers to them (the decoder checks those that do)
+  const MapSpec& map = spec.maps[*arena];
+  Result<MapDefinition> def = definition_of(context, map, context.override_for(map.name));
+  if (!def.ok()) return std::move(def).error();
+  const uint64_t page = context.kernel.system().page_size();
+  const uint64_t arena_bytes = uint64_t{def->max_entries} * page;
+  const uint64_t data_bytes = (spec.arena_data_size + page - 1) / page * page;
+  if (data_bytes > arena_bytes || arena_bytes > UINT32_MAX)
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("arena map '{}' ({} pages) cannot hold the object's {} bytes of arena globals "
+                                  "(.addr_space.1){}",
+                                  map.name, def->max_entries, spec.arena_data_size,
+                                  arena_bytes > UINT32_MAX ? " within 4 GiB" : "; give it more pages"));
+  context.arena_data_offset = arena_bytes - data_bytes;
+  if (spec.arena_data.empty() || context.map_reused[*arena]) return {};
+  Status written = context.kernel.map_write_value_bytes(context.map_fds[*arena].get(),
+                                                        static_cast<uint32_t>(arena_bytes), context.arena_data_offset,
+                                                        spec.arena_data);
+  if (!written.ok())
+    return written.error().with_context(fmt::format("arena map '{}': write the initial arena globals", map.name));
+  return {};
+}
+
 }  // namespace
 
 Status fill_struct_ops_maps(LoadContext& context) {
@@ -409,7 +444,7 @@ Status load_maps(LoadContext& context) {
 
   std::set<std::string> taken;
   for (size_t i = 0; i < spec.data_sections.size(); ++i) BPFLOAD_TRY(load_data_section(context, i, taken));
-  return {};
+  return place_arena_data(context);
 }
 
 }  // namespace bpfload

@@ -368,6 +368,7 @@ Status load_programs(LoadContext& context) {
   for (const Fd& fd : context.map_fds) handles.maps.push_back(fd.get());
   for (const Fd& fd : context.data_fds) handles.data_sections.push_back(fd.get());
   for (const Fd& fd : context.module_btf_fds) handles.module_btf.push_back(fd.get());
+  handles.arena_data_offset = context.arena_data_offset;
 
   std::vector<size_t> chosen;
   for (size_t i = 0; i < spec.programs.size(); ++i)

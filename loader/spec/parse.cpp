@@ -72,6 +72,20 @@ Status read_data_sections(const elf::View& view, ObjectSpec& spec) {
   return {};
 }
 
+// Globals in the arena (`__arena`, section `.addr_space.1`): kept as bytes (none when all
+// zero) for the load to copy into the arena map; the relocations find the map.
+Status read_arena_data(const elf::View& view, ObjectSpec& spec) {
+  const elf::Section* section = view.section(".addr_space.1");
+  if (section == nullptr) return {};
+  if (section->size > std::numeric_limits<uint32_t>::max())
+    return make_error(ErrorKind::LimitExceeded,
+                      fmt::format("section '.addr_space.1': size 0x{:x} is more than an arena can hold", section->size));
+  spec.arena_data_size = section->size;
+  const bool any = std::any_of(section->data.begin(), section->data.end(), [](std::byte b) { return b != std::byte{0}; });
+  if (any) spec.arena_data.assign(section->data.begin(), section->data.end());
+  return {};
+}
+
 // Parses .BTF, the only time the object's BTF is parsed: the fix-up, the map decoders,
 // .BTF.ext and every later reader use this one result. A broken .BTF is fatal only when
 // `.maps` needs it; otherwise the object loads without BTF, as older loaders did.
@@ -298,6 +312,7 @@ Result<ObjectSpec> parse_view(Result<elf::View> view, const ParseOptions& option
   spec.byte_order = view->byte_order();
   BPFLOAD_TRY(read_license_and_version(*view, spec));
   BPFLOAD_TRY(read_data_sections(*view, spec));
+  BPFLOAD_TRY(read_arena_data(*view, spec));
   BPFLOAD_TRY(read_btf(*view, spec));
   const struct btf* btf = spec.btf ? spec.btf->get() : nullptr;
   BPFLOAD_TRY(read_maps(*view, btf, options, spec));

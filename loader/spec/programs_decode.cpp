@@ -24,6 +24,7 @@ constexpr uint64_t kInsnSize = 8;
 constexpr uint32_t kRelNone = 0;     // R_BPF_NONE
 constexpr uint32_t kRel64_64 = 1;    // R_BPF_64_64: ld_imm64
 constexpr uint32_t kRel64_32 = 10;   // R_BPF_64_32: call
+constexpr uint32_t kMapTypeArena = 33;  // BPF_MAP_TYPE_ARENA, 6.9
 
 Error malformed(std::string message) { return make_error(ErrorKind::Malformed, std::move(message)); }
 Error unsupported(std::string message) { return make_error(ErrorKind::Unsupported, std::move(message)); }
@@ -456,10 +457,29 @@ class Decoder {
       return malformed(fmt::format("{}: data section '{}' was not decoded", where(), target.name));
     }
     if (target.executable()) return resolve_function_address(code, symbol, insn, where);
-    if (target.name == ".addr_space.1")
-      return unsupported(fmt::format("{}: '{}' is a global in the arena (.addr_space.1, __arena), which bpfload does "
-                                     "not place yet (arena maps themselves load)",
+    if (target.name == ".addr_space.1") {
+      // libbpf: the object's one arena map, at the global's offset in the section.
+      std::optional<size_t> arena;
+      for (size_t m = 0; m < partial_.maps.size(); ++m) {
+        if (partial_.maps[m].type != kMapTypeArena) continue;
+        if (arena)
+          return unsupported(fmt::format("{}: '{}' is an arena global, and the object has more than one arena map",
+                                         where(), symbol.name));
+        arena = m;
+      }
+      if (!arena)
+        return malformed(fmt::format("{}: '{}' is a global in the arena (.addr_space.1), but the object has no arena "
+                                     "map (BPF_MAP_TYPE_ARENA) to hold it",
                                      where(), symbol.name));
+      const uint64_t offset = (section_symbol ? 0 : symbol.value) + static_cast<uint32_t>(insn.imm);
+      if (offset >= target.size)
+        return malformed(fmt::format("{}: offset 0x{:x} past the end of '.addr_space.1' (size 0x{:x})", where(),
+                                     offset, target.size));
+      relocation.kind = Relocation::Kind::Arena;
+      relocation.target = static_cast<uint32_t>(*arena);
+      relocation.offset = offset;
+      return relocation;
+    }
     return unsupported(fmt::format("{}: ld_imm64 refers to '{}' in section '{}', which is neither maps nor data",
                                    where(), symbol.name, target.name));
   }

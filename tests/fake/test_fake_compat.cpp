@@ -4,7 +4,11 @@
 #include <linux/bpf.h>
 #include <unistd.h>
 
+#include <cstring>
+#include <map>
+#include <span>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -47,6 +51,30 @@ std::vector<FakeKernel::Map> maps_of(const FakeKernel& kernel, const LoadedObjec
   return out;
 }
 
+/// The FakeKernel, recording writes through a mapping of a map (the arena's initial
+/// globals), which the fake's maps cannot take as a value.
+class ArenaWritesKernel final : public Kernel {
+ public:
+  explicit ArenaWritesKernel(Kernel& inner) : inner_(inner) {}
+  struct Write {
+    int fd = -1;
+    uint32_t value_size = 0;
+    uint64_t offset = 0;
+    std::vector<std::byte> bytes;
+  };
+  std::vector<Write> writes;
+
+  Status call(KernelOp& any) override {
+    auto* write = std::get_if<op::MapWriteValue>(&any);
+    if (write == nullptr) return inner_.call(any);
+    writes.push_back({write->map_fd, write->value_size, write->offset, {write->bytes.begin(), write->bytes.end()}});
+    return {};
+  }
+
+ private:
+  Kernel& inner_;
+};
+
 TEST(FakeCompat, RingBufferSizesAreRoundedToAPowerOfTwoNumberOfPages) {
   BPFLOAD_REQUIRE_COMPAT_OBJECTS_OR_SKIP();
   const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
@@ -75,7 +103,10 @@ TEST(FakeCompat, ArenaMapIsRequestedWithItsSixtyFourBitMapExtra) {
     EXPECT_EQ(spec.maps[*index].type, 33u);  // BPF_MAP_TYPE_ARENA
     EXPECT_EQ(spec.maps[*index].map_extra, uint64_t{1} << 44);
     FakeKernel kernel;
-    Result<LoadedObject> loaded = load_object(spec, fake_options(kernel));
+    ArenaWritesKernel writes(kernel);  // the initial arena globals
+    LoadOptions options = fake_options(kernel);
+    options.kernel = &writes;
+    Result<LoadedObject> loaded = load_object(spec, options);
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
     const auto map = kernel.map_of_fd(loaded->map_fd("arena"));
     ASSERT_TRUE(map.has_value());
@@ -83,6 +114,55 @@ TEST(FakeCompat, ArenaMapIsRequestedWithItsSixtyFourBitMapExtra) {
     EXPECT_EQ(map->request.map_extra, uint64_t{1} << 44);
     EXPECT_EQ(map->request.max_entries, 10u);
     EXPECT_EQ(map->request.flags, uint32_t{BPF_F_MMAPABLE});
+  }
+}
+
+TEST(FakeCompat, ArenaGlobalsAreAddressedAtTheEndOfTheArena) {
+  BPFLOAD_REQUIRE_COMPAT_OBJECTS_OR_SKIP();
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  for (const std::string& path : test::compat_object_builds("arena")) {
+    SCOPED_TRACE(test::compat_compiler_of(path));
+    const ObjectSpec spec = parse_compat(path);
+    EXPECT_EQ(spec.arena_data_size, 8u);
+    FakeKernel fake;
+    ArenaWritesKernel kernel(fake);
+    LoadOptions options;
+    options.kernel = &kernel;
+    options.pin = false;
+    Result<LoadedObject> loaded = load_object(spec, options);
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    // 10 pages of arena, one page of globals: they start at page 9.
+    const uint64_t globals = 9 * page;
+    const int arena_fd = loaded->map_fd("arena");
+    ASSERT_EQ(kernel.writes.size(), 1u);
+    EXPECT_EQ(kernel.writes[0].fd, arena_fd);
+    EXPECT_EQ(kernel.writes[0].offset, globals);
+    EXPECT_EQ(kernel.writes[0].value_size, 10 * page);
+    ASSERT_EQ(kernel.writes[0].bytes.size(), 8u);
+    // Where the compiler put each global in .addr_space.1, from the program's relocations.
+    std::map<std::string, uint64_t> offsets;
+    for (const FunctionSpec& function : spec.functions)
+      for (const Relocation& relocation : function.relocations)
+        if (relocation.kind == Relocation::Kind::Arena) offsets[relocation.symbol] = relocation.offset;
+    ASSERT_EQ(offsets.size(), 2u);
+    int32_t start = 0;
+    std::memcpy(&start, kernel.writes[0].bytes.data() + offsets["arena_start"], sizeof(start));
+    EXPECT_EQ(start, 41) << "arena_start's initial value";
+    // Each ld_imm64 of an arena global is the arena map's value at its offset.
+    const auto programs = fake.programs();
+    ASSERT_EQ(programs.size(), 1u);
+    std::vector<int64_t> addresses;
+    const std::vector<bpf_insn>& insns = programs[0].insns;
+    for (size_t i = 0; i + 1 < insns.size(); ++i) {
+      if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW)) continue;
+      EXPECT_EQ(insns[i].src_reg, BPF_PSEUDO_MAP_VALUE);
+      EXPECT_EQ(insns[i].imm, arena_fd);
+      addresses.push_back(insns[i + 1].imm);
+      ++i;
+    }
+    // touch_arena reads arena_hits, then arena_start.
+    EXPECT_EQ(addresses, (std::vector<int64_t>{static_cast<int64_t>(globals + offsets["arena_hits"]),
+                                               static_cast<int64_t>(globals + offsets["arena_start"])}));
   }
 }
 
