@@ -360,7 +360,7 @@ Status place_arena_data(LoadContext& context) {
   const MapSpec& map = spec.maps[*arena];
   Result<MapDefinition> def = definition_of(context, map, context.override_for(map.name));
   if (!def.ok()) return std::move(def).error();
-  const uint64_t page = context.kernel.system().page_size();
+  const uint64_t page = context.kernel.page_size();
   const uint64_t arena_bytes = uint64_t{def->max_entries} * page;
   const uint64_t data_bytes = (spec.arena_data_size + page - 1) / page * page;
   if (data_bytes > arena_bytes || arena_bytes > UINT32_MAX)

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bpfload/kernel_btf.hpp"
 #include "bpfload/kernel_names.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/parse.hpp"
@@ -30,10 +31,21 @@ ObjectSpec parse_compat(const std::string& path) {
   return spec.ok() ? std::move(spec).value() : ObjectSpec{};
 }
 
+// The objects are built against this machine's vmlinux.h and carry CO-RE relocations:
+// they resolve against the host's BTF, read once (the fake filesystem has none).
+std::shared_ptr<const TargetBtf> host_btf() {
+  static const std::shared_ptr<const TargetBtf> btf = [] {
+    Result<std::shared_ptr<const TargetBtf>> read = read_target_btf(system_kernel());
+    return read.ok() ? *read : nullptr;
+  }();
+  return btf;
+}
+
 LoadOptions fake_options(Kernel& kernel) {
   LoadOptions options;
   options.kernel = &kernel;
   options.pin = false;
+  options.target_btf = host_btf();
   return options;
 }
 
