@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "cli_test_util.hpp"
@@ -17,6 +18,7 @@ namespace bpfload::test {
 namespace {
 
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
@@ -53,6 +55,31 @@ TEST(CliConventions, HelpReachesMapActionsAndNamesUnknownWords) {
   const CommandResult topic = run_bpfload("help map frob");
   EXPECT_EQ(topic.exit_code, 2);
   EXPECT_NE(topic.err.find("'frob'"), std::string::npos) << topic.err;
+}
+
+TEST(CliConventions, AMissingVerbOrActionIsNamedWithWhatExists) {
+  const CommandResult nothing = run_bpfload("");
+  EXPECT_EQ(nothing.exit_code, 2);
+  EXPECT_THAT(nothing.err, HasSubstr("no verb given (verbs: "));
+  EXPECT_THAT(nothing.err, HasSubstr("verify"));
+
+  const CommandResult map = run_bpfload("map");
+  EXPECT_EQ(map.exit_code, 2);
+  EXPECT_THAT(map.err, HasSubstr("'bpfload map' needs an action: "));
+  EXPECT_THAT(map.err, HasSubstr("dump"));
+
+  const CommandResult frob = run_bpfload("map frob");
+  EXPECT_EQ(frob.exit_code, 2);
+  EXPECT_THAT(frob.err, HasSubstr("'bpfload map' has no action 'frob' (actions: "));
+  EXPECT_EQ(frob.err.find("A subcommand is required"), std::string::npos) << frob.err;
+}
+
+TEST(CliConventions, VersionAlsoAsJson) {
+  const CommandResult version = run_bpfload("version --json");
+  ASSERT_EQ(version.exit_code, 0) << version.err;
+  const nlohmann::json doc = stdout_json(version);
+  EXPECT_EQ(doc["name"], "bpfload");
+  EXPECT_EQ("bpfload " + doc["version"].get<std::string>() + "\n", run_bpfload("--version").out);
 }
 
 TEST(CliConventions, HelpDoesNotShowParserInternals) {
