@@ -74,6 +74,15 @@ TEST(CliConventions, AMissingVerbOrActionIsNamedWithWhatExists) {
   EXPECT_EQ(frob.err.find("A subcommand is required"), std::string::npos) << frob.err;
 }
 
+TEST(CliConventions, UnknownMapTypeListsTheTypes) {
+  const CommandResult create =
+      run_bpfload("map create /sys/fs/bpf/bpfload-no-such-type --type nosuch --key-size 4 --value-size 4 --max-entries 1");
+  EXPECT_EQ(create.exit_code, 2);
+  EXPECT_THAT(create.err, HasSubstr("unknown map type 'nosuch' (types: hash, array, prog_array"));
+  EXPECT_THAT(create.err, HasSubstr("ringbuf"));
+  EXPECT_EQ(create.err.find("unspec"), std::string::npos) << create.err;
+}
+
 TEST(CliConventions, VersionAlsoAsJson) {
   const CommandResult version = run_bpfload("version --json");
   ASSERT_EQ(version.exit_code, 0) << version.err;
