@@ -1,5 +1,7 @@
 // Conventions of the command line: help for every word, named mistakes, JSON style,
 // colour rules, terminal width, generated man pages and completion.
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
 #include <iterator>
@@ -81,6 +83,16 @@ TEST(CliConventions, UnknownMapTypeListsTheTypes) {
   EXPECT_THAT(create.err, HasSubstr("unknown map type 'nosuch' (types: hash, array, prog_array"));
   EXPECT_THAT(create.err, HasSubstr("ringbuf"));
   EXPECT_EQ(create.err.find("unspec"), std::string::npos) << create.err;
+}
+
+TEST(CliConventions, APinPathOutsideBpffsIsNamedAsSuchNotAsPermissionDenied) {
+  const std::string file = "/tmp/bpfload-not-a-pin-" + std::to_string(::getpid());
+  { std::ofstream(file) << "x"; }
+  const CommandResult dump = run_bpfload("map dump " + file);
+  ::unlink(file.c_str());
+  EXPECT_NE(dump.exit_code, 0);
+  EXPECT_THAT(dump.err, HasSubstr("'" + file + "' is not on a bpf filesystem (bpffs)"));
+  EXPECT_EQ(dump.err.find("run as their owner or root"), std::string::npos) << dump.err;
 }
 
 TEST(CliConventions, VersionAlsoAsJson) {
