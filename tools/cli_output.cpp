@@ -1,4 +1,5 @@
 #include "cli_output.hpp"
+#include "libbpf_messages.hpp"
 
 #include <algorithm>
 
@@ -58,6 +59,9 @@ std::string escape_for_terminal(std::string_view text) {
 
 void print_error_line(std::string_view message) {
   fmt::print(stderr, "bpfload: {}\n", escape_for_terminal(message));
+  // The kernel's own words for a failed netlink request (captured from libbpf), once.
+  for (const std::string& said : take_libbpf_messages())
+    fmt::print(stderr, "bpfload:   the kernel said: {}\n", escape_for_terminal(said));
 }
 
 int report_error(std::string_view kind, std::string_view message, int sys_errno, bool json,

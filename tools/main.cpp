@@ -14,6 +14,7 @@
 #include "bpfload/system.hpp"
 #include "cli_output.hpp"
 #include "help_text.hpp"
+#include "libbpf_messages.hpp"
 #include "verbs.hpp"
 
 #ifndef BPFLOAD_VERSION
@@ -114,6 +115,7 @@ int run_verb(const VerbRunner& runner, int argc, char** argv) {
 }
 
 int run(int argc, char** argv) {
+  capture_libbpf_messages();
   CLI::App app{"bpfload: load legacy and modern BPF ELF objects", "bpfload"};
   app.set_version_flag("--version", kVersionText);
   app.require_subcommand(1);
