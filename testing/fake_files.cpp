@@ -199,7 +199,7 @@ Status World::run(op::Rename& op) {
   if (under(*to, *from) || under(*from, *to)) return fail(EINVAL);
   if (op.exchange) {
     if (target == nullptr) return fail(ENOENT);
-    const std::string aside = "/\x01fake-exchange";
+    const std::string aside = "/\x01" "fake-exchange";
     move_tree(nodes, *from, aside);
     move_tree(nodes, *to, *from);
     move_tree(nodes, aside, *to);
