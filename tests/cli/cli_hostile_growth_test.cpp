@@ -6,10 +6,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
+#include <bpf/bpf.h>
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -19,6 +23,7 @@
 #include "kernel_guard.hpp"
 #include "parse/maps_test_support.hpp"
 #include "resource_limits.hpp"
+#include "test_util.hpp"
 
 namespace bpfload::test {
 namespace {
@@ -273,6 +278,40 @@ TEST(CliHostileGrowth, VerifyAtLogLevelTwoOverManyObjectsKeepsOnlyThePrintedLogT
     EXPECT_GT(program["log_lines"].get<size_t>(), size_t{100000});
     EXPECT_FALSE(program["log_complete"].get<bool>());
   }
+}
+
+TEST(CliHostileGrowth, MapDumpJsonOfTwoHundredThousandEntriesStreamsInBoundedMemory) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  // Built whole, the document took 1.34 GB for a million entries; streamed, the dump
+  // holds one entry at a time whatever the map's size.
+  constexpr uint32_t kEntries = 200000;
+  test::TempBpffsDir dir;
+  const int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "dump_big", sizeof(uint32_t), sizeof(uint64_t), kEntries, nullptr);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  std::vector<uint32_t> keys(kEntries);
+  std::vector<uint64_t> values(kEntries);
+  for (uint32_t i = 0; i < kEntries; ++i) {
+    keys[i] = i;
+    values[i] = uint64_t{i} * 3;
+  }
+  uint32_t count = kEntries;
+  ASSERT_EQ(bpf_map_update_batch(fd, keys.data(), values.data(), &count, nullptr), 0) << std::strerror(errno);
+  const std::string pin = dir.path() + "/big";
+  ASSERT_EQ(bpf_obj_pin(fd, pin.c_str()), 0) << std::strerror(errno);
+  ::close(fd);
+  const TempFile out{temp_path("dump.json")};
+  const std::string bound = kAddressLimitsWork ? "ulimit -v 150000; " : "";
+  const CommandResult dump =
+      run_command(bound + fmt::format("ulimit -t {}; {} map dump --json {} > {}", kCpuSeconds * 3, BPFLOAD_CLI, pin, out.path));
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  std::ifstream in(out.path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t entries = 0;
+  for (size_t at = text.find("\"key_int\""); at != std::string::npos; at = text.find("\"key_int\"", at + 1)) ++entries;
+  EXPECT_EQ(entries, kEntries);
+  const nlohmann::json last_entry_check = nlohmann::json::parse(text, nullptr, false);
+  ASSERT_FALSE(last_entry_check.is_discarded()) << "the streamed document is one valid JSON value";
+  EXPECT_EQ(last_entry_check["entries"].size(), kEntries);
 }
 }  // namespace
 }  // namespace bpfload::test
