@@ -27,7 +27,9 @@ struct Candidate {
 
 // Kinds a candidate may have for a local type of kind `kind`: the same, or any enum for
 // an enum (ENUM and ENUM64 stand for each other).
-uint32_t kind_class(const struct btf_type* type) { return btf_is_any_enum(type) ? BTF_KIND_ENUM : btf_kind(type); }
+uint32_t kind_class(const struct btf_type* type) {
+  return btf_is_any_enum(type) ? uint32_t{BTF_KIND_ENUM} : uint32_t{btf_kind(type)};
+}
 
 class Relocator {
  public:

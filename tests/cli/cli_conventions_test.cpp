@@ -104,7 +104,7 @@ TEST(CliConventions, VersionAlsoAsJson) {
 }
 
 TEST(CliConventions, HelpDoesNotShowParserInternals) {
-  for (const std::string& words : {"verify", "load", "inspect", "map", "map create", "map update"}) {
+  for (const std::string words : {"verify", "load", "inspect", "map", "map create", "map update"}) {
     const CommandResult help = run_bpfload("help " + words);
     ASSERT_EQ(help.exit_code, 0) << words;
     EXPECT_EQ(help.out.find("ENUM"), std::string::npos) << words << ":\n" << help.out;

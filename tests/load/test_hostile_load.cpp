@@ -217,7 +217,7 @@ TEST(HostileLoad, MaxEntriesOverrideOfZeroIsRefusedBeforeTheKernel) {
 }
 
 TEST(HostileLoad, NamesThatOutputCannotShowFaithfullyAreNotPinned) {
-  for (const std::string name : {std::string("a\nb"), std::string("caf\xff"), std::string("x\x1b[2J")}) {
+  for (const std::string& name : {std::string("a\nb"), std::string("caf\xff"), std::string("x\x1b[2J")}) {
     LoadOptions options;
     options.pin_dir = "/sys/fs/bpf/bpfload-never-created";
     Result<LoadedObject> loaded = load_object(one_array(name), options);
