@@ -128,6 +128,8 @@ struct FakeKernel::World {
   Status run(op::PossibleCpus& op);
   Status run(op::ProcessId& op);
   Status run(op::RaiseMemlockLimit& op);
+  Status run(op::LinkUpdate& op);
+  Status run(op::WriteFile& op);
 
   Kernel* self = nullptr;  ///< the FakeKernel, for error hints that look at the filesystem
   mutable std::recursive_mutex mutex;

@@ -243,6 +243,22 @@ Status load_one_map(LoadContext& context, size_t index) {
       return map_error(created.error(), def)
           .with_context(fmt::format("create map '{}' ({})", spec.name, describe(def)));
     context.map_fds[index] = std::move(created).value();
+    // The pin the object asks for is made now, not with the others: another loader of
+    // the same object (two `bpfload tc` at once) may pin it between our look and our
+    // pin, and then its map is the one to share, as if it had been there first.
+    if (*pin_path) {
+      Status pinned = context.journal.pin(context.map_fds[index].get(), **pin_path);
+      if (!pinned.ok() && pinned.error().sys_errno != EEXIST)
+        return pinned.error().with_context(fmt::format("map '{}'", spec.name));
+      if (!pinned.ok()) {
+        Result<Fd> theirs = open_reused_map(context, spec, def, **pin_path);
+        if (!theirs.ok()) return std::move(theirs).error();
+        context.map_fds[index] = std::move(theirs).value();
+        context.map_reused[index] = true;
+        result.reused = true;
+      }
+      context.map_found_at[index] = **pin_path;  // pinned: pin_objects has nothing left to do for it
+    }
   }
 
   if (!context.options.query_info && !result.reused) return {};
