@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/parse.hpp"
 

@@ -43,9 +43,10 @@ int do_aaa(struct __sk_buff *skb)
 	return count(2, 2);
 }
 
-/* An iproute2-style tail-call section whose map id is not decimal: no type either. */
-SEC("0xabccba/0")
-int tail_hex_id(struct __sk_buff *skb)
+/* An iproute2-style tail-call section whose map id is a name, not a number: no type
+ * either (hex ids, "0xabccba/0", are iproute2 tail calls: legacy_iproute2_hex.c). */
+SEC("jmp/0")
+int tail_named_map(struct __sk_buff *skb)
 {
 	return count(3, 3);
 }

@@ -13,6 +13,7 @@
 
 #include <bpfload/loader.hpp>
 #include <bpfload/map.hpp>
+#include <bpfload/object_file.hpp>
 #include <bpfload/parse.hpp>
 
 namespace {

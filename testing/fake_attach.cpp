@@ -46,6 +46,22 @@ ino_t inode_of(int fd) {
 
 Status World::run(op::LinkCreate& op) {
   const LinkCreateRequest& request = op.request;
+  if (request.attach_type == uapi::kAttachStructOps) {
+    // A struct_ops map registered: the link's "program" field holds the map fd.
+    const ObjectPtr map = object_of(request.prog_fd);
+    if (!map || map->kind != Object::Kind::Map || map->map.request.type != BPF_MAP_TYPE_STRUCT_OPS)
+      return fake_error("bpf(LINK_CREATE)", EINVAL);
+    auto object = std::make_shared<Object>();
+    object->kind = Object::Kind::Link;
+    object->id = next_link_id++;
+    object->link.info.id = object->id;
+    object->link.info.type = BPF_LINK_TYPE_STRUCT_OPS;
+    object->link.info.attach_type = request.attach_type;
+    Result<Fd> fd = new_object(std::move(object));
+    if (!fd.ok()) return std::move(fd).error();
+    op.fd = std::move(*fd);
+    return {};
+  }
   const ObjectPtr prog = object_of(request.prog_fd);
   if (!prog || prog->kind != Object::Kind::Program) return fake_error("bpf(LINK_CREATE)", EBADF);
   LinkInfo info;

@@ -269,22 +269,8 @@ Status World::run(op::ProcessId& op) {
 
 Status World::run(op::RaiseMemlockLimit&) { return {}; }
 
-Status World::run(op::WriteFile& op) {
-  const auto io = [&](int err) -> Status {
-    return make_error(ErrorKind::Io, fmt::format("create '{}': {}", op.path, errno_text(err)), err);
-  };
-  Result<std::string> path = resolve(op.path, false);
-  if (!path.ok()) return io(path.error().sys_errno);
-  const Node* parent = node(parent_of(*path));
-  if (parent == nullptr) return io(ENOENT);
-  if (parent->type != Node::Type::Directory) return io(ENOTDIR);
-  if (magic_of(parent_of(*path)) == BPF_FS_MAGIC) return io(EPERM);  // bpffs holds no files
-  const Node* at = node(*path);
-  if (at != nullptr && at->type == Node::Type::Directory) return io(EISDIR);
-  Node file;
-  file.type = Node::Type::File;
-  file.contents.assign(reinterpret_cast<const char*>(op.bytes.data()), op.bytes.size());
-  nodes[*path] = std::move(file);
+Status World::run(op::PageSize& op) {
+  op.bytes = page;
   return {};
 }
 

@@ -238,6 +238,11 @@ void FakeKernel::set_process_id(int pid) {
   world_->pid = pid;
 }
 
+void FakeKernel::set_page_size(size_t bytes) {
+  std::lock_guard lock(world_->mutex);
+  world_->page = bytes;
+}
+
 void FakeKernel::add_mount(const std::string& path, uint64_t filesystem_magic) {
   std::lock_guard lock(world_->mutex);
   const std::string dir = World::normalized(path);

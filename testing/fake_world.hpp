@@ -128,8 +128,8 @@ struct FakeKernel::World {
   Status run(op::PossibleCpus& op);
   Status run(op::ProcessId& op);
   Status run(op::RaiseMemlockLimit& op);
+  Status run(op::PageSize& op);
   Status run(op::LinkUpdate& op);
-  Status run(op::WriteFile& op);
 
   Kernel* self = nullptr;  ///< the FakeKernel, for error hints that look at the filesystem
   mutable std::recursive_mutex mutex;
@@ -149,6 +149,7 @@ struct FakeKernel::World {
   std::string release = "6.18.0-fake";
   unsigned cpus = 4;
   int pid = 4242;
+  size_t page = 4096;
 
   // network and attachments
   std::map<std::string, uint32_t> interfaces{{"lo", 1}, {"veth0", 7}, {"veth1", 8}};

@@ -17,9 +17,7 @@ OpKind kind_named(std::string_view name) {
 /// The kind of error a real failure of `kind` has: reading files and the CPU count fail
 /// as Io, everything else as Kernel.
 ErrorKind failure_kind(OpKind kind) {
-  return kind == op_kind<op::ReadFile>() || kind == op_kind<op::PossibleCpus>() || kind == op_kind<op::WriteFile>()
-             ? ErrorKind::Io
-             : ErrorKind::Kernel;
+  return kind == op_kind<op::ReadFile>() || kind == op_kind<op::PossibleCpus>() ? ErrorKind::Io : ErrorKind::Kernel;
 }
 
 }  // namespace

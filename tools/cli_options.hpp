@@ -10,6 +10,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bpfload/loader.hpp"
+#include "bpfload/object_file.hpp"
 #include "bpfload/parse.hpp"
 #include "bpfload/result.hpp"
 #include "cli_numbers.hpp"
@@ -38,6 +40,21 @@ void add_object_options(CLI::App& command, ObjectOptions& options);
 
 /// Reads a whole object file, as read_input_file with the default ParseLimits bound.
 [[nodiscard]] Result<std::vector<std::byte>> read_whole_file(const std::string& path);
+
+/// Per-program load settings load and verify share: what a verifier developer asks for
+/// one program (the selftests' __flag(...) and __log_level(N)).
+struct ProgramLoadOptions {
+  std::vector<std::string> prog_flags;   ///< --prog-flags [PROGRAM=]FLAG[|FLAG...], repeatable
+  std::vector<std::string> log_levels;   ///< --program-log-level PROGRAM=N, repeatable
+};
+
+/// Adds --prog-flags and --program-log-level to `command`.
+void add_program_load_options(CLI::App& command, ProgramLoadOptions& options);
+
+/// Puts the per-program settings into `load`, checking each program name against `spec`.
+/// Fails with NotFound (no such program) or InvalidArgument (unknown flag, bad level).
+[[nodiscard]] Status apply_program_load_options(const ProgramLoadOptions& options, const ObjectSpec& spec,
+                                                LoadOptions& load);
 
 /// Makes repeatable options take exactly one value per occurrence, so
 /// `--type a=b OBJ` does not swallow OBJ.

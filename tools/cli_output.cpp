@@ -109,17 +109,32 @@ void print_json(const Json& document) {
 
 Json streamed_array_placeholder(size_t index) { return Json(fmt::format("\x01" "bpfload-streamed-{}\x01", index)); }
 
-void print_json_streaming(const Json& document, std::string_view key, size_t count,
+void print_json_streaming(const Json& document, std::span<const std::string_view> keys, size_t count,
                           const std::function<void(size_t, const std::function<void(const Json&)>&)>& elements) {
   const int indent = json_indent();
   const std::string text = document.dump(indent, ' ', false, Json::error_handler_t::replace);
+  const std::string_view space = indent < 0 ? "" : " ";
   size_t written = 0;
   for (size_t index = 0; index < count; ++index) {
-    const std::string key_part = fmt::format("\"{}\":{}", key, indent < 0 ? "" : " ");
-    const std::string placeholder = fmt::format("{}\"\\u0001bpfload-streamed-{}\\u0001\"", key_part, index);
-    const size_t at = text.find(placeholder, written);
+    const std::string placeholder = fmt::format("\"\\u0001bpfload-streamed-{}\\u0001\"", index);
+    // Only the value of one of `keys` is a placeholder: a name dumped the same way is not.
+    size_t at = std::string::npos;
+    size_t key_size = 0;
+    for (size_t from = written; at == std::string::npos;) {
+      const size_t found = text.find(placeholder, from);
+      if (found == std::string::npos) break;
+      for (std::string_view key : keys) {
+        const std::string key_part = fmt::format("\"{}\":{}", key, space);
+        if (found >= key_part.size() && text.compare(found - key_part.size(), key_part.size(), key_part) == 0) {
+          at = found - key_part.size();
+          key_size = key_part.size();
+          break;
+        }
+      }
+      from = found + placeholder.size();
+    }
     if (at == std::string::npos) break;
-    const size_t value_at = at + key_part.size();
+    const size_t value_at = at + key_size;
     std::fwrite(text.data() + written, 1, value_at - written, stdout);
     // Pretty: elements one level deeper than the key's line.
     const size_t line_start = text.rfind('\n', at);
@@ -143,11 +158,17 @@ void print_json_streaming(const Json& document, std::string_view key, size_t cou
     });
     if (!first && indent >= 0) fmt::print("\n{}", std::string(key_indent, ' '));
     std::fputc(']', stdout);
-    written = at + placeholder.size();
+    written = value_at + placeholder.size();
   }
   std::fwrite(text.data() + written, 1, text.size() - written, stdout);
   std::fputc('\n', stdout);
   std::fflush(stdout);
+}
+
+void print_json_streaming(const Json& document, std::string_view key, size_t count,
+                          const std::function<void(size_t, const std::function<void(const Json&)>&)>& elements) {
+  const std::string_view keys[] = {key};
+  print_json_streaming(document, keys, count, elements);
 }
 
 void print_json(const nlohmann::json& document) {

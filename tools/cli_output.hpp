@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -62,6 +63,9 @@ void print_json(const nlohmann::json& document);
 /// entries never exists in memory. A placeholder can only be matched as the value of
 /// `key` (quotes inside names are escaped), so input cannot forge one.
 void print_json_streaming(const Json& document, std::string_view key, size_t count,
+                          const std::function<void(size_t, const std::function<void(const Json&)>&)>& elements);
+/// The same with placeholders under any of `keys`, numbered in document order across them.
+void print_json_streaming(const Json& document, std::span<const std::string_view> keys, size_t count,
                           const std::function<void(size_t, const std::function<void(const Json&)>&)>& elements);
 
 /// Makes print_json indent its output; set by every verb's --pretty.

@@ -33,6 +33,7 @@ struct DropinOptions {
   std::string object;
   std::vector<std::string> words;  ///< "sec SECTION", "mode MODE"
   std::string pin_root = "/sys/fs/bpf";
+  std::string map_layout = "auto";  ///< legacy map layout, as `load --map-layout`
   bool replace = false;
   bool json = false;
 };
@@ -87,6 +88,8 @@ int run_dropin(const DropinOptions& options) {
                           kExitUsage);
     }
   }
+  auto layout = map_layout_from_string(options.map_layout);
+  if (!layout) return report_error(layout.error().with_context("--map-layout"), options.json);
   DropinRequest request;
   request.tc = options.tc;
   request.device = options.device;
@@ -95,11 +98,13 @@ int run_dropin(const DropinOptions& options) {
   request.section = words->section;
   request.xdp_mode = xdp_mode(words->mode);
   request.pin_root = options.pin_root;
+  request.legacy_layout = *layout;
   auto result = attach_dropin(request);
   if (!result) return report_error(result.error(), options.json);
   const LoadReport& report = result->report;
   AttachSet set;
   for (Attachment& attachment : result->attachments) set.add(std::move(attachment));
+  const std::vector<std::string>& warnings = result->warnings;
   Json attached = Json::array();
   if (!options.json) fmt::print("attached ({}):\n", set.attachments().size());
   for (Attachment& attachment : set.attachments()) {
@@ -131,7 +136,10 @@ int run_dropin(const DropinOptions& options) {
                     {"maps", maps},
                     {"programs", programs},
                     {"attached", attached},
+                    {"warnings", warnings},
                     {"error", nullptr}});
+  } else {
+    for (const std::string& warning : warnings) fmt::print("warning: {}\n", warning);
   }
   return kExitOk;
 }
@@ -144,6 +152,10 @@ void add_common(CLI::App& command, DropinOptions& options) {
   command.add_flag("--replace", options.replace,
                    "accepted for compatibility: running the command again replaces what it attached before "
                    "(the tc filter with handle 1 priority 49152, the device's XDP program)");
+  command.add_option("--map-layout", options.map_layout,
+                     "legacy map definition layout: auto, libbpf, samples or iproute2 (auto reads 28-byte "
+                     "definitions of a tc-style object as iproute2's)")
+      ->capture_default_str();
   command.add_flag("--json", options.json, "print one JSON document (see docs/cli.md)");
 }
 

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/core_relocate.hpp"
 #include "bpfload/link.hpp"
 #include "bpfload/parse.hpp"
@@ -35,6 +36,7 @@ std::string_view relocation_kind_name(Relocation::Kind kind) {
     case Relocation::Kind::Call: return "call";
     case Relocation::Kind::Extern: return "extern";
     case Relocation::Kind::ModuleBtf: return "module_btf";
+    case Relocation::Kind::Arena: return "arena";
   }
   return "unknown";
 }
@@ -60,6 +62,15 @@ Json inner_map_source_json(const MapSpec& map) {
   return map.inner_name.empty() ? "inline" : "declared";
 }
 
+// A struct_ops map: the kernel struct it implements and the program of each member.
+Json struct_ops_json(const MapSpec& map) {
+  if (!map.struct_ops) return nullptr;
+  Json programs = Json::object();
+  for (const StructOpsMember& member : map.struct_ops->members)
+    if (!member.program.empty()) programs[member.name] = member.program;
+  return Json{{"type", map.struct_ops->type_name}, {"link", map.struct_ops->link}, {"programs", programs}};
+}
+
 Json map_json(const MapSpec& map) {
   Json slots = Json::array();
   for (const MapSlot& slot : map.initial_slots) slots.push_back(slot_json(slot));
@@ -82,6 +93,8 @@ Json map_json(const MapSpec& map) {
               {"map_extra", map.map_extra},
               {"numa_node", map.numa_node ? Json(*map.numa_node) : Json(nullptr)},
               {"layout", to_string(map.layout)},
+              {"layout_reason", map.layout_reason.empty() ? Json(nullptr) : Json(map.layout_reason)},
+              {"struct_ops", struct_ops_json(map)},
               {"section", map.section},
               {"offset", map.offset},
               {"pinning", to_string(map.pinning)},
@@ -102,20 +115,13 @@ Json relocation_json(const FunctionSpec& function, const Relocation& relocation)
               {"offset", relocation.offset}};
 }
 
-// CO-RE records of the same functions: what load relocates against the target BTF.
-Json core_relocations_json(const ObjectSpec& spec, const std::vector<uint32_t>& functions) {
-  Json list = Json::array();
-  for (uint32_t index : functions) {
-    const FunctionSpec& function = spec.functions[index];
-    for (const CoreRecord& record : function.core_relocations) {
-      list.push_back(Json{{"kind", core_kind_name(record.kind)},
-                          {"function", function.name},
-                          {"insn", record.insn},
-                          {"type_id", record.type_id},
-                          {"access", record.access}});
-    }
-  }
-  return list;
+// One CO-RE record of the same functions: what load relocates against the target BTF.
+Json core_record_json(const FunctionSpec& function, const CoreRecord& record) {
+  return Json{{"kind", core_kind_name(record.kind)},
+              {"function", function.name},
+              {"insn", record.insn},
+              {"type_id", record.type_id},
+              {"access", record.access.str()}};
 }
 
 Json relocation_counts_json(const ObjectSpec& spec, const std::vector<uint32_t>& functions) {
@@ -166,8 +172,8 @@ Json program_json(const ObjectSpec& spec, const ProgramSpec& program,
       {"insns", spec.functions[program.function].insns.size()},
       {"linked_insns", linked_insns},
       {"relocation_counts", relocation_counts_json(spec, functions)},
-      {"relocations", streamed_array_placeholder(program_index)},
-      {"core_relocations", core_relocations_json(spec, functions)},
+      {"relocations", streamed_array_placeholder(2 * program_index)},
+      {"core_relocations", streamed_array_placeholder(2 * program_index + 1)},
       {"subprograms", subprograms},
       {"externs", externs_used_by(spec, program.function)},
       {"link_error", layout.ok() ? Json(nullptr) : Json(layout.error().message)}};
@@ -258,6 +264,14 @@ void print_inspect_text(const Json& doc, const ObjectSpec& spec,
                map["key_size"].get<uint32_t>(), map["value_size"].get<uint32_t>(),
                map["max_entries"].get<uint32_t>(), map["flags"].get<uint32_t>(),
                text(map["layout"]), text(map["pinning"]));
+    if (!map["layout_reason"].is_null()) fmt::print("      layout: {}\n", text(map["layout_reason"]));
+    if (!map["struct_ops"].is_null()) {
+      std::string members;
+      for (const auto& [member, program] : map["struct_ops"]["programs"].items())
+        members += fmt::format("{}{}={}", members.empty() ? "" : ", ", escape_for_terminal(member), text(program));
+      fmt::print("      struct_ops {}{}: {}\n", text(map["struct_ops"]["type"]),
+                 map["struct_ops"]["link"].get<bool>() ? " (link)" : "", members);
+    }
     if (!map["numa_node"].is_null()) fmt::print("      numa_node {}\n", map["numa_node"].get<uint32_t>());
     if (!map["inner_map"].is_null()) {
       const bool by_default = map["inner_map_source"] == "default_index";
@@ -340,11 +354,17 @@ int run_inspect(const InspectOptions& options) {
   std::vector<std::vector<uint32_t>> program_functions;
   const Json doc = inspect_json(options.object.path, *spec, program_functions);
   if (options.json) {
-    // Relocations are written one at a time (see program_json).
-    print_json_streaming(doc, "relocations", spec->programs.size(), [&](size_t program, const auto& emit) {
+    // Relocations and CO-RE records are written one at a time (see program_json).
+    constexpr std::string_view kStreamed[] = {"relocations", "core_relocations"};
+    print_json_streaming(doc, kStreamed, 2 * spec->programs.size(), [&](size_t streamed, const auto& emit) {
+      const size_t program = streamed / 2;
       for (uint32_t index : program_functions[program]) {
         const FunctionSpec& function = spec->functions[index];
-        for (const Relocation& relocation : function.relocations) emit(relocation_json(function, relocation));
+        if (streamed % 2 == 0) {
+          for (const Relocation& relocation : function.relocations) emit(relocation_json(function, relocation));
+        } else {
+          for (const CoreRecord& record : function.core_relocations) emit(core_record_json(function, record));
+        }
       }
     });
   } else {

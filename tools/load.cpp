@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "attach_output.hpp"
+#include "bpfload/object_file.hpp"
 #include "bpfload/attach.hpp"
 #include "bpfload/constants.hpp"
 #include "bpfload/deploy.hpp"
@@ -50,7 +51,14 @@ struct LoadVerbOptions {
   std::string tc_attach;        ///< --tc-attach tcx|clsact
   std::string xdp_attach;       ///< --xdp-attach link|netlink
   bool dry_run = false;
+  std::vector<std::string> programs;  ///< --program NAME: load only these (SEC("?...") ones included)
+  ProgramLoadOptions program_options;  ///< --prog-flags, --program-log-level
+  bool full_log = false;               ///< --full-log
 };
+
+// What `load` keeps of a verifier log, and so prints of a refused program: its end,
+// where the verdict is. --full-log keeps the whole log.
+constexpr size_t kLoadLogLimit = size_t{1} << 20;
 
 Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const ObjectSpec& spec) {
   LoadOptions load;
@@ -62,7 +70,16 @@ Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const Obje
     return make_error(ErrorKind::InvalidArgument, "--replace: replaces the pin set in --pin-dir, which is not given");
   load.replace_pins = options.replace;
   load.log_level = options.log_level;
+  load.log_limit = options.full_log ? 0 : kLoadLogLimit;
+  BPFLOAD_TRY(apply_program_load_options(options.program_options, spec, load));
+  for (const std::string& name : options.programs) {
+    if (!spec.find_program(name))
+      return make_error(ErrorKind::NotFound, fmt::format("--program: the object has no program '{}'", name));
+    load.only_programs.push_back(name);
+  }
   load.keep_going = options.keep_going;
+  // Attaching a `.struct_ops` map (not `.link`) is writing its value: done by the load.
+  load.register_struct_ops = options.attach;
   load.btf_path = options.btf_path;
   load.query_info = !options.no_ids;
   load.require_bpffs = !options.any_filesystem;
@@ -193,8 +210,8 @@ void print_log(const std::string& log, bool truncated, uint32_t true_size) {
     start = end + 1;
   }
   if (truncated) {
-    fmt::print("      [verifier log truncated: the kernel's log is larger than its maximum buffer{}]\n",
-               true_size != 0 ? fmt::format(" ({} bytes)", true_size) : std::string());
+    fmt::print("      [verifier log cut: this is part of it{}; --full-log keeps all of it]\n",
+               true_size != 0 ? fmt::format(", the whole log is {} bytes", true_size) : std::string());
   }
 }
 
@@ -306,6 +323,10 @@ int run_load_deployment(const LoadVerbOptions& options, const ParseOptions& pars
   object.btf_path = load.btf_path;
   object.require_bpffs = load.require_bpffs;
   object.log_level = load.log_level;
+  object.program_log_levels = load.program_log_levels;
+  object.program_flags = load.program_flags;
+  object.log_limit = load.log_limit;
+  object.only_programs = load.only_programs;
   object.attach_all = options.attach;
   auto targets = attach_targets(options);
   if (!targets) return report_error(targets.error(), options.json);
@@ -427,6 +448,13 @@ VerbRunner setup_load(CLI::App& command) {
                    "libbpf does not make); they show as 0");
   command.add_flag("--keep-going", options->keep_going,
                    "load the programs that can load instead of all or nothing");
+  one_value_each(command.add_option("--program", options->programs,
+                                    "load only this program (its subprograms and maps come along); names a "
+                                    "SEC(\"?...\") program, which a plain load leaves out; repeatable"));
+  add_program_load_options(command, options->program_options);
+  command.add_flag("--full-log", options->full_log,
+                   "keep and print a refused program's whole verifier log (default: its last 1 MiB, where the "
+                   "verdict is)");
   one_value_each(command.add_option("--max-entries", options->max_entries,
                                     "set a map's max_entries, as MAP=N; repeatable"));
   one_value_each(command.add_option("--reuse-map", options->reuse_maps,

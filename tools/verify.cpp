@@ -38,6 +38,7 @@ struct VerifyVerbOptions {
   bool full_log = false;
   std::string log_file;
   std::string btf_path;  ///< --btf
+  ProgramLoadOptions program_options;  ///< --prog-flags, --program-log-level
   CompareOptions compare;
 };
 
@@ -216,6 +217,14 @@ ObjectRun verify_one(const PlannedObject& object, const VerifyVerbOptions& optio
   verify.log_level = options.log_level;
   verify.source_costs = options.source;
   verify.load.btf_path = options.btf_path;
+  // The whole log only when it is shown whole (--full-log, --log-file) or read whole
+  // (--source); otherwise the kept end holds the verdict and the statistics.
+  if (options.full_log || !options.log_file.empty() || options.source) verify.load.log_limit = 0;
+  if (Status applied = apply_program_load_options(options.program_options, *object.spec, verify.load); !applied.ok()) {
+    run.error = applied.error().with_context(object.path);
+    run.error_exit = kExitUsage;
+    return run;
+  }
   auto reports = verify_object(*object.spec, verify);
   if (!reports) {
     run.error = reports.error().with_context(object.path);
@@ -320,7 +329,10 @@ VerbRunner setup_verify(CLI::App& command) {
   command.add_option("--btf", options->btf_path,
                      "BTF to apply CO-RE relocations and find fentry/tp_btf/... targets against (raw BTF or "
                      "an ELF with .BTF); default: the running kernel's /sys/kernel/btf");
-  command.add_flag("--full-log", options->full_log, "keep the whole verifier log in the JSON `log` field");
+  command.add_flag("--full-log", options->full_log,
+                   "keep the whole verifier log in the JSON `log` field (default: the log's last 16 MiB are "
+                   "kept, where the verdict is)");
+  add_program_load_options(command, options->program_options);
   command.add_option("--log-file", options->log_file, "write every program's whole verifier log to PATH")
       ->option_text("PATH");
   add_compare_options(command, options->compare);

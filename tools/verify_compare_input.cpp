@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/parse.hpp"
 #include "cli_output.hpp"
 

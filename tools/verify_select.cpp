@@ -1,3 +1,4 @@
+#include "bpfload/object_file.hpp"
 #include "verify_select.hpp"
 
 #include <fnmatch.h>

@@ -4,6 +4,8 @@
 // Kernel seam (kernel.hpp), so tests can use a fake or inject faults.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,6 +19,7 @@
 #include "bpfload/spec.hpp"
 #include "bpfload/system.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// The mechanism behind an attachment, and what undoing it needs.
@@ -223,6 +226,13 @@ struct AttachPlan {
                                                 const std::string& section, uint32_t prog_type,
                                                 uint32_t expected_attach_type, const AttachTargets& targets);
 
+/// Registers the struct_ops map `map_fd` (a `.struct_ops.link` map, BPF_F_LINK, whose value
+/// the load wrote) with BPF_LINK_CREATE: the kernel struct it implements (`type_name`, for
+/// messages) is live until the link is detached or its last fd and pin go. Fails with the
+/// kernel's error naming the map.
+[[nodiscard]] Result<Attachment> attach_struct_ops(Kernel& kernel, int map_fd, const std::string& map,
+                                                   const std::string& type_name);
+
 /// A group of attachments made together: all or nothing.
 class AttachSet {
  public:
@@ -311,3 +321,4 @@ struct DeviceDetachment {
                                                                      std::optional<TcDirection> direction);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

@@ -4,6 +4,8 @@
 // attach call. Pure: looked up in a TargetBtf the kernel layer read.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,6 +14,7 @@
 #include "bpfload/spec.hpp"
 #include "bpfload/target_btf.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Where a program's attach target is.
@@ -19,6 +22,9 @@ struct AttachBtfTarget {
   uint32_t btf_id = 0;  ///< type id in vmlinux or in the module's split BTF
   std::string module;   ///< "" for vmlinux; else the module whose BTF fd goes in attach_btf_obj_fd
   std::string type_name;  ///< the BTF name looked up ("do_unlinkat", "btf_trace_sched_switch", ...)
+  /// struct_ops programs: the index of the member they implement, which the kernel takes
+  /// as expected_attach_type.
+  std::optional<uint32_t> expected_attach_type;
 };
 
 /// True for the program and attach types whose load needs attach_btf_id.
@@ -37,3 +43,4 @@ struct AttachBtfTarget {
 [[nodiscard]] Result<AttachBtfTarget> find_attach_btf_target(const ProgramSpec& program, const TargetBtf& target);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

@@ -345,6 +345,13 @@ typedef struct bpfload_attach_opts {
 BPFLOAD_API bpfload_status bpfload_program_attach(bpfload_object *object, const char *program,
                                                   const bpfload_attach_opts *opts, bpfload_link **link);
 
+/* Registers the struct_ops map `map` (a SEC(".struct_ops.link") variable, such as a TCP
+ * congestion control) with BPF_LINK_CREATE: it is live until *link is detached or
+ * destroyed (or pinned and unpinned). Fails with NOT_FOUND (no such map), INVALID_ARGUMENT
+ * (NULL object, map or link; not a .struct_ops.link map; not loaded), KERNEL. */
+BPFLOAD_API bpfload_status bpfload_map_attach_struct_ops(bpfload_object *object, const char *map,
+                                                         bpfload_link **link);
+
 /* Attaches the uprobe (uretprobe when `retprobe` is non-zero) program `program` to
  * `binary` at function `symbol`, or at file offset `offset` when `symbol` is NULL, in
  * process `pid` (-1: every process). Fails as bpfload_program_attach, with NOT_FOUND

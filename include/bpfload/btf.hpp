@@ -2,6 +2,8 @@
 // every consumer (map decoders, .BTF.ext, the DATASEC fix-up, the loader, source lines).
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -13,6 +15,7 @@
 
 struct btf;  // libbpf
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Frees a libbpf `struct btf`.
@@ -52,3 +55,4 @@ class ParsedBtf {
 };
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

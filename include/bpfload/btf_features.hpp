@@ -2,10 +2,13 @@
 // sanitiser (btf_sanitize.hpp) and the kernel probe (Kernel::btf_features()).
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// A BTF feature a kernel may lack, in the order kernels gained them (the names are
@@ -73,3 +76,4 @@ class BtfFeatures {
 };
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

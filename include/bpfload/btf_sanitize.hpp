@@ -3,6 +3,8 @@
 // BTF on that kernel. Pure: a function of the bytes and the feature set.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +16,7 @@
 #include "bpfload/btf_features.hpp"
 #include "bpfload/result.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// One kind of rewrite sanitize_btf makes, each caused by one missing BtfFeature.
@@ -62,3 +65,4 @@ struct SanitizedBtf {
 [[nodiscard]] Result<SanitizedBtf> sanitize_btf(std::span<const std::byte> btf, BtfFeatures kernel);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

@@ -3,6 +3,8 @@
 // edits the spec's data bytes; load_object then creates the frozen .rodata map from them.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -12,6 +14,7 @@
 #include "bpfload/result.hpp"
 #include "bpfload/spec.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Sets the read-only global `name` (declared `const volatile` in a .rodata* section) of
@@ -46,3 +49,4 @@ struct GlobalVariable {
                                                            std::string_view value);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

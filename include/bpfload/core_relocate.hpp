@@ -4,6 +4,8 @@
 // its relocation records and the target BTF; no syscalls, deterministic.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "bpfload/spec.hpp"
 #include "bpfload/target_btf.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// enum bpf_core_relo_kind (linux/bpf.h, 5.8+), spelled out: Debian's 6.1 headers have it,
@@ -46,7 +49,7 @@ struct CoreDecision {
   uint32_t insn = 0;         ///< instruction within that function
   uint32_t kind = 0;         ///< CoreKind value
   std::string local_type;    ///< "struct task_struct", "enum foo", ...
-  std::string access;        ///< the access string as in .BTF.ext ("0:1:3")
+  SharedString access;       ///< the access string as in .BTF.ext ("0:1:3"), shared with the record
   std::string field;         ///< the access spelled out ("task_struct.tgid"), "" for type relocations
   std::string target;        ///< where the match is ("vmlinux", a module name); "" when none matched
   uint32_t target_type_id = 0;  ///< the matching type's id in the target, 0 when none
@@ -84,3 +87,4 @@ struct CoreRelocation {
 [[nodiscard]] Result<CoreRelocation> relocate_core(const ObjectSpec& spec, const TargetBtf& target);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

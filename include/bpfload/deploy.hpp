@@ -33,6 +33,7 @@
 #include "bpfload/parse.hpp"
 #include "bpfload/result.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Where one program of an object attaches.
@@ -63,6 +64,12 @@ struct ObjectDeployment {
   std::string btf_path;
   bool require_bpffs = true;
   uint32_t log_level = 0;
+  /// Verifier log level and BPF_F_* flags per program (LoadOptions::program_log_levels,
+  /// program_flags).
+  std::map<std::string, uint32_t> program_log_levels;
+  std::map<std::string, uint32_t> program_flags;
+  /// Most bytes of verifier log kept per program (LoadOptions::log_limit; 0: all).
+  size_t log_limit = size_t{16} << 20;
   /// Threads verifying programs at once (LoadOptions::parallelism); 0: the default.
   unsigned parallelism = 0;
   /// Programs to load; empty: all.
@@ -70,7 +77,9 @@ struct ObjectDeployment {
   /// Program type overrides by program name (the drop-ins give every program the hook's).
   std::map<std::string, uint32_t> program_types;
   /// true: attach every program whose section says where, completed by `targets`
-  /// (what `load --attach` does); programs it cannot place are listed, not attached.
+  /// (what `load --attach` does), and register every `.struct_ops` map (`.link` ones
+  /// through a link pinned as links/MAP); programs it cannot place are listed, not
+  /// attached.
   bool attach_all = false;
   AttachTargets targets;
   std::vector<AttachmentSpec> attachments;
@@ -168,3 +177,4 @@ struct DeploymentStatus {
 [[nodiscard]] std::string_view to_string(DeployOutcome outcome) noexcept;
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

@@ -9,6 +9,7 @@
 #include "bpfload/kernel.hpp"
 #include "bpfload/result.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Largest deployment file read (1 MiB): a description, not data.
@@ -28,3 +29,4 @@ inline constexpr uint64_t kMaxDeploymentFileBytes = uint64_t{1} << 20;
 [[nodiscard]] Result<std::vector<Deployment>> read_deployment_file(const std::string& path, Kernel* kernel = nullptr);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

@@ -13,6 +13,7 @@
 #include "bpfload/loader.hpp"
 #include "bpfload/result.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// The tc filter the tc drop-in makes: what tc gives the first filter of a hook. A re-run
@@ -27,6 +28,7 @@ struct DropinRequest {
   std::string section;                   ///< empty: tc's "classifier" / ip's "prog", else the only one
   XdpMode xdp_mode = XdpMode::Auto;
   std::string pin_root = "/sys/fs/bpf";
+  MapLayout legacy_layout = MapLayout::Auto;  ///< legacy map definitions, as `load --map-layout`
   Kernel* kernel = nullptr;              ///< nullptr: system_kernel()
 };
 
@@ -35,6 +37,9 @@ struct DropinResult {
   LoadReport report;
   /// The attachments, kept (they stay after the process), for listing.
   std::vector<Attachment> attachments;
+  /// What works now but stops working later, one sentence each (an unpinned prog array
+  /// with slots: the kernel empties it when the last fd goes).
+  std::vector<std::string> warnings;
 };
 
 /// Loads `request.section` of the object (with its tail-call sections, every program of
@@ -46,3 +51,4 @@ struct DropinResult {
 [[nodiscard]] Result<DropinResult> attach_dropin(const DropinRequest& request);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

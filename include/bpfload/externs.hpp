@@ -5,33 +5,20 @@
 // read_kallsyms, read_target_btf) and handed in.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "bpfload/extern_inputs.hpp"
 #include "bpfload/result.hpp"
 #include "bpfload/spec.hpp"
 #include "bpfload/target_btf.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
-
-/// What `.kconfig` externs read.
-struct KernelFacts {
-  uint32_t version_code = 0;  ///< LINUX_KERNEL_VERSION (KERNEL_VERSION(a, b, c))
-  /// The kernel's configuration, "CONFIG_BPF" -> "y", "m", "123", "\"text\"" (quotes kept,
-  /// as in the file); options that are not set are absent.
-  std::map<std::string, std::string> config;
-  bool has_bpf_cookie = false;        ///< LINUX_HAS_BPF_COOKIE (bpf_get_attach_cookie, 5.15+)
-  bool has_syscall_wrapper = false;   ///< LINUX_HAS_SYSCALL_WRAPPER (__x64_sys_* style symbols)
-};
-
-/// Addresses of kernel symbols, for untyped `.ksyms` externs (`extern const void x __ksym;`),
-/// as /proc/kallsyms lists them (read_kallsyms in kallsyms.hpp).
-struct KernelSymbols {
-  std::string origin;                        ///< where they were read, for messages
-  std::map<std::string, uint64_t> addresses;  ///< only the names asked for; absent: not listed
-};
 
 /// imm of a call to a weak kfunc the kernel lacks: libbpf's POISON_CALL_KFUNC_BASE plus
 /// the extern's index, an invalid helper id ("invalid func unknown#2002000001") that the
@@ -93,3 +80,4 @@ enum class ExternSection { Kconfig, Ksyms, Unknown };
                                      std::vector<std::string>& notes, const KernelSymbols* symbols = nullptr);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

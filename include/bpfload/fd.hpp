@@ -1,8 +1,11 @@
 // Owning file descriptor.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <utility>
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Owns one file descriptor and closes it on destruction. Move-only.
@@ -35,3 +38,4 @@ class Fd {
 };
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

@@ -3,6 +3,8 @@
 // programs run, .rodata read. Found through the object's BTF (find_global).
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstddef>
 #include <span>
 #include <string_view>
@@ -14,6 +16,7 @@
 #include "bpfload/result.hpp"
 #include "bpfload/spec.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// The current bytes of global `name` of `object` (loaded from `spec`), read from its
@@ -38,3 +41,4 @@ namespace bpfload {
                                        std::string_view value, Kernel* kernel = nullptr);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

@@ -3,6 +3,8 @@
 // through it, keeping only the names asked for, so memory stays bounded whatever its size.
 #pragma once
 
+#include "bpfload/export.h"
+
 #ifdef BPFLOAD_PURE_LAYER
 #error "the pure layers make no system calls: do not include the kallsyms reader"
 #endif
@@ -13,10 +15,11 @@
 #include <string>
 #include <string_view>
 
-#include "bpfload/externs.hpp"
+#include "bpfload/extern_inputs.hpp"
 #include "bpfload/kernel.hpp"
 #include "bpfload/result.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Longest kallsyms line accepted (KSYM_NAME_LEN is 512, plus address, type and module).
@@ -42,3 +45,4 @@ inline constexpr uint64_t kMaxKallsymsBytes = uint64_t{256} << 20;
                                                   uint64_t max_bytes = kMaxKallsymsBytes);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

@@ -146,8 +146,6 @@ class Kernel {
   [[nodiscard]] Status rename(const std::string& from, const std::string& to);
   /// Swaps two existing paths atomically (RENAME_EXCHANGE).
   [[nodiscard]] Status exchange(const std::string& first, const std::string& second);
-  /// op::WriteFile: replaces regular file `path` with `bytes`, atomically.
-  [[nodiscard]] Status write_file(const std::string& path, std::span<const std::byte> bytes);
   /// op::ReadFile: the whole regular file, at most `max_bytes`.
   [[nodiscard]] Result<std::vector<std::byte>> read_file(const std::string& path, uint64_t max_bytes,
                                                          std::string prefix = {});
@@ -159,6 +157,8 @@ class Kernel {
   [[nodiscard]] Result<std::string> kernel_release();
   [[nodiscard]] Result<unsigned> possible_cpus();
   [[nodiscard]] Result<int> process_id();
+  /// The kernel's page size. Never fails: 4096 when the op does.
+  [[nodiscard]] size_t page_size();
 
   /// The BTF kinds this kernel's BPF_BTF_LOAD accepts. Probed on the first call by loading
   /// one tiny blob per feature through btf_load() (btf_feature_probe_blob(), as libbpf's

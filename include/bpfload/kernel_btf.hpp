@@ -1,6 +1,8 @@
 // The BTF a load resolves against, read through the Kernel seam.
 #pragma once
 
+#include "bpfload/export.h"
+
 #ifdef BPFLOAD_PURE_LAYER
 #error "the pure layers (core, elf, spec, link) make no system calls: do not include the kernel interface"
 #endif
@@ -16,6 +18,7 @@
 #include "bpfload/result.hpp"
 #include "bpfload/target_btf.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// An owned libbpf BTF object (btf.hpp's handle), to be read with <bpf/btf.h>.
@@ -32,3 +35,4 @@ using BtfPtr = BtfHandle;
                                                                        const std::string& path = "");
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

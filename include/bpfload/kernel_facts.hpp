@@ -1,15 +1,18 @@
 // The running kernel's version and configuration, for `.kconfig` externs.
 #pragma once
 
+#include "bpfload/export.h"
+
 #ifdef BPFLOAD_PURE_LAYER
 #error "the pure layers make no system calls: do not include the kernel facts reader"
 #endif
 
-#include "bpfload/externs.hpp"
+#include "bpfload/extern_inputs.hpp"
 #include "bpfload/result.hpp"
 #include "bpfload/kernel.hpp"
 #include "bpfload/system.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Parses kernel configuration text (the contents of /proc/config.gz or /boot/config-*):
@@ -28,3 +31,4 @@ namespace bpfload {
                                                     const std::string& kallsyms_path = "/proc/kallsyms");
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

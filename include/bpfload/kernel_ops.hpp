@@ -9,6 +9,8 @@
 // of an op is its kind number, kept stable within a release).
 #pragma once
 
+#include "bpfload/export.h"
+
 #ifdef BPFLOAD_PURE_LAYER
 #error "the pure layers make no system calls: do not include the kernel interface"
 #endif
@@ -28,6 +30,7 @@
 #include "bpfload/kernel_types.hpp"
 #include "bpfload/result.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload::op {
 
 // ---- bpf(): maps ----
@@ -474,15 +477,6 @@ struct ReadFile {
   std::vector<std::byte> bytes;  ///< reply (without a sink)
 };
 
-/// Writes regular file `path` whole (mode 0600), atomically: into a temporary file beside
-/// it, flushed to disk, then renamed over `path`, so a reader or a crash sees the old
-/// contents or the new, never a part. ENOENT when the directory is missing.
-struct WriteFile {
-  static constexpr std::string_view kName = "write_file";
-  std::string path;
-  std::span<const std::byte> bytes;
-};
-
 // ---- the machine and the process ----
 
 /// The running kernel's release (uname -r), e.g. "6.18.0-1-amd64".
@@ -509,6 +503,12 @@ struct RaiseMemlockLimit {
   static constexpr std::string_view kName = "raise_memlock_limit";
 };
 
+/// The kernel's page size, which ring buffer sizes are multiples of.
+struct PageSize {
+  static constexpr std::string_view kName = "page_size";
+  size_t bytes = 0;  ///< reply
+};
+
 }  // namespace bpfload::op
 
 namespace bpfload {
@@ -523,7 +523,8 @@ using KernelOp = std::variant<
     op::TcFilterDetach, op::TcFiltersFlush, op::ProbeTcx, op::TracepointId, op::PmuType, op::PmuRetprobeBit,
     op::PerfEventOpen, op::PerfEventSetBpf, op::OpenCgroup, op::SocketAttachFilter, op::SocketDetachFilter,
     op::MakeDirectory, op::RemoveDirectory, op::PathKind, op::FilesystemMagic, op::ListDirectory, op::Rename,
-    op::ReadFile, op::KernelRelease, op::PossibleCpus, op::ProcessId, op::RaiseMemlockLimit, op::LinkUpdate, op::WriteFile>;
+    op::ReadFile, op::KernelRelease, op::PossibleCpus, op::ProcessId, op::RaiseMemlockLimit, op::PageSize,
+    op::LinkUpdate>;
 
 /// The kind of an op: its index in KernelOp.
 using OpKind = size_t;
@@ -566,3 +567,4 @@ template <typename Op>
 [[nodiscard]] std::string describe(const KernelOp& op);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

@@ -3,6 +3,8 @@
 // structs. No system call is made by anything declared here.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -15,6 +17,7 @@
 #include "bpfload/fd.hpp"
 #include "bpfload/uapi.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Arguments of BPF_MAP_CREATE.
@@ -31,6 +34,8 @@ struct MapCreateRequest {
   uint32_t btf_key_type_id = 0;
   uint32_t btf_value_type_id = 0;
   uint64_t map_extra = 0;  ///< bloom filter hash count, arena address, ...
+  /// struct_ops maps: the kernel's value type (bpf_struct_ops_<name>) in vmlinux's BTF.
+  uint32_t btf_vmlinux_value_type_id = 0;
 };
 
 /// Arguments of BPF_PROG_LOAD. Spans must stay valid for the call.
@@ -162,3 +167,4 @@ struct DirectoryEntry {
 };
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

@@ -6,6 +6,8 @@
 // exist. Pure: no syscalls.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -18,6 +20,7 @@
 #include "bpfload/result.hpp"
 #include "bpfload/spec.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// File descriptors the fd patch writes into ld_imm64 instructions.
@@ -25,6 +28,8 @@ struct MapHandles {
   std::vector<int> maps;           ///< parallel to ObjectSpec::maps
   std::vector<int> data_sections;  ///< parallel to ObjectSpec::data_sections
   std::vector<int> module_btf;     ///< parallel to ObjectSpec::kernel_btf_modules: their BTF fds
+  /// Where the arena globals start in the arena map's value (Relocation::Kind::Arena).
+  uint64_t arena_data_offset = 0;
 };
 
 /// Where one instruction of a laid-out program comes from: function `function` of the
@@ -109,3 +114,4 @@ struct LinkedProgram {
 [[nodiscard]] bpf_insn encode_instruction(const Instruction& insn) noexcept;
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

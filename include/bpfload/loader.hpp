@@ -1,6 +1,8 @@
 // Loading an ObjectSpec into the kernel: maps, global data, programs, tail calls, pins.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -18,6 +20,7 @@
 #include "bpfload/spec.hpp"
 #include "bpfload/verifier_log.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Per-map changes applied at load time, by map name.
@@ -48,6 +51,24 @@ struct LoadOptions {
   /// InvalidArgument while this is empty.
   std::string object_id;
   uint32_t log_level = 0;          ///< kLogLevel1/2 | kLogStats
+  /// Verifier log level for the programs named (keys are program names), instead of
+  /// log_level: what a verifier developer asks for one program (`__log_level(2)`).
+  std::map<std::string, uint32_t> program_log_levels;
+  /// BPF_F_* program flags added to what the section implies, by program name; the key
+  /// "*" adds them to every program. BPF_F_STRICT_ALIGNMENT, BPF_F_ANY_ALIGNMENT,
+  /// BPF_F_TEST_RND_HI32, BPF_F_TEST_STATE_FREQ, ... (program_flag_by_name()).
+  std::map<std::string, uint32_t> program_flags;
+  /// Most bytes of verifier log kept per program; 0 keeps the whole log, however big
+  /// (a million-instruction rejection writes over 100 MB). When the log is bigger the
+  /// kernel (6.4+) keeps its end, which holds the verdict, and the program is loaded once
+  /// more without a log for that verdict: never more than 2 verifier runs on such a
+  /// kernel. With 0, the second run's buffer is the size the first says the log needs.
+  size_t log_limit = size_t{16} << 20;
+  /// Register `.struct_ops` (not `.link`) maps by writing their value at load time, as
+  /// libbpf's attach does; it stays registered until its element is deleted. false (the
+  /// default) leaves them empty. `.struct_ops.link` maps get their value either way and
+  /// are registered by attach_struct_ops().
+  bool register_struct_ops = false;
   bool keep_going = false;         ///< load what can load instead of all or nothing
   bool require_bpffs = true;       ///< pin roots must be on bpffs (statfs)
   bool load_btf = true;            ///< load .BTF into the kernel for maps and programs
@@ -101,7 +122,9 @@ struct ProgramResult {
   int sys_errno = 0;
   std::string error;          ///< empty when loaded
   std::string verifier_log;
-  bool log_truncated = false; ///< the log hit the kernel's maximum size
+  /// verifier_log is not the whole log: its end (Linux 6.4+) or its start (older kernels)
+  /// within LoadOptions::log_limit, or the kernel's maximum buffer.
+  bool log_truncated = false;
   uint32_t log_true_size = 0; ///< size the kernel reported for the whole log, 0 if unknown
   unsigned load_attempts = 0; ///< BPF_PROG_LOAD calls made for this program
   /// bpfload refused the program before the kernel saw it, because it needs something
@@ -196,3 +219,4 @@ class LoadedObject {
 [[nodiscard]] Result<std::string> object_id_for(std::span<const std::byte> object_bytes);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

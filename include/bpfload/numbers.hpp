@@ -2,11 +2,14 @@
 // values given as numbers. Pure.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstdint>
 #include <string_view>
 
 #include "bpfload/result.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Parses an unsigned integer written as decimal ("0", "8", "4096") or hex ("0x8",
@@ -19,3 +22,4 @@ namespace bpfload {
 [[nodiscard]] Result<int64_t> parse_signed_number(std::string_view text, int64_t min, int64_t max);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

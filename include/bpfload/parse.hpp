@@ -1,5 +1,8 @@
-// Reading a BPF ELF object into an ObjectSpec. Pure: no syscalls, no privileges.
+// Reading a BPF ELF object into an ObjectSpec. Pure: no syscalls, no privileges; the bytes
+// come from the caller (object_file.hpp reads a file through the Kernel seam).
 #pragma once
+
+#include "bpfload/export.h"
 
 #include <cstddef>
 #include <map>
@@ -8,26 +11,12 @@
 #include <string_view>
 #include <vector>
 
+#include "bpfload/parse_limits.hpp"
 #include "bpfload/result.hpp"
 #include "bpfload/spec.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
-
-/// Sanity bounds no real object reaches; exceeding one is ErrorKind::LimitExceeded.
-struct ParseLimits {
-  size_t max_object_bytes = size_t{256} << 20;  ///< checked with fstat before reading
-  size_t max_sections = 65536;
-  size_t max_symbols = 1u << 20;
-  size_t max_maps = 4096;
-  size_t max_programs = 4096;
-  size_t max_relocations = 1u << 20;
-  size_t max_insns = 1u << 20;  ///< per section; the kernel's own limit is 1M processed
-  /// One data section's size (its map's value size), SHT_NOBITS included. The kernel
-  /// refuses array values above KMALLOC_MAX_SIZE (4 MiB on x86-64) anyway.
-  size_t max_data_section_bytes = size_t{16} << 20;
-  /// All data sections together: what a load asks the kernel to allocate for global data.
-  size_t max_data_bytes = size_t{64} << 20;
-};
 
 /// Choices the caller can make about how an object is read.
 struct ParseOptions {
@@ -54,21 +43,9 @@ struct ParseOptions {
 [[nodiscard]] Result<ObjectSpec> parse_object(std::span<const std::byte> bytes,
                                               const ParseOptions& options = {});
 
-/// Reads a whole input file of at most `max_bytes`. The size is checked with fstat
-/// before anything is allocated; the file is opened non-blocking, so a FIFO without a
-/// writer cannot block. Fails with InvalidArgument for anything but a regular file
-/// (FIFO, device, directory), LimitExceeded when too large, Io when unreadable.
-/// With `magic`, a file that does not start with it is refused (Malformed) before the
-/// rest is read.
-[[nodiscard]] Result<std::vector<std::byte>> read_input_file(const std::string& path, size_t max_bytes,
-                                                           std::string_view magic = {});
-
-/// The first bytes of every ELF file, for read_input_file.
-inline constexpr std::string_view kElfMagic{"\x7f" "ELF", 4};
-
-/// Reads `path` and parses it. Fails as parse_object, or with Io when unreadable.
-[[nodiscard]] Result<ObjectSpec> parse_object_file(const std::string& path,
-                                                   const ParseOptions& options = {});
+/// As above, taking over `bytes` instead of copying them: the object is then held in
+/// memory once.
+[[nodiscard]] Result<ObjectSpec> parse_object(std::vector<std::byte>&& bytes, const ParseOptions& options = {});
 
 /// Lower-case name of a layout ("libbpf", "samples", "iproute2", "btf", "auto").
 [[nodiscard]] std::string_view to_string(MapLayout layout) noexcept;
@@ -78,3 +55,4 @@ inline constexpr std::string_view kElfMagic{"\x7f" "ELF", 4};
 [[nodiscard]] std::string_view to_string(Pinning pinning) noexcept;
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

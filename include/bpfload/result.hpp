@@ -1,12 +1,15 @@
 // Errors as values: every fallible bpfload call returns Result<T>.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cassert>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// What went wrong, coarse enough for callers and tests to branch on.
@@ -96,3 +99,4 @@ using Status = Result<void>;
     if (!bpfload_try_result_.ok())                          \
       return std::move(bpfload_try_result_).error();        \
   } while (0)
+BPFLOAD_PUBLIC_END

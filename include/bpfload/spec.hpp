@@ -2,6 +2,8 @@
 // No file descriptors, no kernel state: the same bytes always give an equal spec.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -13,7 +15,30 @@
 #include "bpfload/btf.hpp"
 #include "bpfload/result.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
+
+/// An immutable string whose copies share one buffer, compared by content. The object
+/// decides how long a name or access string is and how many records repeat it (a 1 MB
+/// CO-RE access string in 4,096 records): each is held once, not once per record.
+class SharedString {
+ public:
+  SharedString() = default;
+  SharedString(std::string text) : text_(std::make_shared<const std::string>(std::move(text))) {}  // NOLINT
+  SharedString(const char* text) : SharedString(std::string(text)) {}                               // NOLINT
+
+  [[nodiscard]] const std::string& str() const noexcept { return text_ ? *text_ : empty(); }
+  operator std::string_view() const noexcept { return str(); }  // NOLINT: reads as the string it holds
+  [[nodiscard]] bool empty_text() const noexcept { return str().empty(); }
+  bool operator==(std::string_view other) const noexcept { return str() == other; }
+
+ private:
+  static const std::string& empty() noexcept {
+    static const std::string none;
+    return none;
+  }
+  std::shared_ptr<const std::string> text_;
+};
 
 /// Byte order of the object; instruction and map-definition values are decoded from it.
 enum class ByteOrder { Little, Big };
@@ -46,6 +71,27 @@ struct MapSlot {
   bool operator==(const MapSlot&) const = default;
 };
 
+/// One member of a struct_ops map's struct, as the object's BTF has it.
+struct StructOpsMember {
+  std::string name;
+  uint32_t offset = 0;   ///< bytes into the struct
+  uint32_t size = 0;
+  bool function = false; ///< a function pointer
+  std::string program;   ///< the program a function pointer points to ("" none)
+  bool operator==(const StructOpsMember&) const = default;
+};
+
+/// A `.struct_ops` / `.struct_ops.link` variable: the kernel struct it implements
+/// (tcp_congestion_ops, ...), its members, and its bytes (function pointers zeroed: the
+/// kernel gets program fds there).
+struct StructOpsSpec {
+  std::string type_name;
+  std::vector<StructOpsMember> members;
+  std::vector<std::byte> data;
+  bool link = false;  ///< `.struct_ops.link`: registered by BPF_LINK_CREATE (BPF_F_LINK)
+  bool operator==(const StructOpsSpec&) const = default;
+};
+
 /// A map as the object declares it.
 struct MapSpec {
   std::string name;             ///< symbol name in the object
@@ -59,6 +105,9 @@ struct MapSpec {
   std::string section;          ///< "maps", "maps/...", or ".maps"
   uint64_t offset = 0;          ///< byte offset of the definition in its section
   uint32_t definition_size = 0; ///< bytes of the legacy definition entry (0 for BTF)
+  /// Why an ambiguous legacy entry was read in `layout` (28 bytes: samples' or early
+  /// iproute2's), for inspect; "" when the size alone decided.
+  std::string layout_reason;
   Pinning pinning = Pinning::None;
   uint32_t iproute2_id = 0;     ///< bpf_elf_map.id (0 when none)
   uint32_t iproute2_inner_id = 0;   ///< bpf_elf_map.inner_id: id of this outer map's inner template
@@ -76,6 +125,9 @@ struct MapSpec {
   uint32_t btf_key_type_id = 0;    ///< BTF type of the key in ObjectSpec::btf, 0 when unknown
   uint32_t btf_value_type_id = 0;  ///< BTF type of the value, 0 when unknown
   uint64_t map_extra = 0;          ///< BTF `map_extra` (bloom filter hash count, ...), 0 when none
+  /// Set for BPF_MAP_TYPE_STRUCT_OPS maps of `.struct_ops` / `.struct_ops.link`; their
+  /// value_size (0 here) comes from the kernel's BTF at load time.
+  std::shared_ptr<const StructOpsSpec> struct_ops;
 };
 
 /// One instruction, decoded into host order regardless of the object's byte order.
@@ -105,6 +157,11 @@ struct Relocation {
     /// module's BTF; `target` indexes ObjectSpec::kernel_btf_modules. The fd patch writes
     /// that module's BTF fd into the second instruction's imm.
     ModuleBtf,
+    /// ld_imm64 of a global in the arena (`.addr_space.1`, `__arena`); `target` indexes
+    /// ObjectSpec::maps (the object's arena map), `offset` is the global's byte offset in
+    /// ObjectSpec::arena_data. Loaded as BPF_PSEUDO_MAP_VALUE at the arena's data offset
+    /// plus `offset`, as libbpf places arena globals at the end of the arena.
+    Arena,
   };
   Kind kind = Kind::Map;
   uint32_t insn = 0;      ///< instruction index within the function
@@ -138,7 +195,7 @@ struct CoreRecord {
   uint32_t insn = 0;     ///< instruction index within the function
   uint32_t type_id = 0;  ///< root type in the object's BTF
   uint32_t kind = 0;     ///< enum bpf_core_relo_kind
-  std::string access;    ///< access string, "0:1:2" (indices from the root)
+  SharedString access;   ///< access string, "0:1:2" (indices from the root); records naming one string share it
   bool operator==(const CoreRecord&) const = default;
 };
 
@@ -156,6 +213,10 @@ struct FunctionSpec {
   /// The linker refuses code that has any until relocate_core() applied them
   /// (ObjectSpec::core_relocated), rather than load the compiler's offsets.
   std::vector<CoreRecord> core_relocations;
+  /// The function the kernel runs when this program throws (bpf_throw): the one its BTF
+  /// decl tag "exception_callback:NAME" names. Laid out with the program, as the kernel
+  /// finds it through the program's func_info. Index into ObjectSpec::functions.
+  std::optional<uint32_t> exception_callback;
 };
 
 /// A program: an entry function plus what the kernel needs to know about it.
@@ -168,6 +229,13 @@ struct ProgramSpec {
   std::string attach_to;        ///< what follows the section prefix ("sys_write", "ingress"...)
   uint32_t prog_flags = 0;      ///< e.g. BPF_F_SLEEPABLE for ".s" sections
   bool type_overridden = false; ///< type came from a caller override, not the section table
+  /// Loaded by a plain load; false for libbpf's SEC("?...") programs, which load only
+  /// when asked for by name (LoadOptions::only_programs).
+  bool autoload = true;
+  /// struct_ops programs: the kernel struct and member a struct_ops map points this
+  /// program from; the load's attach_btf_id and expected_attach_type come from them.
+  std::string struct_ops_type;
+  std::string struct_ops_member;
 };
 
 /// A symbol the object uses but does not define (`extern int MY_CONST;`, a kfunc, a
@@ -213,6 +281,10 @@ struct ObjectSpec {
   std::vector<ProgramSpec> programs;         ///< in section then offset order
   std::vector<DataSectionSpec> data_sections;
   std::vector<ExternSpec> externs;           ///< undefined symbols the code refers to, first use first
+  /// Globals in the arena (`.addr_space.1`): their initial bytes (empty when all zero or
+  /// NOBITS) and size; the load copies them to the end of the object's arena map.
+  std::vector<std::byte> arena_data;
+  uint64_t arena_data_size = 0;
   std::string license;                       ///< "" when the object has no license section
   std::optional<uint32_t> kern_version;      ///< from the `version` section
   /// The object's .BTF, parsed once; nullptr when absent or unusable. Shared and
@@ -247,3 +319,4 @@ struct ObjectSpec {
 [[nodiscard]] std::vector<uint32_t> called_functions(const ObjectSpec& spec, uint32_t function);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

@@ -3,6 +3,8 @@
 // own, so all of it works on a fake Kernel too.
 #pragma once
 
+#include "bpfload/export.h"
+
 #ifdef BPFLOAD_PURE_LAYER
 #error "the pure layers (core, elf, spec, link) make no system calls: do not include the system interface"
 #endif
@@ -14,6 +16,7 @@
 #include "bpfload/kernel.hpp"
 #include "bpfload/result.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Creates `dir` and its parents (mode 0700) as needed through `kernel`; the paths it
@@ -38,3 +41,4 @@ namespace bpfload {
 [[nodiscard]] Status raise_memlock_limit(Kernel& kernel = system_kernel());
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

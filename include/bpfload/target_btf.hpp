@@ -4,12 +4,15 @@
 // attach targets, kfuncs and typed ksyms.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "bpfload/btf.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Kernel BTF, vmlinux first. Module BTF is split BTF on top of vmlinux: its own type
@@ -27,3 +30,4 @@ struct TargetBtf {
 };
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

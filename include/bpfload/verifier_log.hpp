@@ -3,12 +3,15 @@
 // loader/log/): text in, values out, for the loader and for verify alike.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Statistics the verifier printed at the end of its log (BPF_LOG_STATS or level 1+).
@@ -90,3 +93,4 @@ struct LogFailure {
                                                    const SourceLineTable& table);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

@@ -16,6 +16,8 @@
 // with <source> = {"file", "line", "column", "text"}. Unknown keys are ignored when read.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -31,6 +33,7 @@
 #include "bpfload/spec.hpp"
 #include "bpfload/verifier_log.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// The verdict and numbers for one program.
@@ -46,7 +49,7 @@ struct VerifyReport {
 };
 
 struct VerifyOptions {
-  std::vector<std::string> programs;  ///< empty: all
+  std::vector<std::string> programs;  ///< empty: all, SEC("?...") ones included
   uint32_t log_level = kLogLevel1 | kLogStats;
   bool source_costs = false;          ///< needs a level-2 log; raises log_level to include it
   /// Maps, overrides, kernel. verify_object forces keep_going, pin = false, no pin_dir,
@@ -155,3 +158,4 @@ struct StatsDelta {
 [[nodiscard]] Result<ComparedProgram> compared_program_from_json(const nlohmann::json& json);
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

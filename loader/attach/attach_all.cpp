@@ -36,6 +36,12 @@ std::vector<ProgramToAttach> attachable_programs(const ObjectSpec& spec, const L
       }
       continue;
     }
+    if (!program.struct_ops_type.empty()) {
+      if (skipped != nullptr)
+        skipped->push_back(fmt::format("{}: implements {}.{}, run from its struct_ops map", program.name,
+                                       program.struct_ops_type, program.struct_ops_member));
+      continue;
+    }
     const AttachPlan plan = plan_attach(program.section, program.type, program.expected_attach_type, targets);
     if (plan.kind == AttachPlan::Kind::None) {
       if (skipped != nullptr) skipped->push_back(fmt::format("{}: {}", program.name, plan.reason));

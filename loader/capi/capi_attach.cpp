@@ -89,6 +89,32 @@ Result<int> attachable(bpfload_object& object, const char* function, const char*
 
 extern "C" {
 
+bpfload_status bpfload_map_attach_struct_ops(bpfload_object* object, const char* map, bpfload_link** link) {
+  return call_on_object(object, "bpfload_map_attach_struct_ops", [&]() -> Status {
+    if (link == nullptr) return null_argument("bpfload_map_attach_struct_ops", "link");
+    *link = nullptr;
+    if (map == nullptr) return null_argument("bpfload_map_attach_struct_ops", "map");
+    const auto index = object->spec.find_map(map);
+    if (!index) {
+      for (const bpfload::DataSectionSpec& data : object->spec.data_sections)
+        if (data.name == map)
+          return make_error(ErrorKind::InvalidArgument,
+                            fmt::format("map '{}' is global data, not a SEC(\".struct_ops.link\") struct_ops map", map));
+      return make_error(ErrorKind::NotFound, fmt::format("no map named '{}'", map));
+    }
+    const bpfload::MapSpec& spec = object->spec.maps[*index];
+    if (!spec.struct_ops || !spec.struct_ops->link)
+      return make_error(ErrorKind::InvalidArgument,
+                        fmt::format("map '{}' is not a SEC(\".struct_ops.link\") struct_ops map", map));
+    auto loaded = bpfload::capi::loaded_object(*object, "bpfload_map_attach_struct_ops");
+    if (!loaded) return std::move(loaded).error();
+    const int fd = (*loaded)->map_fd(map);
+    if (fd < 0) return make_error(ErrorKind::InvalidArgument, fmt::format("map '{}' was not created", map));
+    return adopt(*object, bpfload::attach_struct_ops(attach_kernel_of(*object), fd, spec.name, spec.struct_ops->type_name),
+                 link);
+  });
+}
+
 bpfload_status bpfload_program_attach(bpfload_object* object, const char* program, const bpfload_attach_opts* opts,
                                       bpfload_link** link) {
   return call_on_object(object, "bpfload_program_attach", [&]() -> Status {

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "bpfload/object_file.hpp"
 #include "capi_object.hpp"
 
 using bpfload::Error;
@@ -62,7 +63,7 @@ Status open_bytes(const char* function, std::vector<std::byte> bytes, const bpfl
 /// The file through the one hardened reader: regular files only (a FIFO is refused, not
 /// waited on), at most the parser's object bound.
 bpfload::Result<std::vector<std::byte>> read_whole_file(const char* path) {
-  return bpfload::system_kernel().read_file(path, bpfload::ParseLimits{}.max_object_bytes);
+  return bpfload::read_input_file(path, bpfload::ParseLimits{}.max_object_bytes);
 }
 
 }  // namespace

@@ -34,6 +34,12 @@ std::vector<uint32_t> called_functions(const ObjectSpec& spec, uint32_t function
   for (size_t next = 0; next < pending.size(); ++next) {
     const uint32_t current = pending[next];
     if (current >= spec.functions.size()) continue;
+    if (const auto callback = spec.functions[current].exception_callback;
+        callback && *callback < seen.size() && !seen[*callback]) {
+      seen[*callback] = true;
+      pending.push_back(*callback);
+      order.push_back(*callback);
+    }
     for (const Relocation& relocation : spec.functions[current].relocations) {
       if (relocation.kind != Relocation::Kind::Call && relocation.kind != Relocation::Kind::FuncAddr) continue;
       if (relocation.target >= seen.size() || seen[relocation.target]) continue;

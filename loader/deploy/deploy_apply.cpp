@@ -30,6 +30,8 @@ struct Planned {
   uint32_t expected_attach_type = 0;
   AttachTargets targets;
   std::string pin;
+  /// A `.struct_ops.link` map to register through a link instead of a program.
+  const MapSpec* struct_ops = nullptr;
 };
 
 uint32_t xdp_mode_flags(XdpMode mode) {
@@ -65,6 +67,16 @@ std::vector<Planned> plan_attachments(const PreparedObject& object, const Loaded
       break;
     }
   }
+  if (d.attach_all) {
+    // struct_ops programs run from their map: each `.struct_ops.link` map is what attaches.
+    for (const MapSpec& map : object.spec.maps) {
+      if (!map.struct_ops || !map.struct_ops->link || loaded.map_fd(map.name) < 0) continue;
+      Planned p;
+      p.program = map.name;
+      p.struct_ops = &map;
+      planned.push_back(std::move(p));
+    }
+  }
   std::map<std::string, int> count;
   for (Planned& p : planned) {
     const int n = ++count[p.program];
@@ -73,8 +85,10 @@ std::vector<Planned> plan_attachments(const PreparedObject& object, const Loaded
   return planned;
 }
 
-/// The netlink entry an attachment would have, or nullopt for a link.
-Result<std::optional<NetlinkEntry>> netlink_entry_for(Kernel& kernel, const Planned& p) {
+/// The netlink entry an attachment would have, or nullopt for a link. A tc program the
+/// current set runs through a link stays on a link: the upgrade is in place, whatever a
+/// probe says now.
+Result<std::optional<NetlinkEntry>> netlink_entry_for(Kernel& kernel, const Planned& p, const std::string& current) {
   const AttachPlan plan = plan_attach(p.section, p.type, p.expected_attach_type, p.targets);
   if (plan.kind == AttachPlan::Kind::Xdp && p.targets.xdp.netlink) {
     Result<uint32_t> ifindex = kernel.interface_index(plan.first);
@@ -88,7 +102,12 @@ Result<std::optional<NetlinkEntry>> netlink_entry_for(Kernel& kernel, const Plan
   }
   if (plan.kind == AttachPlan::Kind::Tc) {
     const TcOptions& tc = p.targets.tc;
-    if (!(tc.netlink || tc.handle != 0 || tc.priority != 0 || !kernel.has_tcx())) return std::optional<NetlinkEntry>();
+    const bool asked_netlink = tc.netlink || tc.handle != 0 || tc.priority != 0;
+    if (!asked_netlink) {
+      Result<bool> linked = deploy::exists(kernel, current + "/links/" + p.pin);
+      if (!linked.ok()) return std::move(linked).error();
+      if (*linked || kernel.has_tcx()) return std::optional<NetlinkEntry>();
+    }
     Result<uint32_t> ifindex = kernel.interface_index(plan.first);
     if (!ifindex.ok()) return std::move(ifindex).error();
     NetlinkEntry entry;
@@ -140,6 +159,14 @@ class Transaction {
     std::vector<Planned> planned = plan_attachments(object, loaded, report_.not_attached);
     const std::vector<NetlinkEntry> old_entries = entries_in(kernel_, current);
     for (const Planned& p : planned) {
+      if (p.struct_ops != nullptr) {
+        DeployedAttachment done;
+        done.object = object.description->name;
+        done.program = p.program;
+        BPFLOAD_TRY(switch_struct_ops(p, loaded.map_fd(p.program), staged, current, done));
+        report_.attachments.push_back(std::move(done));
+        continue;
+      }
       const int fd = loaded.program_fd(p.program);
       if (fd < 0)
         return make_error(ErrorKind::InvalidArgument,
@@ -149,7 +176,7 @@ class Transaction {
       done.program = p.program;
       Result<uint32_t> prog_id = kernel_.prog_id(fd);
       done.prog_id = prog_id.ok() ? *prog_id : 0;
-      Result<std::optional<NetlinkEntry>> entry = netlink_entry_for(kernel_, p);
+      Result<std::optional<NetlinkEntry>> entry = netlink_entry_for(kernel_, p, current);
       if (!entry.ok()) return entry.error().with_context(fmt::format("attach '{}'", p.program));
       if (*entry) {
         BPFLOAD_TRY(switch_netlink(**entry, fd, old_entries, staged, current, done));
@@ -241,6 +268,46 @@ class Transaction {
     }
     done.change = "created";
     report_.changes.push_back(fmt::format("{}: program '{}' attached", done.target, done.program));
+    return {};
+  }
+
+  // A struct_ops link runs the map it was made from. An upgrade moves it to the new map in
+  // place (BPF_LINK_UPDATE with the map as the expected old one): the kernel refuses a
+  // second registration of one name, so attach-then-detach is not possible here.
+  Status switch_struct_ops(const Planned& p, int map_fd, const std::string& staged, const std::string& current,
+                           DeployedAttachment& done) {
+    const std::string old_pin = current + "/links/" + p.pin;
+    const std::string new_pin = staged + "/links/" + p.pin;
+    done.mechanism = "link";
+    done.pin = new_pin;
+    done.target = fmt::format("struct_ops {}", p.struct_ops->struct_ops->type_name);
+    BPFLOAD_TRY(make_dir(staged + "/links"));
+    Result<bool> had = deploy::exists(kernel_, old_pin);
+    if (!had.ok()) return std::move(had).error();
+    if (*had) {
+      Result<Fd> link = kernel_.obj_get(old_pin);
+      if (!link.ok()) return link.error().with_context("the struct_ops link running now");
+      Result<LinkInfo> info = kernel_.link_info(link->get());
+      if (!info.ok()) return info.error().with_context("the struct_ops link running now");
+      Result<Fd> old_map = kernel_.obj_get(current + "/maps/" + p.program);
+      if (!old_map.ok()) return old_map.error().with_context("the struct_ops map running now");
+      BPFLOAD_TRY(kernel_.obj_pin(link->get(), new_pin));
+      Status updated = kernel_.link_update(link->get(), map_fd, old_map->get());
+      if (!updated.ok())
+        return updated.error().with_context(fmt::format("move struct_ops link {} to the new map '{}'", info->id, p.program));
+      done.link_id = info->id;
+      done.change = "updated in place";
+      report_.changes.push_back(fmt::format("link {} ({}): struct_ops map replaced in place", info->id, p.pin));
+      return {};
+    }
+    Result<Attachment> attachment = attach_struct_ops(kernel_, map_fd, p.program, p.struct_ops->struct_ops->type_name);
+    if (!attachment.ok()) return std::move(attachment).error();
+    BPFLOAD_TRY(attachment->pin(new_pin));
+    Result<LinkInfo> info = kernel_.link_info(attachment->link_fd());
+    done.link_id = info.ok() ? info->id : 0;
+    done.target = attachment->target();
+    done.change = "created";
+    report_.changes.push_back(fmt::format("{}: map '{}' registered", done.target, p.program));
     return {};
   }
 
@@ -388,6 +455,11 @@ LoadOptions load_options_for(Kernel& kernel, const PreparedObject& object, const
   load.pin_dir = staged;
   load.object_id = object.object_id;
   load.log_level = d.log_level;
+  load.program_log_levels = d.program_log_levels;
+  load.program_flags = d.program_flags;
+  load.log_limit = d.log_limit;
+  // Registering a `.struct_ops` map (not `.link`) is writing its value: done by the load.
+  load.register_struct_ops = d.attach_all;
   load.require_bpffs = d.require_bpffs;
   load.btf_path = d.btf_path;
   load.only_programs = d.only_programs;

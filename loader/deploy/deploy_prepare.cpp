@@ -9,6 +9,7 @@
 
 #include "bpfload/constants.hpp"
 #include "bpfload/loader.hpp"
+#include "bpfload/object_file.hpp"
 #include "bpfload/parse.hpp"
 
 namespace bpfload::deploy {
@@ -125,6 +126,8 @@ Result<std::string> digest_of(const Deployment& deployment, const std::vector<Pr
                           map.flags.value_or(0), map.inner_map.value_or(""));
     for (const std::string& name : d.only_programs) text += fmt::format("only {}\n", name);
     for (const auto& [name, type] : d.program_types) text += fmt::format("type {} {}\n", name, type);
+    for (const auto& [name, flags] : d.program_flags) text += fmt::format("prog_flags {} {}\n", name, flags);
+    for (const auto& [name, level] : d.program_log_levels) text += fmt::format("prog_log_level {} {}\n", name, level);
     if (d.attach_all) text += fmt::format("attach_all {}\n", targets_text(d.targets));
     for (const AttachmentSpec& attachment : d.attachments)
       text += fmt::format("attach {} {}\n", attachment.program, targets_text(attachment.targets));

@@ -18,10 +18,18 @@ bool gone_already(const Status& status) {
   return err == ENOENT || err == EEXIST || err == ENOLINK || err == EOPNOTSUPP || err == EINVAL;
 }
 
-/// The program pinned for `pin` in object directory `dir`, or an invalid Fd.
-Fd program_for(Kernel& kernel, const std::string& dir, const std::string& pin) {
-  Result<Fd> fd = kernel.obj_get(dir + "/progs/" + program_of_pin(pin));
-  return fd.ok() ? std::move(*fd) : Fd();
+/// The object pinned at `path`: an invalid Fd when nothing is pinned there, an error
+/// when it could not be looked at.
+Result<Fd> pinned_at(Kernel& kernel, const std::string& path) {
+  Result<bool> there = exists(kernel, path);
+  if (!there.ok()) return std::move(there).error();
+  if (!*there) return Fd();
+  return kernel.obj_get(path);
+}
+
+/// The program pinned for `pin` in object directory `dir` (invalid when none).
+Result<Fd> program_for(Kernel& kernel, const std::string& dir, const std::string& pin) {
+  return pinned_at(kernel, dir + "/progs/" + program_of_pin(pin));
 }
 
 uint32_t id_of_program(Kernel& kernel, const Fd& fd) {
@@ -30,13 +38,27 @@ uint32_t id_of_program(Kernel& kernel, const Fd& fd) {
   return id.ok() ? *id : 0;
 }
 
-std::vector<NetlinkEntry> netlink_entries(Kernel& kernel, const std::string& dir) {
+// A failed look is an error, never "nothing there": what is not there gets detached.
+Result<std::vector<NetlinkEntry>> netlink_entries(Kernel& kernel, const std::string& dir) {
   std::vector<NetlinkEntry> found;
   Result<std::vector<DirectoryEntry>> entries = entries_of(kernel, dir + "/netlink");
-  if (!entries.ok()) return found;
+  if (!entries.ok()) return std::move(entries).error();
   for (const DirectoryEntry& entry : *entries)
     if (auto parsed = parse_netlink_entry(entry.name)) found.push_back(*parsed);
   return found;
+}
+
+/// The link pinned at `path`, nullopt when nothing is pinned there; any other failure is
+/// an error, so that a link that could not be looked at is never taken for one to detach.
+Result<std::optional<LinkInfo>> link_at(Kernel& kernel, const std::string& path) {
+  Result<bool> there = exists(kernel, path);
+  if (!there.ok()) return std::move(there).error();
+  if (!*there) return std::optional<LinkInfo>();
+  Result<Fd> fd = kernel.obj_get(path);
+  if (!fd.ok()) return std::move(fd).error();
+  Result<LinkInfo> info = kernel.link_info(fd->get());
+  if (!info.ok()) return std::move(info).error();
+  return std::optional<LinkInfo>(*info);
 }
 
 const NetlinkEntry* find_place(const std::vector<NetlinkEntry>& entries, const NetlinkEntry& wanted) {
@@ -51,18 +73,32 @@ Status undo_object(Kernel& kernel, const std::string& staged, const std::string&
   if (!links.ok()) return std::move(links).error();
   for (const DirectoryEntry& entry : *links) {
     Result<Fd> link = kernel.obj_get(staged + "/links/" + entry.name);
-    if (!link.ok()) continue;
+    if (!link.ok()) return std::move(link).error();
     Result<LinkInfo> info = kernel.link_info(link->get());
-    if (!info.ok()) continue;
-    Result<Fd> in_place = kernel.obj_get(current + "/links/" + entry.name);
-    Result<LinkInfo> in_place_info = in_place.ok() ? kernel.link_info(in_place->get()) : Result<LinkInfo>(in_place.error());
-    if (in_place_info.ok() && in_place_info->id == info->id) {
+    if (!info.ok()) return std::move(info).error();
+    Result<std::optional<LinkInfo>> in_place_info = link_at(kernel, current + "/links/" + entry.name);
+    if (!in_place_info.ok()) return std::move(in_place_info).error();
+    if (*in_place_info && (*in_place_info)->id == info->id) {
       // The running link: back to the program it had, if it was switched already.
-      Fd old_prog = program_for(kernel, current, entry.name);
-      const uint32_t old_id = id_of_program(kernel, old_prog);
+      Result<Fd> old_prog = program_for(kernel, current, entry.name);
+      if (!old_prog.ok()) return std::move(old_prog).error();
+      if (!old_prog->valid()) {
+        // A struct_ops link runs a map: back on the old map, unless it never left it.
+        Result<Fd> old_map = pinned_at(kernel, current + "/maps/" + entry.name);
+        Result<Fd> new_map = pinned_at(kernel, staged + "/maps/" + entry.name);
+        if (!old_map.ok()) return std::move(old_map).error();
+        if (!new_map.ok()) return std::move(new_map).error();
+        if (!old_map->valid() || !new_map->valid()) continue;
+        Status back = kernel.link_update(link->get(), old_map->get(), new_map->get());
+        if (!back.ok() && back.error().sys_errno != EPERM) return back;  // EPERM: still on the old map
+        if (back.ok()) log.push_back(fmt::format("link {} ({}) back on its previous map", info->id, entry.name));
+        continue;
+      }
+      const uint32_t old_id = id_of_program(kernel, *old_prog);
       if (old_id == 0 || info->prog_id == old_id) continue;
-      Fd new_prog = program_for(kernel, staged, entry.name);
-      BPFLOAD_TRY(kernel.link_update(link->get(), old_prog.get(), new_prog.valid() ? new_prog.get() : -1));
+      Result<Fd> new_prog = program_for(kernel, staged, entry.name);
+      if (!new_prog.ok()) return std::move(new_prog).error();
+      BPFLOAD_TRY(kernel.link_update(link->get(), old_prog->get(), new_prog->valid() ? new_prog->get() : -1));
       log.push_back(fmt::format("link {} ({}) back on program {}", info->id, entry.name, old_id));
       continue;
     }
@@ -71,11 +107,18 @@ Status undo_object(Kernel& kernel, const std::string& staged, const std::string&
     if (!gone_already(detached)) return detached;
     log.push_back(fmt::format("link {} ({}) made by the interrupted run detached", info->id, entry.name));
   }
-  const std::vector<NetlinkEntry> old_entries = netlink_entries(kernel, current);
-  for (const NetlinkEntry& entry : netlink_entries(kernel, staged)) {
-    Fd new_prog = program_for(kernel, staged, entry.pin);
-    if (const NetlinkEntry* old = find_place(old_entries, entry)) {
-      Fd old_prog = program_for(kernel, current, old->pin);
+  Result<std::vector<NetlinkEntry>> old_entries = netlink_entries(kernel, current);
+  if (!old_entries.ok()) return std::move(old_entries).error();
+  Result<std::vector<NetlinkEntry>> staged_entries = netlink_entries(kernel, staged);
+  if (!staged_entries.ok()) return std::move(staged_entries).error();
+  for (const NetlinkEntry& entry : *staged_entries) {
+    Result<Fd> new_prog_or = program_for(kernel, staged, entry.pin);
+    if (!new_prog_or.ok()) return std::move(new_prog_or).error();
+    Fd new_prog = std::move(*new_prog_or);
+    if (const NetlinkEntry* old = find_place(*old_entries, entry)) {
+      Result<Fd> old_prog_or = program_for(kernel, current, old->pin);
+      if (!old_prog_or.ok()) return std::move(old_prog_or).error();
+      Fd old_prog = std::move(*old_prog_or);
       if (!old_prog.valid()) continue;
       if (entry.kind == NetlinkEntry::Kind::Xdp) {
         if (!new_prog.valid()) continue;
@@ -101,23 +144,31 @@ Status finish_object(Kernel& kernel, const std::optional<std::string>& current, 
   if (!links.ok()) return std::move(links).error();
   for (const DirectoryEntry& entry : *links) {
     Result<Fd> link = kernel.obj_get(old + "/links/" + entry.name);
-    if (!link.ok()) continue;
+    if (!link.ok()) return std::move(link).error();
     Result<LinkInfo> info = kernel.link_info(link->get());
-    if (!info.ok()) continue;
+    if (!info.ok()) return std::move(info).error();
     if (current) {
-      Result<Fd> kept = kernel.obj_get(*current + "/links/" + entry.name);
-      Result<LinkInfo> kept_info = kept.ok() ? kernel.link_info(kept->get()) : Result<LinkInfo>(kept.error());
-      if (kept_info.ok() && kept_info->id == info->id) continue;
+      Result<std::optional<LinkInfo>> kept = link_at(kernel, *current + "/links/" + entry.name);
+      if (!kept.ok()) return std::move(kept).error();
+      if (*kept && (*kept)->id == info->id) continue;
     }
     Status detached = kernel.link_detach(link->get());
     if (!gone_already(detached)) return detached;
     log.push_back(fmt::format("link {} ({}) detached", info->id, entry.name));
   }
-  const std::vector<NetlinkEntry> kept_entries = current ? netlink_entries(kernel, *current) : std::vector<NetlinkEntry>{};
-  for (const NetlinkEntry& entry : netlink_entries(kernel, old)) {
+  std::vector<NetlinkEntry> kept_entries;
+  if (current) {
+    Result<std::vector<NetlinkEntry>> kept = netlink_entries(kernel, *current);
+    if (!kept.ok()) return std::move(kept).error();
+    kept_entries = std::move(*kept);
+  }
+  Result<std::vector<NetlinkEntry>> old_entries = netlink_entries(kernel, old);
+  if (!old_entries.ok()) return std::move(old_entries).error();
+  for (const NetlinkEntry& entry : *old_entries) {
     if (find_place(kept_entries, entry) != nullptr) continue;
-    Fd prog = program_for(kernel, old, entry.pin);
-    BPFLOAD_TRY(detach_netlink(kernel, entry, prog.valid() ? prog.get() : -1));
+    Result<Fd> prog = program_for(kernel, old, entry.pin);
+    if (!prog.ok()) return std::move(prog).error();
+    BPFLOAD_TRY(detach_netlink(kernel, entry, prog->valid() ? prog->get() : -1));
     log.push_back(fmt::format("{} removed", entry.name()));
   }
   return {};

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/parse.hpp"
 #include "bpfload/section_table.hpp"
 
@@ -36,6 +37,23 @@ Result<std::string> choose_section(const ObjectSpec& spec, const std::string& as
                                 object, wanted, fmt::join(sections, ", ")));
 }
 
+// The kernel empties a prog array when its last user reference (an fd or a pin) goes,
+// even while attached programs still use it: once the caller's process exits, tail calls
+// through an unpinned one silently do nothing. Say so for each that holds slots.
+std::vector<std::string> unpinned_prog_array_warnings(const ObjectSpec& spec, const LoadReport& report) {
+  std::vector<std::string> warnings;
+  for (size_t m = 0; m < spec.maps.size() && m < report.maps.size(); ++m) {
+    const MapSpec& map = spec.maps[m];
+    if (map.type != BPF_MAP_TYPE_PROG_ARRAY || map.initial_slots.empty() || !report.maps[m].pin_path.empty()) continue;
+    warnings.push_back(fmt::format(
+        "prog array '{}' is not pinned: the kernel empties it when this command exits, and the tail calls through "
+        "it will then do nothing; pin it (pinning PIN_GLOBAL_NS in its definition, as tc's objects do, or load it "
+        "with `bpfload load --pin-dir DIR --attach`)",
+        map.name));
+  }
+  return warnings;
+}
+
 void remove_pins_made(Kernel& kernel, const LoadReport& report) {
   for (const MapResult& map : report.maps)
     if (!map.pin_path.empty() && !map.reused) (void)kernel.unpin(map.pin_path);
@@ -53,7 +71,9 @@ Result<DropinResult> attach_dropin(const DropinRequest& request) {
   Result<std::vector<std::byte>> bytes =
       kernel.read_file(request.object, ParseLimits{}.max_object_bytes, std::string(kElfMagic));
   if (!bytes.ok()) return std::move(bytes).error();
-  Result<ObjectSpec> spec = parse_object(*bytes, {});
+  ParseOptions parse;
+  parse.legacy_layout = request.legacy_layout;
+  Result<ObjectSpec> spec = parse_object(*bytes, parse);
   if (!spec.ok()) return spec.error().with_context(request.object);
   DropinResult result;
   Result<std::string> section = choose_section(*spec, request.section, request.tc, request.object);
@@ -116,6 +136,7 @@ Result<DropinResult> attach_dropin(const DropinRequest& request) {
     remove_pins_made(kernel, result.report);
     return attached.error().with_context("nothing was left attached or pinned");
   }
+  result.warnings = unpinned_prog_array_warnings(*spec, result.report);
   for (Attachment& attachment : set.attachments()) {
     attachment.keep();
     result.attachments.push_back(std::move(attachment));

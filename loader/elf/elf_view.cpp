@@ -305,6 +305,8 @@ Result<View> View::open(std::vector<std::byte>&& input, const ParseLimits& limit
 // Lookups by section are answered from these, so no caller scans all symbols or all
 // relocation tables per question (objects with 10^5 functions ask 10^5 questions).
 void View::build_indexes() {
+  section_by_name_.reserve(sections_.size());
+  for (size_t i = 0; i < sections_.size(); ++i) section_by_name_.try_emplace(sections_[i].name, i);
   symbols_by_section_.assign(sections_.size(), {});
   for (const Symbol& symbol : symbols_)
     if (symbol.section != SHN_UNDEF && symbol.section < sections_.size())
@@ -320,9 +322,8 @@ void View::build_indexes() {
 }
 
 const Section* View::section(std::string_view name) const noexcept {
-  for (const Section& section : sections_)
-    if (section.name == name) return &section;
-  return nullptr;
+  const auto found = section_by_name_.find(name);
+  return found == section_by_name_.end() ? nullptr : &sections_[found->second];
 }
 
 const std::vector<const Symbol*>& View::symbols_in(size_t section_index) const noexcept {

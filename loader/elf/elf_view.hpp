@@ -9,9 +9,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
-#include "bpfload/parse.hpp"
+#include "bpfload/parse_limits.hpp"
 #include "bpfload/result.hpp"
 #include "bpfload/spec.hpp"
 
@@ -101,6 +102,8 @@ class View {
   std::vector<Relocations> relocations_;
   std::vector<std::vector<const Symbol*>> symbols_by_section_;  ///< parallel to sections_
   std::vector<int64_t> relocations_by_section_;  ///< index into relocations_ per target section, -1 for none
+  /// The first section of each name (views into sections_, whose elements never move).
+  std::unordered_map<std::string_view, size_t> section_by_name_;
 };
 
 /// True when [offset, offset + size) lies within [0, limit), checking overflow first.

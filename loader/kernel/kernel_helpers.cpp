@@ -169,11 +169,6 @@ Status Kernel::link_update(int link_fd, int new_prog_fd, int expected_prog_fd) {
   return call(any);
 }
 
-Status Kernel::write_file(const std::string& path, std::span<const std::byte> bytes) {
-  KernelOp any(std::in_place_type<op::WriteFile>, op::WriteFile{path, bytes});
-  return call(any);
-}
-
 Status Kernel::xdp_detach(uint32_t ifindex, int expected_prog_fd, uint32_t flags) {
   KernelOp any(std::in_place_type<op::XdpDetach>, op::XdpDetach{ifindex, expected_prog_fd, flags});
   return call(any);
@@ -310,5 +305,10 @@ Result<unsigned> Kernel::possible_cpus() {
 }
 
 Result<int> Kernel::process_id() { return reply<int>(run(op::ProcessId{}), &op::ProcessId::pid); }
+
+size_t Kernel::page_size() {
+  Result<op::PageSize> asked = run(op::PageSize{});
+  return asked.ok() && asked->bytes != 0 ? asked->bytes : size_t{4096};
+}
 
 }  // namespace bpfload

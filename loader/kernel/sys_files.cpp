@@ -216,37 +216,6 @@ Status run(op::ReadFile& op) try {
   return out_of_memory_error(fmt::format("reading '{}'", op.path));
 }
 
-Status run(op::WriteFile& op) {
-  // The temporary name carries the pid, so two writers of one file never share it; the
-  // rename is what makes the new contents visible, all at once.
-  const std::string temporary = fmt::format("{}.tmp-{}", op.path, ::getpid());
-  Fd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd.valid()) return io_error("create", temporary, errno);
-  size_t written = 0;
-  while (written < op.bytes.size()) {
-    const ssize_t n = ::write(fd.get(), op.bytes.data() + written, op.bytes.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      (void)::unlink(temporary.c_str());
-      return io_error("write", temporary, err);
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd.get()) != 0) {
-    const int err = errno;
-    (void)::unlink(temporary.c_str());
-    return io_error("fsync", temporary, err);
-  }
-  fd.reset();
-  if (::rename(temporary.c_str(), op.path.c_str()) != 0) {
-    const int err = errno;
-    (void)::unlink(temporary.c_str());
-    return io_error("rename", op.path, err);
-  }
-  return {};
-}
-
 Status run(op::KernelRelease& op) {
   utsname names {};
   if (::uname(&names) != 0) return make_error(ErrorKind::Kernel, fmt::format("uname: {}", errno_text(errno)), errno);
@@ -276,6 +245,12 @@ Status run(op::RaiseMemlockLimit&) {
   if (::setrlimit(RLIMIT_MEMLOCK, &unlimited) == 0) return {};
   const int err = errno;
   return make_error(ErrorKind::Kernel, fmt::format("setrlimit(RLIMIT_MEMLOCK, unlimited): {}", errno_text(err)), err);
+}
+
+Status run(op::PageSize& op) {
+  const long page = ::sysconf(_SC_PAGESIZE);
+  op.bytes = page > 0 ? static_cast<size_t>(page) : size_t{4096};
+  return {};
 }
 
 }  // namespace bpfload::sys

@@ -91,6 +91,7 @@ Status run(op::MapCreate& op) {
   opts.map_flags = request.flags;
   if (request.numa_node) opts.numa_node = *request.numa_node;
   opts.map_extra = request.map_extra;
+  opts.btf_vmlinux_value_type_id = request.btf_vmlinux_value_type_id;
   if (request.inner_map_fd >= 0) opts.inner_map_fd = static_cast<uint32_t>(request.inner_map_fd);
   if (request.btf_fd >= 0) {
     opts.btf_fd = static_cast<uint32_t>(request.btf_fd);

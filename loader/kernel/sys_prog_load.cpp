@@ -2,8 +2,8 @@
 // union bpf_attr from the 6.1 UAPI headers, which end at core_relo_rec_size, so it can
 // neither pass nor read back log_true_size (Linux 6.4+). The loader needs that size to
 // grow the log buffer to exactly what the verifier wants in one retry. So this file
-// mirrors the kernel's BPF_PROG_LOAD attributes up to log_true_size and calls bpf()
-// directly. Older kernels accept the longer struct because the extra field is zero on
+// calls bpf() directly with the attributes up to log_true_size (uapi::ProgLoadAttr, in
+// bpfload/uapi.hpp with the other numbers newer than the headers). Older kernels accept the longer struct because the extra field is zero on
 // input (the kernel only rejects non-zero bytes past the attributes it knows).
 #include "kernel_errors.hpp"
 #include "system_kernel.hpp"
@@ -26,69 +26,6 @@
 namespace bpfload::sys {
 namespace {
 
-// The BPF_PROG_LOAD member of union bpf_attr as of Linux 6.4 (include/uapi/linux/bpf.h).
-struct ProgLoadAttr {
-  uint32_t prog_type;
-  uint32_t insn_cnt;
-  alignas(8) uint64_t insns;
-  alignas(8) uint64_t license;
-  uint32_t log_level;
-  uint32_t log_size;
-  alignas(8) uint64_t log_buf;
-  uint32_t kern_version;
-  uint32_t prog_flags;
-  char prog_name[BPF_OBJ_NAME_LEN];
-  uint32_t prog_ifindex;
-  uint32_t expected_attach_type;
-  uint32_t prog_btf_fd;
-  uint32_t func_info_rec_size;
-  alignas(8) uint64_t func_info;
-  uint32_t func_info_cnt;
-  uint32_t line_info_rec_size;
-  alignas(8) uint64_t line_info;
-  uint32_t line_info_cnt;
-  uint32_t attach_btf_id;
-  uint32_t attach_prog_fd;  // union with attach_btf_obj_fd
-  uint32_t core_relo_cnt;
-  alignas(8) uint64_t fd_array;
-  alignas(8) uint64_t core_relos;
-  uint32_t core_relo_rec_size;
-  uint32_t log_true_size;  // output, Linux 6.4+
-};
-
-#define BPFLOAD_SAME_OFFSET(field) \
-  static_assert(offsetof(ProgLoadAttr, field) == offsetof(union bpf_attr, field), #field)
-BPFLOAD_SAME_OFFSET(prog_type);
-BPFLOAD_SAME_OFFSET(insn_cnt);
-BPFLOAD_SAME_OFFSET(insns);
-BPFLOAD_SAME_OFFSET(license);
-BPFLOAD_SAME_OFFSET(log_level);
-BPFLOAD_SAME_OFFSET(log_size);
-BPFLOAD_SAME_OFFSET(log_buf);
-BPFLOAD_SAME_OFFSET(kern_version);
-BPFLOAD_SAME_OFFSET(prog_flags);
-BPFLOAD_SAME_OFFSET(prog_name);
-BPFLOAD_SAME_OFFSET(prog_ifindex);
-BPFLOAD_SAME_OFFSET(expected_attach_type);
-BPFLOAD_SAME_OFFSET(prog_btf_fd);
-BPFLOAD_SAME_OFFSET(func_info_rec_size);
-BPFLOAD_SAME_OFFSET(func_info);
-BPFLOAD_SAME_OFFSET(func_info_cnt);
-BPFLOAD_SAME_OFFSET(line_info_rec_size);
-BPFLOAD_SAME_OFFSET(line_info);
-BPFLOAD_SAME_OFFSET(line_info_cnt);
-BPFLOAD_SAME_OFFSET(attach_btf_id);
-BPFLOAD_SAME_OFFSET(attach_prog_fd);
-BPFLOAD_SAME_OFFSET(core_relo_cnt);
-BPFLOAD_SAME_OFFSET(fd_array);
-BPFLOAD_SAME_OFFSET(core_relos);
-BPFLOAD_SAME_OFFSET(core_relo_rec_size);
-#undef BPFLOAD_SAME_OFFSET
-// log_true_size directly follows core_relo_rec_size in 6.4+.
-static_assert(offsetof(ProgLoadAttr, log_true_size) ==
-              offsetof(union bpf_attr, core_relo_rec_size) + sizeof(uint32_t));
-static_assert(offsetof(ProgLoadAttr, log_true_size) == uapi::kProgLoadLogTrueSizeOffset);
-
 // libbpf retries EAGAIN (the verifier gives up when a signal is pending) 5 times.
 constexpr int kLoadAttempts = 5;
 
@@ -96,8 +33,8 @@ uint64_t pointer_value(const void* pointer) {
   return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(pointer));
 }
 
-ProgLoadAttr make_attr(const ProgLoadRequest& request) {
-  ProgLoadAttr attr;
+uapi::ProgLoadAttr make_attr(const ProgLoadRequest& request) {
+  uapi::ProgLoadAttr attr;
   std::memset(&attr, 0, sizeof(attr));
   attr.prog_type = request.type;
   attr.insn_cnt = static_cast<uint32_t>(request.insns.size());
@@ -139,7 +76,7 @@ Status run(op::ProgLoad& op) {
   const ProgLoadRequest& request = op.request;
   int err = 0;
   for (int attempt = 0; attempt < kLoadAttempts; ++attempt) {
-    ProgLoadAttr attr = make_attr(request);
+    uapi::ProgLoadAttr attr = make_attr(request);
     const long fd = ::syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
     op.log_true_size = attr.log_true_size;
     if (fd >= 0) {

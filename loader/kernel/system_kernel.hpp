@@ -84,7 +84,7 @@ namespace bpfload::sys {
 [[nodiscard]] Status run(op::PossibleCpus& op);
 [[nodiscard]] Status run(op::ProcessId& op);
 [[nodiscard]] Status run(op::RaiseMemlockLimit& op);
+[[nodiscard]] Status run(op::PageSize& op);
 [[nodiscard]] Status run(op::LinkUpdate& op);
-[[nodiscard]] Status run(op::WriteFile& op);
 
 }  // namespace bpfload::sys

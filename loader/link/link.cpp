@@ -21,6 +21,7 @@ const char* relocation_kind_name(Relocation::Kind kind) {
     case Relocation::Kind::FuncAddr: return "callback address";
     case Relocation::Kind::Extern: return "extern";
     case Relocation::Kind::ModuleBtf: return "module BTF";
+    case Relocation::Kind::Arena: return "arena global";
   }
   return "unknown";
 }
@@ -143,7 +144,7 @@ class Linker {
         if (relocation.target >= spec_.kernel_btf_modules.size())
           return fail(ErrorKind::Malformed, fmt::format("{}: module index {} out of range ({} modules)", where(),
                                                         relocation.target, spec_.kernel_btf_modules.size()));
-      } else if (relocation.kind == Relocation::Kind::Map) {
+      } else if (relocation.kind == Relocation::Kind::Map || relocation.kind == Relocation::Kind::Arena) {
         BPFLOAD_TRY(check_map(relocation, where()));
       } else {
         BPFLOAD_TRY(check_data(relocation, where()));
@@ -302,6 +303,19 @@ Result<std::vector<bpf_insn>> patch_fds(const ProgramLayout& layout, const Objec
                           fmt::format("{}: the BTF of module '{}' has no file descriptor", where(),
                                       spec.kernel_btf_modules[slot.target]));
       insns[slot.insn + 1].imm = handles.module_btf[slot.target];
+      continue;
+    }
+    if (slot.kind == Relocation::Kind::Arena) {
+      if (slot.target >= handles.maps.size() || handles.maps[slot.target] < 0)
+        return link_error(program, ErrorKind::InvalidArgument,
+                          fmt::format("{}: arena map '{}' has no file descriptor", where(), spec.maps[slot.target].name));
+      const uint64_t offset = handles.arena_data_offset + slot.offset;
+      if (offset > INT32_MAX)
+        return link_error(program, ErrorKind::LimitExceeded,
+                          fmt::format("{}: arena offset 0x{:x} does not fit an instruction", where(), offset));
+      insns[slot.insn].src_reg = BPF_PSEUDO_MAP_VALUE;
+      insns[slot.insn].imm = handles.maps[slot.target];
+      insns[slot.insn + 1].imm = static_cast<int32_t>(offset);
       continue;
     }
     if (slot.kind == Relocation::Kind::Map) {

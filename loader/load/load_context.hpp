@@ -12,6 +12,7 @@
 #include "bpfload/link.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/spec.hpp"
+#include "bpfload/struct_ops.hpp"
 #include "load_pins.hpp"
 
 namespace bpfload {
@@ -62,6 +63,13 @@ struct LoadContext {
   std::shared_ptr<const TargetBtf> target_btf;
   std::string target_btf_error;  ///< why target_btf is null although a program needs it
   const std::vector<CoreDecision>* core_decisions = nullptr;  ///< CO-RE applied to `spec`
+  /// parallel to spec.maps: the kernel's layout of each struct_ops map's struct
+  std::vector<std::optional<StructOpsKernelLayout>> struct_ops_layouts;
+  /// struct_ops maps whose value update registered them (`.struct_ops`, not `.link`):
+  /// unregistered (their element deleted) when the load fails after.
+  std::vector<int> struct_ops_registered;
+  /// Where the arena globals start in the arena map (Relocation::Kind::Arena).
+  uint64_t arena_data_offset = 0;
 
   /// The override for map `name`, or nullptr.
   [[nodiscard]] const MapOverride* override_for(std::string_view name) const {
@@ -108,6 +116,15 @@ void load_object_btf(LoadContext& context);
 
 /// Creates (or reuses) every map and global-data map. Fails as load_object documents.
 [[nodiscard]] Status load_maps(LoadContext& context);
+
+/// Writes each struct_ops map's value (program fds at the kernel's member offsets). For a
+/// `.struct_ops` map that registers it (when LoadOptions::register_struct_ops); a
+/// `.struct_ops.link` map is registered by attaching it (attach_struct_ops). A map whose
+/// programs did not all load is left empty, with a warning. Fails as the update does.
+[[nodiscard]] Status fill_struct_ops_maps(LoadContext& context);
+
+/// Deletes the element of every `.struct_ops` map fill_struct_ops_maps registered.
+void unregister_struct_ops_maps(LoadContext& context);
 
 /// Patches fds into each selected program's layout and loads it, `parallelism` at a time. Fills the
 /// report; fails (with the first failing program's log) unless keep_going.

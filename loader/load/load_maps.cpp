@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -53,6 +54,7 @@ bool takes_btf_key_value(uint32_t type) {
     case BPF_MAP_TYPE_QUEUE:
     case BPF_MAP_TYPE_STACK:
     case BPF_MAP_TYPE_RINGBUF:
+    case BPF_MAP_TYPE_STRUCT_OPS:
       return false;
     default:
       return true;
@@ -61,6 +63,21 @@ bool takes_btf_key_value(uint32_t type) {
 
 // The kernel's ENOTSUPP (524), which is not in user space's errno.h.
 constexpr int kErrnoNotSupp = 524;
+
+constexpr uint32_t kMapTypeUserRingbuf = 31;  // BPF_MAP_TYPE_USER_RINGBUF, 6.1
+
+/// A ring buffer's size as the kernel wants it, a power-of-two multiple of the page
+/// size: `requested` when it is one, else the smallest one above it, as libbpf does
+/// (objects write `256 * 1024` or `1 << 24` but also sizes like 4096 * 3). 0 and sizes
+/// no such multiple above fits in 32 bits are passed on for the kernel to refuse.
+uint32_t ringbuf_size(uint32_t requested, size_t page_size) {
+  if (requested == 0 || page_size == 0) return requested;
+  const uint64_t pages = requested / page_size;
+  if (requested % page_size == 0 && (pages & (pages - 1)) == 0) return requested;
+  for (uint64_t size = page_size; size <= UINT32_MAX; size *= 2)
+    if (size > requested) return static_cast<uint32_t>(size);
+  return requested;
+}
 
 Result<MapDefinition> definition_of(LoadContext& context, const MapSpec& spec, const MapOverride* override) {
   MapDefinition def{spec.type, spec.key_size, spec.value_size, spec.max_entries, spec.flags};
@@ -76,6 +93,8 @@ Result<MapDefinition> definition_of(LoadContext& context, const MapSpec& spec, c
     if (!cpus.ok()) return std::move(cpus).error().with_context(fmt::format("map '{}': size it by CPU", spec.name));
     def.max_entries = *cpus;
   }
+  if (def.type == BPF_MAP_TYPE_RINGBUF || def.type == kMapTypeUserRingbuf)
+    def.max_entries = ringbuf_size(def.max_entries, context.kernel.page_size());
   return def;
 }
 
@@ -144,8 +163,8 @@ Result<int> inner_template(LoadContext& context, size_t index, Fd& owned) {
   if (inner == nullptr)
     return make_error(ErrorKind::InvalidArgument,
                       fmt::format("map '{}' is a {} without an inner map template; name one with an "
-                                  "inner_map override",
-                                  outer.name, map_type_name(outer.type)));
+                                  "inner_map override (--inner-map {}=INNER)",
+                                  outer.name, map_type_name(outer.type), outer.name));
   const MapOverride* inner_override = inner_name.empty() ? nullptr : context.override_for(inner_name);
   Result<MapDefinition> inner_def = definition_of(context, *inner, inner_override);
   if (!inner_def.ok()) return std::move(inner_def).error();
@@ -232,6 +251,19 @@ Status load_one_map(LoadContext& context, size_t index) {
     if (result.pin_path.empty()) result.pin_path = reuse_path;
   } else {
     MapCreateRequest request = request_for(context, spec, def);
+    if (spec.struct_ops) {
+      // The kernel's struct decides the value: its size and BTF type come from vmlinux.
+      if (context.target_btf == nullptr)
+        return make_error(ErrorKind::NotFound,
+                          fmt::format("struct_ops map '{}' ({}) needs the kernel's BTF, which could not be read: {}",
+                                      spec.name, spec.struct_ops->type_name, context.target_btf_error));
+      auto layout = struct_ops_kernel_layout(spec.struct_ops->type_name, *context.target_btf);
+      if (!layout) return layout.error().with_context(fmt::format("map '{}'", spec.name));
+      request.value_size = layout->value_size;
+      request.btf_vmlinux_value_type_id = layout->value_btf_id;
+      if (context.btf_fd.valid()) request.btf_fd = context.btf_fd.get();
+      context.struct_ops_layouts[index] = std::move(*layout);
+    }
     Fd template_owned;
     if (is_map_in_map(def.type)) {
       Result<int> inner_fd = inner_template(context, index, template_owned);
@@ -329,7 +361,82 @@ Status load_data_section(LoadContext& context, size_t index, std::set<std::strin
   return {};
 }
 
+constexpr uint32_t kMapTypeArena = 33;  // BPF_MAP_TYPE_ARENA, 6.9
+
+/// Arena globals (`.addr_space.1`) go at the end of the arena's user mapping, as libbpf
+/// puts them: offset = arena size - their size rounded up to pages. Their initial bytes,
+/// when not all zero, are written there through a mapping of the map.
+Status place_arena_data(LoadContext& context) {
+  const ObjectSpec& spec = context.spec;
+  if (spec.arena_data_size == 0) return {};
+  std::optional<size_t> arena;
+  for (size_t m = 0; m < spec.maps.size(); ++m)
+    if (spec.maps[m].type == kMapTypeArena) arena = m;
+  if (!arena) return {};  // no program refers to them (the decoder checks those that do)
+  const MapSpec& map = spec.maps[*arena];
+  Result<MapDefinition> def = definition_of(context, map, context.override_for(map.name));
+  if (!def.ok()) return std::move(def).error();
+  const uint64_t page = context.kernel.page_size();
+  const uint64_t arena_bytes = uint64_t{def->max_entries} * page;
+  const uint64_t data_bytes = (spec.arena_data_size + page - 1) / page * page;
+  if (data_bytes > arena_bytes || arena_bytes > UINT32_MAX)
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("arena map '{}' ({} pages) cannot hold the object's {} bytes of arena globals "
+                                  "(.addr_space.1){}",
+                                  map.name, def->max_entries, spec.arena_data_size,
+                                  arena_bytes > UINT32_MAX ? " within 4 GiB" : "; give it more pages"));
+  context.arena_data_offset = arena_bytes - data_bytes;
+  if (spec.arena_data.empty() || context.map_reused[*arena]) return {};
+  Status written = context.kernel.map_write_value_bytes(context.map_fds[*arena].get(),
+                                                        static_cast<uint32_t>(arena_bytes), context.arena_data_offset,
+                                                        spec.arena_data);
+  if (!written.ok())
+    return written.error().with_context(fmt::format("arena map '{}': write the initial arena globals", map.name));
+  return {};
+}
+
 }  // namespace
+
+Status fill_struct_ops_maps(LoadContext& context) {
+  const ObjectSpec& spec = context.spec;
+  for (size_t m = 0; m < spec.maps.size(); ++m) {
+    const MapSpec& map = spec.maps[m];
+    if (!map.struct_ops || m >= context.struct_ops_layouts.size() || !context.struct_ops_layouts[m]) continue;
+    bool all_loaded = true;
+    for (const StructOpsMember& member : map.struct_ops->members) {
+      if (member.program.empty()) continue;
+      const auto program = spec.find_program(member.program);
+      if (!program || !context.prog_fds[*program].valid()) all_loaded = false;
+    }
+    if (!all_loaded) {
+      context.report.warnings.push_back(fmt::format(
+          "struct_ops map '{}' ({}) left empty: not all its programs were loaded", map.name, map.struct_ops->type_name));
+      continue;
+    }
+    if (!map.struct_ops->link && !context.options.register_struct_ops) continue;
+    auto value = struct_ops_value(map, *context.struct_ops_layouts[m], [&](const std::string& name) {
+      const auto program = spec.find_program(name);
+      return program ? context.prog_fds[*program].get() : -1;
+    });
+    if (!value) return std::move(value).error();
+    const uint32_t zero = 0;
+    Status written = context.kernel.map_update(context.map_fds[m].get(), std::as_bytes(std::span(&zero, 1)), *value,
+                                               BPF_ANY);
+    if (!written.ok())
+      return written.error().with_context(fmt::format("struct_ops map '{}' ({}): {}", map.name,
+                                                      map.struct_ops->type_name,
+                                                      map.struct_ops->link ? "write its value" : "register it"));
+    if (!map.struct_ops->link) context.struct_ops_registered.push_back(context.map_fds[m].get());
+  }
+  return {};
+}
+
+void unregister_struct_ops_maps(LoadContext& context) {
+  const uint32_t zero = 0;
+  for (const int fd : context.struct_ops_registered)
+    (void)context.kernel.map_delete(fd, std::as_bytes(std::span(&zero, 1)));
+  context.struct_ops_registered.clear();
+}
 
 Status load_maps(LoadContext& context) {
   const ObjectSpec& spec = context.spec;
@@ -337,6 +444,7 @@ Status load_maps(LoadContext& context) {
   context.map_reused.assign(spec.maps.size(), false);
   context.map_pin_paths.assign(spec.maps.size(), {});
   context.map_found_at.assign(spec.maps.size(), {});
+  context.struct_ops_layouts.assign(spec.maps.size(), std::nullopt);
   context.data_fds.resize(spec.data_sections.size());
   context.data_names.assign(spec.data_sections.size(), {});
   context.report.maps.assign(spec.maps.size() + spec.data_sections.size(), MapResult{});
@@ -352,7 +460,7 @@ Status load_maps(LoadContext& context) {
 
   std::set<std::string> taken;
   for (size_t i = 0; i < spec.data_sections.size(); ++i) BPFLOAD_TRY(load_data_section(context, i, taken));
-  return {};
+  return place_arena_data(context);
 }
 
 }  // namespace bpfload

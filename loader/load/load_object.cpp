@@ -69,6 +69,10 @@ Refusal refusal_for(const ObjectSpec& spec, const ProgramSpec& program) {
             fmt::format("unknown program type: the section name implies none; give one (--type {}=TYPE, a "
                         "glob --type 'PREFIX*=TYPE', or --default-type TYPE)",
                         program.section)};
+  if (program.type == BPF_PROG_TYPE_STRUCT_OPS && program.struct_ops_type.empty())
+    return {ErrorKind::InvalidArgument,
+            "a struct_ops program no .struct_ops map points to: nothing says which kernel struct member it "
+            "implements (point a member of a SEC(\".struct_ops.link\") variable at it)"};
   const std::vector<std::string> externs = externs_used_by(spec, program.function);
   if (externs.empty()) return {};
   bool function = false;
@@ -99,7 +103,11 @@ Status check_options(LoadContext& context) {
                                                          name, *override.inner_map));
   }
 
-  context.selected.assign(spec.programs.size(), options.only_programs.empty());
+  // A plain load takes every program but libbpf's SEC("?...") ones; a named one is taken
+  // whatever its section says.
+  context.selected.assign(spec.programs.size(), false);
+  if (options.only_programs.empty())
+    for (size_t i = 0; i < spec.programs.size(); ++i) context.selected[i] = spec.programs[i].autoload;
   for (const std::string& name : options.only_programs) {
     if (!spec.find_program(name))
       return make_error(ErrorKind::NotFound, fmt::format("no program named '{}' in the object", name));
@@ -166,6 +174,11 @@ Result<LoadedObject> run_load(LoadContext& context) {
   BPFLOAD_TRY(pin_objects(context));
   // Last: a reused map belongs to someone else and cannot be rolled back.
   BPFLOAD_TRY(fill_map_slots(context, true));
+  // Last: a registered struct_ops runs at once (and outlives its fds); undone on failure.
+  if (Status filled = fill_struct_ops_maps(context); !filled.ok()) {
+    unregister_struct_ops_maps(context);
+    return filled.error();
+  }
   context.journal.commit();
   return ObjectLoader::assemble(context);
 }

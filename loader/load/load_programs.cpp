@@ -6,7 +6,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <new>
+#include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -86,7 +89,7 @@ std::string load_failure_text(const ProgramSpec& program, int sys_errno, const s
     return text + fmt::format(" ({})", privilege_hint(fmt::format("loading a {} program needs {}",
                                                                   program_type_name(program.type), caps)));
   }
-  if (log_truncated) text += " (the verifier log exceeded the kernel's 1 GiB maximum)";
+  if (log_truncated) text += " (the verifier log kept is not the whole log)";
   const std::string reason = last_meaningful_log_line(log);
   if (!reason.empty()) return text + fmt::format("; verifier: {}", reason);
   if (sys_errno == EINVAL)
@@ -117,6 +120,54 @@ size_t start_log_size(uint32_t level) {
   if (level == 0) return 0;
   return (level & kLogLevel2) != 0 ? kLogLevel2StartSize : kLogStartSize;
 }
+
+/// `size` within LoadOptions::log_limit (0: no limit).
+size_t capped(size_t size, size_t limit) { return limit == 0 ? size : std::min(size, limit); }
+
+uint32_t log_level_for(const LoadOptions& options, const std::string& program) {
+  const auto found = options.program_log_levels.find(program);
+  return found != options.program_log_levels.end() ? found->second : options.log_level;
+}
+
+uint32_t extra_program_flags(const LoadOptions& options, const std::string& program) {
+  uint32_t flags = 0;
+  if (const auto all = options.program_flags.find("*"); all != options.program_flags.end()) flags |= all->second;
+  if (const auto one = options.program_flags.find(program); one != options.program_flags.end()) flags |= one->second;
+  return flags;
+}
+
+/// A cut log from a 6.4+ kernel is its end, starting mid-line: drop the partial line.
+void trim_to_whole_lines(std::string& log, bool cut_at_start) {
+  if (!cut_at_start) return;
+  const size_t newline = log.find('\n');
+  if (newline != std::string::npos && newline + 1 < log.size()) log.erase(0, newline + 1);
+}
+
+/// The verifier's log buffer, not zero-filled: the kernel writes what it writes (and
+/// NUL-terminates it), so a 100 MB buffer costs only the pages the log uses.
+class LogBuffer {
+ public:
+  /// Makes room for `size` bytes; false when that much memory cannot be had.
+  bool reserve(size_t size) {
+    if (size <= capacity_) return true;
+    buffer_.reset();
+    capacity_ = 0;
+    buffer_.reset(new (std::nothrow) char[size]);
+    if (!buffer_) return false;
+    capacity_ = size;
+    return true;
+  }
+  std::span<char> span(size_t size) {
+    if (size == 0) return {};
+    buffer_[0] = '\0';
+    return {buffer_.get(), size};
+  }
+  std::string text(size_t size) const { return std::string(buffer_.get(), strnlen(buffer_.get(), size)); }
+
+ private:
+  std::unique_ptr<char[]> buffer_;
+  size_t capacity_ = 0;
+};
 
 /// Loads one program: its layout with fds patched in, then BPF_PROG_LOAD with the log rules, then prog_info.
 void load_one_program(const LoadContext& context, const MapHandles& handles, size_t index,
@@ -186,16 +237,17 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
     request.line_info = (*layout)->line_info;
   }
 
-  uint32_t level = context.options.log_level;
-  size_t log_size = start_log_size(level);
+  request.prog_flags |= extra_program_flags(context.options, program.name);
+  uint32_t level = log_level_for(context.options, program.name);
+  const size_t limit = context.options.log_limit;
+  size_t log_size = capped(start_log_size(level), limit);
   bool retried_for_log = false;
-  std::vector<char> log;
+  // The verdict of a run made without a log, when a second run only fetched the log.
+  std::optional<int> verdict_errno;
+  LogBuffer log;
   ProgLoadOutcome outcome;
   for (;;) {
-    try {
-      if (log_size == 0) std::vector<char>().swap(log);  // give a huge cut log's buffer back
-      log.assign(log_size, '\0');
-    } catch (const std::bad_alloc&) {
+    if (!log.reserve(log_size)) {
       // Cannot hold a bigger log: keep what the last attempt printed, marked as cut,
       // and load once more without a log so the verdict is the verifier's, not ENOSPC.
       result.log_truncated = true;
@@ -204,37 +256,53 @@ void load_one_program(const LoadContext& context, const MapHandles& handles, siz
       continue;
     }
     request.log_level = log_size == 0 ? 0 : level;
-    request.log_buf = std::span<char>(log.data(), log.size());
+    request.log_buf = log.span(log_size);
     outcome = context.kernel.prog_load(request);
     ++result.load_attempts;
     if (outcome.log_true_size != 0) result.log_true_size = outcome.log_true_size;
     if (log_size != 0) {
-      result.verifier_log.assign(log.data(), strnlen(log.data(), log.size()));
+      result.verifier_log = log.text(log_size);
       separate_statistics_line(result.verifier_log);
     }
     if (outcome.fd.valid()) break;
     if (outcome.sys_errno == ENOSPC && log_size != 0) {
-      if (log_size >= kLogMaxSize) {
-        // The log cannot grow further: keep the cut log (marked) and load once more
-        // without one, so a program the verifier accepts still loads.
+      // The log did not fit. Linux 6.4+ kept its end and says how big it is.
+      if (verdict_errno) {
+        // This run only fetched the log of a refusal already known: keep what fit.
         result.log_truncated = true;
-        log_size = 0;
-        retried_for_log = true;
+        break;
+      }
+      const size_t wanted = outcome.log_true_size;
+      const bool whole_fits_next = wanted != 0 && (limit == 0 || wanted <= limit) && result.load_attempts < 2;
+      const bool can_grow_blind = wanted == 0 && result.load_attempts < 2 && log_size < capped(kLogMaxSize, limit);
+      if (whole_fits_next) {
+        log_size = std::min(wanted, kLogMaxSize);
         continue;
       }
-      const size_t grown = outcome.log_true_size > log_size ? outcome.log_true_size : log_size * 8;
-      log_size = std::min(grown, kLogMaxSize);
+      if (can_grow_blind) {
+        // A kernel before 6.4 tells no size: one run with the most the limit allows.
+        log_size = capped(kLogMaxSize, limit);
+        continue;
+      }
+      // Keep what fit (the log's end on 6.4+, where the verdict is) and load once more
+      // without a log, so a program the verifier accepts still loads.
+      result.log_truncated = true;
+      trim_to_whole_lines(result.verifier_log, wanted != 0);
+      log_size = 0;
+      retried_for_log = true;
       continue;
     }
     if (log_size == 0 && !retried_for_log) {
       // Asked for no log, but a failure without its log is useless: ask again for one.
       retried_for_log = true;
+      verdict_errno = outcome.sys_errno;
       level = kLogLevel1;
-      log_size = kLogStartSize;
+      log_size = capped(kLogStartSize, limit);
       continue;
     }
     break;
   }
+  if (verdict_errno && !outcome.fd.valid()) outcome.sys_errno = *verdict_errno;
   result.stats = parse_verifier_stats(result.verifier_log);
   if (!outcome.fd.valid()) {
     result.sys_errno = outcome.sys_errno;
@@ -300,6 +368,7 @@ Status load_programs(LoadContext& context) {
   for (const Fd& fd : context.map_fds) handles.maps.push_back(fd.get());
   for (const Fd& fd : context.data_fds) handles.data_sections.push_back(fd.get());
   for (const Fd& fd : context.module_btf_fds) handles.module_btf.push_back(fd.get());
+  handles.arena_data_offset = context.arena_data_offset;
 
   std::vector<size_t> chosen;
   for (size_t i = 0; i < spec.programs.size(); ++i)

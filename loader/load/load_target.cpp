@@ -39,6 +39,8 @@ bool needs_ksyms(const ObjectSpec& spec) {
 
 bool needs_target(const ObjectSpec& spec) {
   if (needs_core_relocation(spec) || needs_ksyms(spec)) return true;
+  for (const MapSpec& map : spec.maps)
+    if (map.struct_ops) return true;
   for (const ProgramSpec& program : spec.programs)
     if (needs_attach_btf_id(program)) return true;
   return false;
@@ -155,6 +157,7 @@ Status resolve_attach_target(const LoadContext& context, const ProgramSpec& prog
   Result<AttachBtfTarget> found = find_attach_btf_target(program, *context.target_btf);
   if (!found.ok()) return std::move(found).error();
   request.attach_btf_id = found->btf_id;
+  if (found->expected_attach_type) request.expected_attach_type = *found->expected_attach_type;
   if (found->module.empty()) return {};
   Result<Fd> fd = context.kernel.module_btf_fd(found->module);
   if (!fd.ok())

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "bpfload/struct_ops.hpp"
+
 namespace bpfload {
 namespace {
 
@@ -38,6 +40,7 @@ std::optional<uint32_t> find_own(const struct btf* btf, const std::string& name,
 }  // namespace
 
 bool needs_attach_btf_id(const ProgramSpec& program) noexcept {
+  if (program.type == BPF_PROG_TYPE_STRUCT_OPS) return !program.struct_ops_type.empty();
   if (program.type == BPF_PROG_TYPE_LSM) return program.expected_attach_type == BPF_LSM_MAC ||
                                                 program.expected_attach_type == BPF_LSM_CGROUP;
   if (program.type != BPF_PROG_TYPE_TRACING) return false;
@@ -64,6 +67,18 @@ std::string attach_btf_name(const ProgramSpec& program) {
 }
 
 Result<AttachBtfTarget> find_attach_btf_target(const ProgramSpec& program, const TargetBtf& target) {
+  if (program.type == BPF_PROG_TYPE_STRUCT_OPS) {
+    // The struct the program's map implements, and the member it is (its index).
+    auto layout = struct_ops_kernel_layout(program.struct_ops_type, target);
+    if (!layout) return layout.error().with_context(fmt::format("program '{}'", program.name));
+    auto member = struct_ops_member_index(*layout, program.struct_ops_member);
+    if (!member) return member.error().with_context(fmt::format("program '{}'", program.name));
+    AttachBtfTarget found;
+    found.btf_id = layout->struct_btf_id;
+    found.type_name = program.struct_ops_type;
+    found.expected_attach_type = *member;
+    return found;
+  }
   const auto [module, function] = split_module(program.attach_to);
   if (function.empty())
     return make_error(ErrorKind::InvalidArgument,

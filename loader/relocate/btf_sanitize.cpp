@@ -1,6 +1,7 @@
 // BTF sanitised for the running kernel (libbpf's bpf_object__sanitize_btf). Reads the
 // raw bytes itself, not through libbpf, so that every offset is checked here and the
 // rewrite works on the object's byte order without a round trip.
+#include "bpfload/uapi.hpp"
 #include "bpfload/btf_sanitize.hpp"
 
 #include <linux/btf.h>
@@ -21,7 +22,7 @@ constexpr size_t kTypeHeadSize = 12;    // struct btf_type: name_off, info, size
 constexpr uint32_t kMaxTypeId = 0xfffff;  // the kernel's BTF_MAX_TYPE
 constexpr std::string_view kPlaceholderName = "enum64_placeholder";
 
-constexpr uint32_t kKindEnum64 = 19;  // BTF_KIND_ENUM64, newer than Debian 12's 6.1 headers
+constexpr uint32_t kKindEnum64 = uapi::kBtfKindEnum64;
 constexpr uint32_t kKindMax = kKindEnum64;
 // BTF_INT_ENC(encoding 0, offset 0, bits 8): an unsigned byte.
 constexpr uint32_t kIntOneByte = 8;

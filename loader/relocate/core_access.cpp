@@ -313,6 +313,12 @@ bool is_enumval_kind(uint32_t kind) noexcept {
   return kind == static_cast<uint32_t>(CoreKind::EnumvalExists) || kind == static_cast<uint32_t>(CoreKind::EnumvalValue);
 }
 
+std::string shown_access(std::string_view access) {
+  constexpr size_t kShown = 64;
+  if (access.size() <= kShown) return std::string(access);
+  return fmt::format("{}... ({} bytes)", access.substr(0, kShown), access.size());
+}
+
 size_t essential_name_length(std::string_view name) noexcept {
   // The last X___Y, X and Y not underscores.
   for (size_t i = name.size() >= 5 ? name.size() - 5 + 1 : 0; i-- > 0;) {
@@ -337,9 +343,9 @@ Result<AccessSpec> parse_access(const struct btf* btf, uint32_t type_id, std::st
   spec.btf = btf;
   spec.root_type_id = type_id;
   spec.kind = kind;
-  if (access.empty() || access.front() == ':') return malformed(fmt::format("access string '{}' is empty", access));
+  if (access.empty() || access.front() == ':') return malformed(fmt::format("access string '{}' is empty", shown_access(access)));
   if (is_type_kind(kind)) {
-    if (access != "0") return malformed(fmt::format("type relocation with access string '{}' (must be \"0\")", access));
+    if (access != "0") return malformed(fmt::format("type relocation with access string '{}' (must be \"0\")", shown_access(access)));
     if (btf__type_by_id(btf, type_id) == nullptr || type_id == 0)
       return malformed(fmt::format("type id {} is not in the object's BTF", type_id));
     return spec;
@@ -349,8 +355,8 @@ Result<AccessSpec> parse_access(const struct btf* btf, uint32_t type_id, std::st
     uint32_t index = 0;
     const auto [end, error] = std::from_chars(access.data() + at, access.data() + access.size(), index);
     if (error != std::errc() || end == access.data() + at)
-      return malformed(fmt::format("access string '{}' is not a list of numbers", access));
-    if (spec.raw.size() == kMaxAccessDepth) return malformed(fmt::format("access string '{}' is too long", access));
+      return malformed(fmt::format("access string '{}' is not a list of numbers", shown_access(access)));
+    if (spec.raw.size() == kMaxAccessDepth) return malformed(fmt::format("access string '{}' is too long", shown_access(access)));
     spec.raw.push_back(index);
     at = static_cast<size_t>(end - access.data());
   }
@@ -361,7 +367,7 @@ Result<AccessSpec> parse_access(const struct btf* btf, uint32_t type_id, std::st
 
   if (is_enumval_kind(kind)) {
     if (!btf_is_any_enum(type) || spec.raw.size() > 1 || spec.raw[0] >= static_cast<uint32_t>(btf_vlen(type)))
-      return malformed(fmt::format("enum value relocation '{}' on {} names no enumerator", access,
+      return malformed(fmt::format("enum value relocation '{}' on {} names no enumerator", shown_access(access),
                                    type_label(btf, type_id)));
     const uint32_t name_off = btf_is_enum(type) ? btf_enum(type)[spec.raw[0]].name_off
                                                 : btf_enum64(type)[spec.raw[0]].name_off;
@@ -375,17 +381,17 @@ Result<AccessSpec> parse_access(const struct btf* btf, uint32_t type_id, std::st
   spec.bit_offset = uint64_t{spec.raw[0]} * static_cast<uint64_t>(size) * 8;
   for (size_t i = 1; i < spec.raw.size(); ++i) {
     type = skip_mods_and_typedefs(btf, id);
-    if (type == nullptr) return malformed(fmt::format("access '{}': type id {} out of range", access, id));
+    if (type == nullptr) return malformed(fmt::format("access '{}': type id {} out of range", shown_access(access), id));
     const uint32_t index = spec.raw[i];
     if (btf_is_composite(type)) {
       if (index >= static_cast<uint32_t>(btf_vlen(type)))
-        return malformed(fmt::format("access '{}': member {} of {} does not exist", access, index,
+        return malformed(fmt::format("access '{}': member {} of {} does not exist", shown_access(access), index,
                                      type_label(btf, id)));
       spec.bit_offset += btf_member_bit_offset(type, index);
       const struct btf_member* member = btf_members(type) + index;
       if (member->name_off != 0) {
         const std::string_view name = name_of(btf, member->name_off);
-        if (name.empty()) return malformed(fmt::format("access '{}': member {} has a bad name", access, index));
+        if (name.empty()) return malformed(fmt::format("access '{}': member {} has a bad name", shown_access(access), index));
         spec.accessors.push_back({id, index, std::string(name)});
       }
       id = member->type;
@@ -393,16 +399,16 @@ Result<AccessSpec> parse_access(const struct btf* btf, uint32_t type_id, std::st
       const struct btf_array* array = btf_array(type);
       uint32_t element = array->type;
       if (skip_mods_and_typedefs(btf, element) == nullptr)
-        return malformed(fmt::format("access '{}': array element type out of range", access));
+        return malformed(fmt::format("access '{}': array element type out of range", shown_access(access)));
       if (!is_flexible_array(btf, spec.accessors.back(), array) && index >= array->nelems)
-        return malformed(fmt::format("access '{}': index {} past an array of {}", access, index, array->nelems));
+        return malformed(fmt::format("access '{}': index {} past an array of {}", shown_access(access), index, array->nelems));
       spec.accessors.push_back({element, index, {}});
       size = type_size(btf, element);
-      if (size < 0) return malformed(fmt::format("access '{}': array element has no size", access));
+      if (size < 0) return malformed(fmt::format("access '{}': array element has no size", shown_access(access)));
       spec.bit_offset += uint64_t{index} * static_cast<uint64_t>(size) * 8;
       id = element;
     } else {
-      return malformed(fmt::format("access '{}': step {} indexes {}, neither a struct, union nor array", access, i,
+      return malformed(fmt::format("access '{}': step {} indexes {}, neither a struct, union nor array", shown_access(access), i,
                                    type_label(btf, id)));
     }
   }

@@ -40,6 +40,10 @@ bool is_field_kind(uint32_t kind) noexcept;
 bool is_type_kind(uint32_t kind) noexcept;
 bool is_enumval_kind(uint32_t kind) noexcept;
 
+/// An access string as messages show it: the object sets its length (20 KB was seen
+/// printed whole, twice, in one error), so past 64 bytes only its start and size appear.
+std::string shown_access(std::string_view access);
+
 /// Length of `name` without its `___flavour` suffix (libbpf's essential name).
 size_t essential_name_length(std::string_view name) noexcept;
 

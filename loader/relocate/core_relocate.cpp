@@ -48,7 +48,7 @@ class Relocator {
           return fmt::format("CO-RE relocation of function '{}' in section '{}' at instruction {} ({} of type {}, "
                              "access '{}')",
                              function.name, function.section, record.insn, core_kind_name(record.kind),
-                             record.type_id, record.access);
+                             record.type_id, core::shown_access(record.access));
         };
         if (record.insn >= function.insns.size())
           return make_error(ErrorKind::Malformed,
@@ -189,7 +189,7 @@ std::string CoreDecision::describe(const ObjectSpec& spec) const {
   const std::string function_name = function < spec.functions.size() ? spec.functions[function].name : "?";
   const std::string what = field.empty() ? local_type : fmt::format("{} ({})", field, local_type);
   std::string text = fmt::format("function '{}' insn {}: {} of {} [access {}]", function_name, insn,
-                                 core_kind_name(kind), what, access);
+                                 core_kind_name(kind), what, core::shown_access(access));
   if (poisoned)
     return text + (target.empty() ? " poisoned: no type of that name in the target BTF has this access"
                                   : fmt::format(" poisoned: the field in {} (type {}) cannot be read with this "

@@ -60,17 +60,31 @@ class VariableSymbols {
   std::unordered_map<std::string_view, Found> by_name_;
 };
 
-/// The id of a plain 4-byte int of `btf`, 0 when it has none.
-uint32_t find_int32(const struct btf* btf) {
-  const uint32_t count = btf__type_cnt(btf);
-  for (uint32_t id = 1; id < count; ++id) {
-    const struct btf_type* type = btf__type_by_id(btf, id);
-    if (type != nullptr && btf_is_int(type) && type->size == 4 && btf_int_bits(type) == 32 &&
-        btf_int_offset(type) == 0 && (btf_int_encoding(type) & BTF_INT_BOOL) == 0)
-      return id;
+/// The id of a plain 4-byte int of a BTF, 0 when it has none, looked for once: an object
+/// may need it for tens of thousands of extern DATASECs and VARs, and have none.
+class Int32Type {
+ public:
+  explicit Int32Type(const struct btf* btf) : btf_(btf) {}
+
+  uint32_t id() {
+    if (!searched_) {
+      searched_ = true;
+      const uint32_t count = btf__type_cnt(btf_);
+      for (uint32_t id = 1; id < count && id_ == 0; ++id) {
+        const struct btf_type* type = btf__type_by_id(btf_, id);
+        if (type != nullptr && btf_is_int(type) && type->size == 4 && btf_int_bits(type) == 32 &&
+            btf_int_offset(type) == 0 && (btf_int_encoding(type) & BTF_INT_BOOL) == 0)
+          id_ = id;
+      }
+    }
+    return id_;
   }
-  return 0;
-}
+
+ private:
+  const struct btf* btf_;
+  bool searched_ = false;
+  uint32_t id_ = 0;
+};
 
 /// True when `id` is void once const, volatile, restrict, type tags and typedefs are skipped.
 bool is_void_after_modifiers(const struct btf* btf, uint32_t id) {
@@ -89,8 +103,8 @@ bool is_void_after_modifiers(const struct btf* btf, uint32_t id) {
 /// same size, as an anonymous union of ints, one member per entry, which the kernel
 /// accepts. Left alone when the BTF has no int to use.
 void neutralise_extern_datasec(const struct btf* btf, const struct btf_type* datasec, size_t record,
-                               ByteOrder order, std::vector<std::byte>& out) {
-  const uint32_t int32 = find_int32(btf);
+                               ByteOrder order, Int32Type& int_type, std::vector<std::byte>& out) {
+  const uint32_t int32 = int_type.id();
   if (int32 == 0) return;
   const uint16_t entries = btf_vlen(datasec);
   write_u32(out, record, 0, order);  // anonymous: ".kconfig" is no valid type name
@@ -109,12 +123,12 @@ void neutralise_extern_datasec(const struct btf* btf, const struct btf_type* dat
 
 /// Fixes one DATASEC whose record starts at `record` in `out`.
 Status fix_datasec(const elf::View& view, const struct btf* btf, const struct btf_type* datasec, size_t record,
-                   std::vector<std::byte>& out) {
+                   Int32Type& int_type, std::vector<std::byte>& out) {
   const std::string_view name = btfu::name_at(btf, datasec->name_off);
   if (name.empty()) return malformed(fmt::format("DATASEC at 0x{:x} has no name", record));
   // Extern sections have no ELF section; the loader resolves their externs itself.
   if (name == ".kconfig" || name == ".ksyms") {
-    neutralise_extern_datasec(btf, datasec, record, view.byte_order(), out);
+    neutralise_extern_datasec(btf, datasec, record, view.byte_order(), int_type, out);
     return {};
   }
 
@@ -214,14 +228,14 @@ Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view, std::
   const std::unordered_set<std::string_view> hidden = hidden_function_names(view);
   std::vector<size_t> record_of(count, 0);
   std::vector<uint32_t> extern_funcs;
-  uint32_t int32 = 0;  // found on first need
+  Int32Type int_type(parsed);  // found on first need
   for (uint32_t id = 1; id < count; ++id) {
     const struct btf_type* type = btf__type_by_id(parsed, id);
     const uint32_t size = type == nullptr ? 0 : btfu::record_size(type);
     if (size == 0 || !elf::range_fits(record, size, header_size + type_off + type_len))
       return malformed(fmt::format("type [{}] at 0x{:x} has an unknown kind or runs past the type section", id, record));
     record_of[id] = record;
-    if (btf_is_datasec(type)) BPFLOAD_TRY(fix_datasec(view, parsed, type, record, out));
+    if (btf_is_datasec(type)) BPFLOAD_TRY(fix_datasec(view, parsed, type, record, int_type, out));
     // Extern linkage is the object's business; the kernel accepts only static and global.
     if (btf_is_func(type) && btf_vlen(type) == BTF_FUNC_EXTERN) {
       write_u32(out, record + 4, uint32_t{BTF_KIND_FUNC} << 24 | BTF_FUNC_STATIC, view.byte_order());
@@ -234,8 +248,8 @@ Result<std::vector<std::byte>> fixup_btf_for_kernel(const elf::View& view, std::
       // An untyped ksym (`extern const void x __ksym;`) is a VAR of void, which the kernel
       // refuses ("Invalid type_id"); libbpf gives every .ksyms VAR an int type.
       if (is_void_after_modifiers(parsed, type->type)) {
-        if (int32 == 0) int32 = find_int32(parsed);
-        if (int32 != 0) write_u32(out, record + kTypeSizeField, int32, view.byte_order());
+        if (const uint32_t int32 = int_type.id(); int32 != 0)
+          write_u32(out, record + kTypeSizeField, int32, view.byte_order());
       }
     }
     record += size;

@@ -40,15 +40,30 @@ bool is_map_in_map(uint32_t type) {
   return type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_HASH_OF_MAPS;
 }
 
-/// `__uint(name, N)`: a pointer to an array of N elements.
-Result<uint32_t> uint_member(const struct btf* btf, std::string_view map, std::string_view member, uint32_t type_id) {
-  const struct btf_type* pointer = btfu::skip_mods_and_typedefs(btf, type_id);
-  if (pointer == nullptr || !btf_is_ptr(pointer))
-    return malformed(map, member, "expected a pointer to an array (__uint)");
-  const struct btf_type* array = btf__type_by_id(btf, pointer->type);
+/// `__uint(name, N)`: a pointer to an array of N elements; or libbpf 1.2+'s
+/// `__ulong(name, N)` for 64-bit attributes (map_extra): an enum whose one value is N
+/// (ENUM64 when N needs 64 bits).
+Result<uint64_t> ulong_member(const struct btf* btf, std::string_view map, std::string_view member,
+                              uint32_t type_id) {
+  const struct btf_type* type = btfu::skip_mods_and_typedefs(btf, type_id);
+  if (type != nullptr && btf_is_enum(type) && btf_vlen(type) == 1)
+    return uint64_t{static_cast<uint32_t>(btf_enum(type)->val)};
+  if (type != nullptr && btf_is_enum64(type) && btf_vlen(type) == 1) return btf_enum64_value(btf_enum64(type));
+  if (type == nullptr || !btf_is_ptr(type))
+    return malformed(map, member, "expected a pointer to an array (__uint) or a one-value enum (__ulong)");
+  const struct btf_type* array = btf__type_by_id(btf, type->type);
   if (array == nullptr || !btf_is_array(array))
     return malformed(map, member, "expected a pointer to an array (__uint)");
-  return btf_array(array)->nelems;
+  return uint64_t{btf_array(array)->nelems};
+}
+
+/// A 32-bit attribute written with __uint or __ulong.
+Result<uint32_t> uint_member(const struct btf* btf, std::string_view map, std::string_view member, uint32_t type_id) {
+  auto value = ulong_member(btf, map, member, type_id);
+  if (!value) return std::move(value).error();
+  if (*value > UINT32_MAX)
+    return malformed(map, member, fmt::format("value 0x{:x} does not fit the kernel's 32-bit field", *value));
+  return static_cast<uint32_t>(*value);
 }
 
 /// `__type(name, T)`: a pointer to T; returns T's id and size.
@@ -128,16 +143,21 @@ Result<Definition> decode_definition(const struct btf* btf, const struct btf_typ
     if (member_name.empty()) return malformed(name, fmt::format("#{}", i), "member has no name");
 
     auto read_uint = [&]() { return uint_member(btf, name, member_name, member.type); };
+    if (member_name == "map_extra") {
+      auto value = ulong_member(btf, name, member_name, member.type);
+      if (!value) return std::move(value).error();
+      spec.map_extra = *value;
+      continue;
+    }
     if (member_name == "type" || member_name == "max_entries" || member_name == "map_flags" ||
         member_name == "numa_node" || member_name == "key_size" || member_name == "value_size" ||
-        member_name == "pinning" || member_name == "map_extra") {
+        member_name == "pinning") {
       auto value = read_uint();
       if (!value) return std::move(value).error();
       if (member_name == "type") spec.type = *value;
       if (member_name == "max_entries") spec.max_entries = *value;
       if (member_name == "map_flags") spec.flags = *value;
       if (member_name == "numa_node") numa_node = *value;
-      if (member_name == "map_extra") spec.map_extra = *value;
       if (member_name == "key_size") BPFLOAD_TRY(set_size(spec.key_size, *value, name, member_name));
       if (member_name == "value_size") BPFLOAD_TRY(set_size(spec.value_size, *value, name, member_name));
       if (member_name == "pinning") {

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "bpfload/parse.hpp"
@@ -33,6 +34,21 @@ namespace bpfload {
                                                            const elf::Section& section,
                                                            const struct btf* btf,
                                                            const ParseOptions& options);
+
+/// `.struct_ops` and `.struct_ops.link`.
+[[nodiscard]] bool is_struct_ops_section(std::string_view name);
+
+/// Decodes each variable of a struct_ops section into a BPF_MAP_TYPE_STRUCT_OPS map with
+/// its StructOpsSpec (members from `btf`, programs from the section's relocations). Fails
+/// with Malformed naming the section, map and member.
+[[nodiscard]] Result<std::vector<MapSpec>> decode_struct_ops_maps(const elf::View& view,
+                                                                  const elf::Section& section,
+                                                                  const struct btf* btf);
+
+/// Gives each struct_ops program its struct and member from the maps pointing to it; one
+/// no map points to is not autoloaded (as libbpf). Fails with Malformed when a map points
+/// to no program, to a program of another type, or two members share a program.
+[[nodiscard]] Status link_struct_ops_programs(ObjectSpec& spec);
 
 /// Resolves legacy inner-map references and iproute2 inner_idx slots across all maps
 /// of the object (sets MapSpec::inner, inner_name, initial_slots). Fails with Malformed

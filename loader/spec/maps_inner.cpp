@@ -43,10 +43,18 @@ Status resolve_samples(std::vector<MapSpec>& maps) {
         return make_error(ErrorKind::Malformed,
                           fmt::format("section '{}': map '{}': inner_map_idx {} names no map (the section has {})",
                                       section, outer.name, index, indices.size()));
-      if (indices[index] == i)
+      if (indices[index] == i) {
+        // 0 is also what an unset field reads as: the first map of its section has no
+        // template of the object's, and its loader supplied one (--inner-map).
+        if (index == 0) {
+          outer.samples_inner_map_idx = -1;
+          outer.inner_from_default_index = false;
+          continue;
+        }
         return make_error(ErrorKind::Malformed,
                           fmt::format("section '{}': map '{}': inner_map_idx {} names the map itself", section,
                                       outer.name, index));
+      }
       set_template(outer, maps[indices[index]]);
     }
   }

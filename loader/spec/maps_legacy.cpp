@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "bpfload/kernel_names.hpp"
+#include "bpfload/section_table.hpp"
 #include "maps_decode.hpp"
 
 namespace bpfload {
@@ -17,6 +18,8 @@ constexpr uint64_t kLibbpfSize = 20;
 constexpr uint64_t kSamplesEarlySize = 24;  // without numa_node
 constexpr uint64_t kSamplesSize = 28;
 constexpr uint64_t kIproute2Size = 36;
+// iproute2 before map-in-map (inner_id, inner_idx): type, key, value, max, flags, id, pinning.
+constexpr uint64_t kIproute2EarlySize = 28;
 
 // iproute2 include/bpf_elf.h pinning values.
 constexpr uint32_t kIproute2PinNone = 0;
@@ -48,16 +51,48 @@ const char* layout_name(MapLayout layout) {
   }
 }
 
+bool is_map_in_map(uint32_t type) {
+  return type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_HASH_OF_MAPS;
+}
+
 /// The layout an entry of `size` bytes most likely has: the largest one whose oldest
-/// form fits in it (anything longer must then be zero padding).
+/// form fits in it (anything longer must then be zero padding). 28 bytes is samples'
+/// layout unless the object reads as iproute2's (early_iproute2_reason).
 MapLayout detect_layout(uint64_t size) {
   if (size >= kIproute2Size) return MapLayout::Iproute2;
   if (size >= kSamplesEarlySize) return MapLayout::Samples;
   return MapLayout::Libbpf;
 }
 
-bool is_map_in_map(uint32_t type) {
-  return type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_HASH_OF_MAPS;
+/// Why 28-byte entries of `section` are iproute2's early bpf_elf_map rather than samples'
+/// bpf_load_map_def, or "" when nothing says so. Both have 7 words and agree on the first
+/// five; iproute2's 6th and 7th are id and pinning, samples' inner_map_idx and numa_node.
+/// iproute2 wins for a tc-style object (a `classifier` or `action` section, an "ID/KEY"
+/// tail call) or a PIN_* value in word 7 that samples could not mean (numa_node counts
+/// only with BPF_F_NUMA_NODE), unless a definition says samples: BPF_F_NUMA_NODE set or a
+/// map-in-map (early iproute2 had none).
+std::string early_iproute2_reason(const elf::View& view, const elf::Section& section,
+                                  const std::vector<const elf::Symbol*>& symbols) {
+  std::string reason;
+  for (const elf::Symbol* symbol : symbols) {
+    if (symbol->size != kIproute2EarlySize && !(symbol->size == 0 && section.size == symbols.size() * kIproute2EarlySize))
+      return "";
+    const auto word = [&](uint64_t index) { return view.read_u32(section.data, symbol->value + index * 4); };
+    if ((word(4) & BPF_F_NUMA_NODE) != 0 || is_map_in_map(word(0))) return "";
+    const uint32_t pinning = word(6);
+    if (reason.empty() && (pinning == kIproute2PinObjectNs || pinning == kIproute2PinGlobalNs))
+      reason = fmt::format("map '{}' has pinning {} in word 7 without BPF_F_NUMA_NODE", symbol->name, pinning);
+  }
+  for (const elf::Section& other : view.sections()) {
+    if (!reason.empty()) break;
+    if (!other.executable()) continue;
+    const auto kind = section_kind(other.name);
+    if (other.name == "classifier" || other.name == "action")
+      reason = fmt::format("tc-style section '{}'", other.name);
+    else if (kind && kind->tail_call_map_id)
+      reason = fmt::format("iproute2 tail-call section '{}'", other.name);
+  }
+  return reason;
 }
 
 Error malformed_at(const elf::Section& section, const elf::Symbol& symbol, const std::string& what) {
@@ -125,7 +160,7 @@ Result<Pinning> iproute2_pinning(const elf::Section& section, const elf::Symbol&
 }
 
 Result<MapSpec> decode_entry(const elf::View& view, const elf::Section& section, const Entry& entry,
-                             const ParseOptions& options) {
+                             const ParseOptions& options, const std::string& early_iproute2) {
   const MapLayout forced = options.legacy_layout;
   const elf::Symbol& symbol = *entry.symbol;
   if (entry.size < kLibbpfEarlySize)
@@ -136,7 +171,8 @@ Result<MapSpec> decode_entry(const elf::View& view, const elf::Section& section,
     return malformed_at(section, symbol, fmt::format("{}-byte entry is not a whole number of 32-bit fields",
                                                      entry.size));
 
-  const MapLayout layout = forced == MapLayout::Auto ? detect_layout(entry.size) : forced;
+  MapLayout layout = forced == MapLayout::Auto ? detect_layout(entry.size) : forced;
+  if (forced == MapLayout::Auto && !early_iproute2.empty()) layout = MapLayout::Iproute2;
   const uint64_t known = layout_size(layout);
   for (uint64_t at = known; at < entry.size; ++at) {
     if (section.data[symbol.value + at] != std::byte{0})
@@ -185,8 +221,18 @@ Result<MapSpec> decode_entry(const elf::View& view, const elf::Section& section,
     if (!pinning) return std::move(pinning).error();
     spec.pinning = *pinning;
     spec.iproute2_inner_id = field(7);
+    // iproute2 zero-fills a short definition (inner_idx 0, as it reads it); with inner_id 0
+    // no map-in-map takes it.
     spec.iproute2_inner_idx = static_cast<int32_t>(field(8));
+    if (entry.size < kIproute2Size)
+      spec.layout_reason = forced == MapLayout::Iproute2
+                               ? std::string("--map-layout iproute2")
+                               : fmt::format("{}-byte iproute2 definition (before inner_id/inner_idx): {}", entry.size,
+                                             early_iproute2);
   }
+  if (layout == MapLayout::Samples && forced == MapLayout::Auto && entry.size == kSamplesSize)
+    spec.layout_reason = "28-byte entries with no sign of iproute2's early layout (--map-layout iproute2 to read "
+                         "them so)";
   return spec;
 }
 
@@ -209,10 +255,12 @@ Result<std::vector<MapSpec>> decode_legacy_maps(const elf::View& view, const elf
   auto entries = locate_entries(section, symbols);
   if (!entries) return std::move(entries).error();
 
+  const std::string early_iproute2 =
+      options.legacy_layout == MapLayout::Auto ? early_iproute2_reason(view, section, symbols) : std::string();
   std::vector<MapSpec> maps;
   maps.reserve(entries->size());
   for (const Entry& entry : *entries) {
-    auto spec = decode_entry(view, section, entry, options);
+    auto spec = decode_entry(view, section, entry, options, early_iproute2);
     if (!spec) return std::move(spec).error();
     maps.push_back(std::move(*spec));
   }

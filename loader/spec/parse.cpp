@@ -8,6 +8,7 @@
 #include <linux/bpf.h>
 
 #include <algorithm>
+#include <limits>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -47,23 +48,17 @@ Status read_license_and_version(const elf::View& view, ObjectSpec& spec) {
   return {};
 }
 
-Status read_data_sections(const elf::View& view, const ParseOptions& options, ObjectSpec& spec) {
-  uint64_t total = 0;
+Status read_data_sections(const elf::View& view, ObjectSpec& spec) {
   for (const elf::Section& section : view.sections()) {
     if (!is_data_section(section.name)) continue;
     if (section.type != SHT_PROGBITS && section.type != SHT_NOBITS) continue;
-    // Checked before anything is allocated: a NOBITS section's size costs no file bytes.
-    if (section.size > options.limits.max_data_section_bytes)
+    // Checked before anything is allocated: a NOBITS section's size costs no file bytes,
+    // and the parser never allocates it (zero_size); the kernel zero-fills the map.
+    if (section.size > std::numeric_limits<uint32_t>::max())
       return make_error(ErrorKind::LimitExceeded,
-                        fmt::format("section '{}': size 0x{:x} exceeds the limit of 0x{:x} bytes for one data "
-                                    "section (it would become a map value of that size)",
-                                    section.name, section.size, options.limits.max_data_section_bytes));
-    total += section.size;
-    if (total > options.limits.max_data_bytes)
-      return make_error(ErrorKind::LimitExceeded,
-                        fmt::format("section '{}': data sections up to here total 0x{:x} bytes, over the limit "
-                                    "of 0x{:x} for all global data",
-                                    section.name, total, options.limits.max_data_bytes));
+                        fmt::format("section '{}': size 0x{:x} is more than a map value can hold (value_size is "
+                                    "32-bit)",
+                                    section.name, section.size));
     DataSectionSpec data;
     data.name = section.name;
     data.readonly = is_readonly_data_section(section.name);
@@ -74,6 +69,20 @@ Status read_data_sections(const elf::View& view, const ParseOptions& options, Ob
     }
     spec.data_sections.push_back(std::move(data));
   }
+  return {};
+}
+
+// Globals in the arena (`__arena`, section `.addr_space.1`): kept as bytes (none when all
+// zero) for the load to copy into the arena map; the relocations find the map.
+Status read_arena_data(const elf::View& view, ObjectSpec& spec) {
+  const elf::Section* section = view.section(".addr_space.1");
+  if (section == nullptr) return {};
+  if (section->size > std::numeric_limits<uint32_t>::max())
+    return make_error(ErrorKind::LimitExceeded,
+                      fmt::format("section '.addr_space.1': size 0x{:x} is more than an arena can hold", section->size));
+  spec.arena_data_size = section->size;
+  const bool any = std::any_of(section->data.begin(), section->data.end(), [](std::byte b) { return b != std::byte{0}; });
+  if (any) spec.arena_data.assign(section->data.begin(), section->data.end());
   return {};
 }
 
@@ -112,6 +121,12 @@ Status read_maps(const elf::View& view, const struct btf* btf, const ParseOption
   if (const elf::Section* section = view.section(".maps"); section != nullptr) {
     if (btf == nullptr) return malformed("section '.maps': BTF-defined maps need a .BTF section");
     auto maps = decode_btf_maps(view, *section, btf, options);
+    if (!maps) return std::move(maps).error();
+    std::move(maps->begin(), maps->end(), std::back_inserter(spec.maps));
+  }
+  for (const elf::Section& section : view.sections()) {
+    if (!is_struct_ops_section(section.name)) continue;
+    auto maps = decode_struct_ops_maps(view, section, btf);
     if (!maps) return std::move(maps).error();
     std::move(maps->begin(), maps->end(), std::back_inserter(spec.maps));
   }
@@ -197,27 +212,71 @@ Status read_btf_ext(const elf::View& view, const struct btf* btf, ObjectSpec& sp
     spec.functions[where->first].line_info.push_back(
         {where->second, record.file_name_off, record.line_off, record.line_col});
   }
+  // Records naming the same string share one copy of it (SharedString).
+  std::unordered_map<uint32_t, SharedString> access_by_offset;
   for (const BtfExtCoreRelo& record : ext->core_relos) {
     auto where = index.locate(record.section, ext->sections[record.section], record.insn_off, "core_relo");
     if (!where) return std::move(where).error();
-    const char* access = btf__name_by_offset(btf, record.access_str_off);
-    if (access == nullptr)
-      return malformed(fmt::format(".BTF.ext: core_relo for '{}' at insn_off 0x{:x}: access string offset 0x{:x} "
-                                   "outside the BTF strings",
-                                   ext->sections[record.section], record.insn_off, record.access_str_off));
-    spec.functions[where->first].core_relocations.push_back({where->second, record.type_id, record.kind, access});
+    auto [known, added] = access_by_offset.try_emplace(record.access_str_off);
+    if (added) {
+      const char* access = btf__name_by_offset(btf, record.access_str_off);
+      if (access == nullptr)
+        return malformed(fmt::format(".BTF.ext: core_relo for '{}' at insn_off 0x{:x}: access string offset 0x{:x} "
+                                     "outside the BTF strings",
+                                     ext->sections[record.section], record.insn_off, record.access_str_off));
+      known->second = SharedString(access);
+    }
+    spec.functions[where->first].core_relocations.push_back(
+        {where->second, record.type_id, record.kind, known->second});
   }
   spec.has_btf_ext = true;
   return {};
 }
 
+// libbpf's exception callbacks: a BTF decl tag "exception_callback:NAME" on a program's
+// FUNC names the function the kernel runs when the program throws.
+Status read_exception_callbacks(ObjectSpec& spec) {
+  if (!spec.btf) return {};
+  const struct btf* btf = spec.btf->get();
+  constexpr std::string_view kPrefix = "exception_callback:";
+  const uint32_t count = btf__type_cnt(btf);
+  for (uint32_t id = 1; id < count; ++id) {
+    const struct btf_type* tag = btf__type_by_id(btf, id);
+    if (tag == nullptr || !btf_is_decl_tag(tag) || btf_decl_tag(tag)->component_idx != -1) continue;
+    const char* text = btf__name_by_offset(btf, tag->name_off);
+    if (text == nullptr || !std::string_view(text).starts_with(kPrefix)) continue;
+    const std::string callback(std::string_view(text).substr(kPrefix.size()));
+    const struct btf_type* func = btf__type_by_id(btf, tag->type);
+    if (func == nullptr || !btf_is_func(func)) continue;
+    const char* owner_name = btf__name_by_offset(btf, func->name_off);
+    if (owner_name == nullptr) continue;
+    const auto index_of = [&](std::string_view name) -> std::optional<uint32_t> {
+      for (size_t f = 0; f < spec.functions.size(); ++f)
+        if (spec.functions[f].name == name) return static_cast<uint32_t>(f);
+      return std::nullopt;
+    };
+    const auto owner = index_of(owner_name);
+    if (!owner) continue;  // a tag on a declaration the object has no code for
+    const auto target = index_of(callback);
+    if (!target)
+      return malformed(fmt::format("BTF decl tag '{}' on '{}': the object has no function '{}'", text, owner_name,
+                                   callback));
+    spec.functions[*owner].exception_callback = *target;
+  }
+  return {};
+}
+
 // Legacy tail-call sections fill a prog array: iproute2 "ID/KEY" the map whose
 // bpf_elf_map.id is ID; samples' "kind/N" the object's last PROG_ARRAY (bpf_load.c
-// kept the fd of the last one it created).
+// kept the fd of the last one it created). In an object without a prog array "kind/N"
+// is an ordinary program of its kind, as libbpf and cilium/ebpf read "socket/0".
 Status fill_tail_call_slots(ObjectSpec& spec) {
+  const bool has_prog_array = std::any_of(spec.maps.begin(), spec.maps.end(),
+                                          [](const MapSpec& map) { return map.type == BPF_MAP_TYPE_PROG_ARRAY; });
   for (const ProgramSpec& program : spec.programs) {
     const std::optional<SectionKind> kind = section_kind(program.section);
     if (!kind || !kind->tail_call_key) continue;
+    if (!kind->tail_call_map_id && !has_prog_array) continue;
     std::optional<size_t> array;
     for (size_t m = 0; m < spec.maps.size(); ++m) {
       const MapSpec& map = spec.maps[m];
@@ -252,7 +311,8 @@ Result<ObjectSpec> parse_view(Result<elf::View> view, const ParseOptions& option
   ObjectSpec spec;
   spec.byte_order = view->byte_order();
   BPFLOAD_TRY(read_license_and_version(*view, spec));
-  BPFLOAD_TRY(read_data_sections(*view, options, spec));
+  BPFLOAD_TRY(read_data_sections(*view, spec));
+  BPFLOAD_TRY(read_arena_data(*view, spec));
   BPFLOAD_TRY(read_btf(*view, spec));
   const struct btf* btf = spec.btf ? spec.btf->get() : nullptr;
   BPFLOAD_TRY(read_maps(*view, btf, options, spec));
@@ -262,6 +322,8 @@ Result<ObjectSpec> parse_view(Result<elf::View> view, const ParseOptions& option
   spec.programs = std::move(code->programs);
   spec.externs = std::move(code->externs);
   BPFLOAD_TRY(read_btf_ext(*view, btf, spec));
+  BPFLOAD_TRY(read_exception_callbacks(spec));
+  BPFLOAD_TRY(link_struct_ops_programs(spec));
   BPFLOAD_TRY(check_unique_names(spec));
   BPFLOAD_TRY(fill_tail_call_slots(spec));
   return spec;
@@ -277,15 +339,13 @@ Result<ObjectSpec> parse_object(std::span<const std::byte> bytes, const ParseOpt
   }
 }
 
-Result<ObjectSpec> parse_object_file(const std::string& path, const ParseOptions& options) try {
-  auto bytes = read_input_file(path, options.limits.max_object_bytes, kElfMagic);
-  if (!bytes) return std::move(bytes).error();
-  // The view takes the buffer over: the object is in memory once.
-  auto spec = parse_view(elf::View::open(std::move(*bytes), options.limits), options);
-  if (!spec) return std::move(spec).error().with_context(path);
-  return spec;
-} catch (const std::bad_alloc&) {
-  return out_of_memory_error(fmt::format("reading {}", path));
+Result<ObjectSpec> parse_object(std::vector<std::byte>&& bytes, const ParseOptions& options) {
+  try {
+    // The view takes the buffer over: the object is in memory once.
+    return parse_view(elf::View::open(std::move(bytes), options.limits), options);
+  } catch (const std::bad_alloc&) {
+    return out_of_memory_error("parsing the object");
+  }
 }
 
 std::string_view to_string(MapLayout layout) noexcept {

@@ -24,6 +24,7 @@ constexpr uint64_t kInsnSize = 8;
 constexpr uint32_t kRelNone = 0;     // R_BPF_NONE
 constexpr uint32_t kRel64_64 = 1;    // R_BPF_64_64: ld_imm64
 constexpr uint32_t kRel64_32 = 10;   // R_BPF_64_32: call
+constexpr uint32_t kMapTypeArena = 33;  // BPF_MAP_TYPE_ARENA, 6.9
 
 Error malformed(std::string message) { return make_error(ErrorKind::Malformed, std::move(message)); }
 Error unsupported(std::string message) { return make_error(ErrorKind::Unsupported, std::move(message)); }
@@ -36,11 +37,33 @@ bool is_compiler_label(std::string_view name) {
 }
 
 // clang before 10 gave functions STT_NOTYPE, global ones and static ones alike; besides
-// them, its NOTYPE symbols in code are basic-block labels, which start nothing.
-bool starts_function(const elf::Symbol& symbol) {
+// them, its NOTYPE symbols in code are basic-block labels, which start nothing. Newer
+// compilers type every function STT_FUNC, and their NOTYPE symbols in code are labels of
+// inline assembly (`l0_0:`), which must never become programs: an object with one typed
+// function is read the way libbpf reads every object, by STT_FUNC alone.
+bool starts_function(const elf::Symbol& symbol, bool object_has_typed_functions) {
   if (symbol.type == STT_FUNC) return true;
+  if (object_has_typed_functions) return false;
   if (symbol.type != STT_NOTYPE || symbol.name.empty()) return false;
   return symbol.bind == STB_GLOBAL || !is_compiler_label(symbol.name);
+}
+
+// Whether any code section of the object holds an STT_FUNC symbol.
+bool has_typed_functions(const elf::View& view) {
+  for (const elf::Section& section : view.sections()) {
+    if (!section.executable()) continue;
+    for (const elf::Symbol* symbol : view.symbols_in(section.index))
+      if (symbol->type == STT_FUNC) return true;
+  }
+  return false;
+}
+
+// Of two symbols at one address, the one that names the function: a typed one over an
+// untyped one, then a global over a local (a label on a function's first instruction or
+// a local alias never renames it).
+bool names_function_better(const elf::Symbol& candidate, const elf::Symbol& kept) {
+  if ((candidate.type == STT_FUNC) != (kept.type == STT_FUNC)) return candidate.type == STT_FUNC;
+  return candidate.bind != STB_LOCAL && kept.bind == STB_LOCAL;
 }
 
 bool is_glob(std::string_view pattern) { return pattern.find_first_of("*?[") != std::string_view::npos; }
@@ -57,12 +80,16 @@ struct Extent {
   bool global = false;
 };
 
-Result<std::vector<Extent>> function_extents(const elf::View& view, const elf::Section& section) {
+Result<std::vector<Extent>> function_extents(const elf::View& view, const elf::Section& section,
+                                             bool object_has_typed_functions) {
   std::vector<const elf::Symbol*> symbols;
   for (const elf::Symbol* symbol : view.symbols_in(section.index)) {
-    if (!starts_function(*symbol)) continue;
-    // Aliases at the same address describe one function: keep the first.
-    if (!symbols.empty() && symbols.back()->value == symbol->value) continue;
+    if (!starts_function(*symbol, object_has_typed_functions)) continue;
+    // Aliases at the same address describe one function: keep the one naming it best.
+    if (!symbols.empty() && symbols.back()->value == symbol->value) {
+      if (names_function_better(*symbol, *symbols.back())) symbols.back() = symbol;
+      continue;
+    }
     symbols.push_back(symbol);
   }
   std::vector<Extent> extents;
@@ -121,7 +148,7 @@ class Decoder {
  public:
   Decoder(const elf::View& view, const ObjectSpec& partial, const ParseOptions& options)
       : view_(view), partial_(partial), options_(options), map_index_(partial.maps),
-        code_by_section_(view.sections().size(), -1) {}
+        code_by_section_(view.sections().size(), -1), typed_functions_(has_typed_functions(view)) {}
 
   Result<DecodedCode> run() {
     for (const elf::Section& section : view_.sections()) {
@@ -148,7 +175,7 @@ class Decoder {
     if (count > options_.limits.max_insns)
       return make_error(ErrorKind::LimitExceeded, fmt::format("section '{}': {} instructions exceed the limit of {}",
                                                               section.name, count, options_.limits.max_insns));
-    auto extents = function_extents(view_, section);
+    auto extents = function_extents(view_, section, typed_functions_);
     if (!extents) return std::move(extents).error();
     CodeSection code;
     code.section = &section;
@@ -430,6 +457,29 @@ class Decoder {
       return malformed(fmt::format("{}: data section '{}' was not decoded", where(), target.name));
     }
     if (target.executable()) return resolve_function_address(code, symbol, insn, where);
+    if (target.name == ".addr_space.1") {
+      // libbpf: the object's one arena map, at the global's offset in the section.
+      std::optional<size_t> arena;
+      for (size_t m = 0; m < partial_.maps.size(); ++m) {
+        if (partial_.maps[m].type != kMapTypeArena) continue;
+        if (arena)
+          return unsupported(fmt::format("{}: '{}' is an arena global, and the object has more than one arena map",
+                                         where(), symbol.name));
+        arena = m;
+      }
+      if (!arena)
+        return malformed(fmt::format("{}: '{}' is a global in the arena (.addr_space.1), but the object has no arena "
+                                     "map (BPF_MAP_TYPE_ARENA) to hold it",
+                                     where(), symbol.name));
+      const uint64_t offset = (section_symbol ? 0 : symbol.value) + static_cast<uint32_t>(insn.imm);
+      if (offset >= target.size)
+        return malformed(fmt::format("{}: offset 0x{:x} past the end of '.addr_space.1' (size 0x{:x})", where(),
+                                     offset, target.size));
+      relocation.kind = Relocation::Kind::Arena;
+      relocation.target = static_cast<uint32_t>(*arena);
+      relocation.offset = offset;
+      return relocation;
+    }
     return unsupported(fmt::format("{}: ld_imm64 refers to '{}' in section '{}', which is neither maps nor data",
                                    where(), symbol.name, target.name));
   }
@@ -462,6 +512,7 @@ class Decoder {
         program.name = function.name;
         program.section = function.section;
         program.function = static_cast<uint32_t>(f);
+        program.autoload = !code.section->name.starts_with('?');
         if (kind) {
           program.type = kind->prog_type;
           program.expected_attach_type = kind->expected_attach_type;
@@ -515,6 +566,7 @@ class Decoder {
   MapIndex map_index_;
   std::vector<CodeSection> code_;
   std::vector<int64_t> code_by_section_;  ///< index into code_ per ELF section, -1 for none
+  bool typed_functions_ = false;          ///< the object types its functions (STT_FUNC)
   std::vector<bool> called_in_own_section_;  // parallel to out_.functions
   DecodedCode out_;
   std::unordered_map<std::string, size_t> extern_by_name_;  ///< index into out_.externs

@@ -10,11 +10,12 @@ namespace bpfload {
   return name == "maps" || name.starts_with("maps/");
 }
 
-/// Global data, as libbpf reads it: `.data`, `.data.*`, `.bss`, `.rodata`, `.rodata.*`.
-/// `.data.rel.ro` (clang's home for constant tables of pointers) is one of `.data.*`.
+/// Global data, as libbpf reads it: `.data`, `.data.*`, `.bss`, `.bss.*`, `.rodata`,
+/// `.rodata.*`. `.data.rel.ro` (clang's home for constant tables of pointers) is one of
+/// `.data.*`; `.bss.<name>` is what `SEC(".bss.<name>")` on a zero-initialised global gives.
 [[nodiscard]] inline bool is_data_section(std::string_view name) {
-  return name == ".data" || name.starts_with(".data.") || name == ".bss" || name == ".rodata" ||
-         name.starts_with(".rodata.");
+  return name == ".data" || name.starts_with(".data.") || name == ".bss" || name.starts_with(".bss.") ||
+         name == ".rodata" || name.starts_with(".rodata.");
 }
 
 /// Global data the program may only read: `.rodata*` and `.data.rel.ro*`, which the

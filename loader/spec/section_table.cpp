@@ -1,5 +1,5 @@
 // The one table from section names to program types, following libbpf's section_defs[]
-// (libbpf 1.1), plus the legacy tail-call conventions of iproute2 and samples/bpf.
+// (libbpf 1.8), plus the legacy tail-call conventions of iproute2 and samples/bpf.
 #include "bpfload/kernel_names.hpp"
 #include "bpfload/section_table.hpp"
 
@@ -7,6 +7,7 @@
 
 #include <array>
 #include <charconv>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -14,24 +15,45 @@ namespace bpfload {
 namespace {
 
 // How an entry's name matches a section, as libbpf's sec_def_matches():
-//   Exact: the whole name; Plus ("kprobe+"): the name alone or followed by '/';
-//   Sloppy: a legacy prefix match, tried only when nothing else matched (libbpf < 1.0
-//   and samples/bpf accepted "socket1", "xdp_prog", "kprobe_sys_write"...).
+//   Exact: the whole name; Plus ("kprobe+"): the name alone or followed by '/'.
+// `sloppy` entries are also matched as a plain prefix, tried only when nothing else
+// matched (libbpf < 1.0 and samples/bpf accepted "socket1", "xdp_prog", "kprobe_sys_write"),
+// but never across a '.': "kprobe.session" is not a sloppy "kprobe".
 enum class Match { Exact, Plus };
 
 struct SectionDef {
   std::string_view name;
   Match match;
-  bpf_prog_type type;
-  uint32_t attach_type;
+  uint32_t type;         ///< enum bpf_prog_type
+  uint32_t attach_type;  ///< enum bpf_attach_type
   uint32_t flags;
-  bool sloppy = false;  ///< also matched as a plain prefix by legacy loaders
+  bool sloppy = false;
 };
 
 constexpr uint32_t kSleepable = BPF_F_SLEEPABLE;
 constexpr uint32_t kFrags = BPF_F_XDP_HAS_FRAGS;
 
-// Order matters: first match wins, as in libbpf.
+// Program and attach types newer than Debian 12's UAPI headers (Linux 6.1), with the
+// kernel that added them.
+constexpr uint32_t kProgNetfilter = 32;            // BPF_PROG_TYPE_NETFILTER, 6.4
+constexpr uint32_t kAttachNetfilter = 45;          // BPF_NETFILTER, 6.4
+constexpr uint32_t kAttachTcxIngress = 46;         // BPF_TCX_INGRESS, 6.6
+constexpr uint32_t kAttachTcxEgress = 47;          // BPF_TCX_EGRESS, 6.6
+constexpr uint32_t kAttachUprobeMulti = 48;        // BPF_TRACE_UPROBE_MULTI, 6.6
+constexpr uint32_t kAttachUnixConnect = 49;        // BPF_CGROUP_UNIX_CONNECT, 6.7
+constexpr uint32_t kAttachUnixSendmsg = 50;        // BPF_CGROUP_UNIX_SENDMSG, 6.7
+constexpr uint32_t kAttachUnixRecvmsg = 51;        // BPF_CGROUP_UNIX_RECVMSG, 6.7
+constexpr uint32_t kAttachUnixGetpeername = 52;    // BPF_CGROUP_UNIX_GETPEERNAME, 6.7
+constexpr uint32_t kAttachUnixGetsockname = 53;    // BPF_CGROUP_UNIX_GETSOCKNAME, 6.7
+constexpr uint32_t kAttachNetkitPrimary = 54;      // BPF_NETKIT_PRIMARY, 6.7
+constexpr uint32_t kAttachNetkitPeer = 55;         // BPF_NETKIT_PEER, 6.7
+constexpr uint32_t kAttachKprobeSession = 56;      // BPF_TRACE_KPROBE_SESSION, 6.10
+constexpr uint32_t kAttachUprobeSession = 57;      // BPF_TRACE_UPROBE_SESSION, 6.13
+constexpr uint32_t kAttachFsession = 58;           // BPF_TRACE_FSESSION, 7.0
+
+// libbpf 1.8's section_defs[], in its order (first match wins), as facts: names, types,
+// attach types, sleepable and frags flags. tests/parse/libbpf_section_defs.txt holds the
+// same list as extracted from libbpf and the section-table test compares the two.
 constexpr std::array kSections = {
     SectionDef{"socket", Match::Exact, BPF_PROG_TYPE_SOCKET_FILTER, 0, 0, true},
     SectionDef{"sk_reuseport/migrate", Match::Exact, BPF_PROG_TYPE_SK_REUSEPORT, BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, 0},
@@ -44,12 +66,26 @@ constexpr std::array kSections = {
     SectionDef{"uretprobe.s", Match::Plus, BPF_PROG_TYPE_KPROBE, 0, kSleepable},
     SectionDef{"kprobe.multi", Match::Plus, BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI, 0},
     SectionDef{"kretprobe.multi", Match::Plus, BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI, 0},
+    SectionDef{"kprobe.session", Match::Plus, BPF_PROG_TYPE_KPROBE, kAttachKprobeSession, 0},
+    SectionDef{"uprobe.multi", Match::Plus, BPF_PROG_TYPE_KPROBE, kAttachUprobeMulti, 0},
+    SectionDef{"uretprobe.multi", Match::Plus, BPF_PROG_TYPE_KPROBE, kAttachUprobeMulti, 0},
+    SectionDef{"uprobe.session", Match::Plus, BPF_PROG_TYPE_KPROBE, kAttachUprobeSession, 0},
+    SectionDef{"uprobe.multi.s", Match::Plus, BPF_PROG_TYPE_KPROBE, kAttachUprobeMulti, kSleepable},
+    SectionDef{"uretprobe.multi.s", Match::Plus, BPF_PROG_TYPE_KPROBE, kAttachUprobeMulti, kSleepable},
+    SectionDef{"uprobe.session.s", Match::Plus, BPF_PROG_TYPE_KPROBE, kAttachUprobeSession, kSleepable},
     SectionDef{"ksyscall", Match::Plus, BPF_PROG_TYPE_KPROBE, 0, 0},
     SectionDef{"kretsyscall", Match::Plus, BPF_PROG_TYPE_KPROBE, 0, 0},
     SectionDef{"usdt", Match::Plus, BPF_PROG_TYPE_KPROBE, 0, 0},
+    SectionDef{"usdt.s", Match::Plus, BPF_PROG_TYPE_KPROBE, 0, kSleepable},
+    SectionDef{"tc/ingress", Match::Exact, BPF_PROG_TYPE_SCHED_CLS, kAttachTcxIngress, 0},
+    SectionDef{"tc/egress", Match::Exact, BPF_PROG_TYPE_SCHED_CLS, kAttachTcxEgress, 0},
+    SectionDef{"tcx/ingress", Match::Exact, BPF_PROG_TYPE_SCHED_CLS, kAttachTcxIngress, 0},
+    SectionDef{"tcx/egress", Match::Exact, BPF_PROG_TYPE_SCHED_CLS, kAttachTcxEgress, 0},
     SectionDef{"tc", Match::Exact, BPF_PROG_TYPE_SCHED_CLS, 0, 0},
     SectionDef{"classifier", Match::Exact, BPF_PROG_TYPE_SCHED_CLS, 0, 0, true},
     SectionDef{"action", Match::Exact, BPF_PROG_TYPE_SCHED_ACT, 0, 0, true},
+    SectionDef{"netkit/primary", Match::Exact, BPF_PROG_TYPE_SCHED_CLS, kAttachNetkitPrimary, 0},
+    SectionDef{"netkit/peer", Match::Exact, BPF_PROG_TYPE_SCHED_CLS, kAttachNetkitPeer, 0},
     SectionDef{"tracepoint", Match::Plus, BPF_PROG_TYPE_TRACEPOINT, 0, 0, true},
     SectionDef{"tp", Match::Plus, BPF_PROG_TYPE_TRACEPOINT, 0, 0},
     SectionDef{"raw_tracepoint", Match::Plus, BPF_PROG_TYPE_RAW_TRACEPOINT, 0, 0, true},
@@ -63,6 +99,8 @@ constexpr std::array kSections = {
     SectionDef{"fentry.s", Match::Plus, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, kSleepable},
     SectionDef{"fmod_ret.s", Match::Plus, BPF_PROG_TYPE_TRACING, BPF_MODIFY_RETURN, kSleepable},
     SectionDef{"fexit.s", Match::Plus, BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT, kSleepable},
+    SectionDef{"fsession", Match::Plus, BPF_PROG_TYPE_TRACING, kAttachFsession, 0},
+    SectionDef{"fsession.s", Match::Plus, BPF_PROG_TYPE_TRACING, kAttachFsession, kSleepable},
     SectionDef{"freplace", Match::Plus, BPF_PROG_TYPE_EXT, 0, 0},
     SectionDef{"lsm", Match::Plus, BPF_PROG_TYPE_LSM, BPF_LSM_MAC, 0},
     SectionDef{"lsm.s", Match::Plus, BPF_PROG_TYPE_LSM, BPF_LSM_MAC, kSleepable},
@@ -100,20 +138,27 @@ constexpr std::array kSections = {
     SectionDef{"cgroup/bind6", Match::Exact, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET6_BIND, 0},
     SectionDef{"cgroup/connect4", Match::Exact, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_CONNECT, 0},
     SectionDef{"cgroup/connect6", Match::Exact, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET6_CONNECT, 0},
+    SectionDef{"cgroup/connect_unix", Match::Exact, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, kAttachUnixConnect, 0},
     SectionDef{"cgroup/sendmsg4", Match::Exact, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_UDP4_SENDMSG, 0},
     SectionDef{"cgroup/sendmsg6", Match::Exact, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_UDP6_SENDMSG, 0},
+    SectionDef{"cgroup/sendmsg_unix", Match::Exact, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, kAttachUnixSendmsg, 0},
     SectionDef{"cgroup/recvmsg4", Match::Exact, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_UDP4_RECVMSG, 0},
     SectionDef{"cgroup/recvmsg6", Match::Exact, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_UDP6_RECVMSG, 0},
+    SectionDef{"cgroup/recvmsg_unix", Match::Exact, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, kAttachUnixRecvmsg, 0},
     SectionDef{"cgroup/getpeername4", Match::Exact, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_GETPEERNAME, 0},
     SectionDef{"cgroup/getpeername6", Match::Exact, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET6_GETPEERNAME, 0},
+    SectionDef{"cgroup/getpeername_unix", Match::Exact, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, kAttachUnixGetpeername, 0},
     SectionDef{"cgroup/getsockname4", Match::Exact, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_GETSOCKNAME, 0},
     SectionDef{"cgroup/getsockname6", Match::Exact, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET6_GETSOCKNAME, 0},
+    SectionDef{"cgroup/getsockname_unix", Match::Exact, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, kAttachUnixGetsockname, 0},
     SectionDef{"cgroup/sysctl", Match::Exact, BPF_PROG_TYPE_CGROUP_SYSCTL, BPF_CGROUP_SYSCTL, 0},
     SectionDef{"cgroup/getsockopt", Match::Exact, BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_CGROUP_GETSOCKOPT, 0},
     SectionDef{"cgroup/setsockopt", Match::Exact, BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_CGROUP_SETSOCKOPT, 0},
     SectionDef{"cgroup/dev", Match::Exact, BPF_PROG_TYPE_CGROUP_DEVICE, BPF_CGROUP_DEVICE, 0},
     SectionDef{"struct_ops", Match::Plus, BPF_PROG_TYPE_STRUCT_OPS, 0, 0},
+    SectionDef{"struct_ops.s", Match::Plus, BPF_PROG_TYPE_STRUCT_OPS, 0, kSleepable},
     SectionDef{"sk_lookup", Match::Exact, BPF_PROG_TYPE_SK_LOOKUP, BPF_SK_LOOKUP, 0},
+    SectionDef{"netfilter", Match::Exact, kProgNetfilter, kAttachNetfilter, 0},
 };
 
 std::optional<uint32_t> parse_decimal(std::string_view text) {
@@ -133,14 +178,32 @@ SectionKind kind_of(const SectionDef& def, std::string_view attach_to) {
   return kind;
 }
 
-// iproute2: "ID/KEY", both decimal. iproute2 gave such programs the type named on the
-// tc command line; bpfload has no command line here and uses SCHED_CLS (callers can
-// override it through ParseOptions::program_types).
+// A number as C's "%i" reads it, which iproute2 parsed "ID/KEY" with: decimal, hex
+// after "0x" (iproute2's bpf_cyclic uses "0xabccba/0"), octal after a leading 0.
+std::optional<uint32_t> parse_c_integer(std::string_view text) {
+  int base = 10;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    base = 16;
+    text.remove_prefix(2);
+  } else if (text.size() > 1 && text[0] == '0') {
+    base = 8;
+    text.remove_prefix(1);
+  }
+  if (text.empty() || text.size() > 11) return std::nullopt;
+  uint32_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// iproute2: "ID/KEY", numbers as "%i" reads them. iproute2 gave such programs the type
+// named on the tc command line; bpfload has no command line here and uses SCHED_CLS
+// (callers can override it through ParseOptions::program_types).
 std::optional<SectionKind> iproute2_tail_call(std::string_view section) {
   const size_t slash = section.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
-  const auto id = parse_decimal(section.substr(0, slash));
-  const auto key = parse_decimal(section.substr(slash + 1));
+  const auto id = parse_c_integer(section.substr(0, slash));
+  const auto key = parse_c_integer(section.substr(slash + 1));
   if (!id || !key) return std::nullopt;
   SectionKind kind;
   kind.prog_type = BPF_PROG_TYPE_SCHED_CLS;
@@ -172,6 +235,12 @@ std::optional<SectionKind> samples_tail_call(std::string_view section) {
 }  // namespace
 
 std::optional<SectionKind> section_kind(std::string_view section) {
+  // libbpf: SEC("?name") is SEC("name") left out of autoload.
+  if (section.starts_with('?')) {
+    std::optional<SectionKind> kind = section_kind(section.substr(1));
+    if (kind) kind->autoload = false;
+    return kind;
+  }
   if (auto kind = iproute2_tail_call(section)) return kind;
   if (auto kind = samples_tail_call(section)) return kind;
   for (const SectionDef& def : kSections) {
@@ -181,13 +250,24 @@ std::optional<SectionKind> section_kind(std::string_view section) {
     if (rest.empty()) return kind_of(def, {});
     if (rest.front() == '/') return kind_of(def, rest.substr(1));
   }
-  // Legacy loaders matched plain prefixes ("socket1", "xdp_prog", "kprobe_sys_write").
+  // Legacy loaders matched plain prefixes ("socket1", "xdp_prog", "kprobe_sys_write"); a
+  // '.' after the prefix names a libbpf variant ("kprobe.session") this table lacks.
   for (const SectionDef& def : kSections) {
     if (!def.sloppy || !section.starts_with(def.name)) continue;
     const std::string_view rest = section.substr(def.name.size());
+    if (rest.starts_with('.')) continue;
     return kind_of(def, rest.starts_with('/') ? rest.substr(1) : std::string_view{});
   }
   return std::nullopt;
+}
+
+std::vector<SectionDefinition> section_definitions() {
+  std::vector<SectionDefinition> out;
+  out.reserve(kSections.size());
+  for (const SectionDef& def : kSections)
+    out.push_back({std::string(def.name) + (def.match == Match::Plus ? "+" : ""), def.type, def.attach_type,
+                   def.flags});
+  return out;
 }
 
 Result<uint32_t> program_type_from_name(std::string_view name) {

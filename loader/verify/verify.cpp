@@ -16,16 +16,25 @@ namespace {
 /// id names nothing, so any value lets such objects verify.
 constexpr const char* kVerifyObjectId = "bpfload-verify";
 
-LoadOptions load_options_for(const VerifyOptions& options) {
+LoadOptions load_options_for(const ObjectSpec& spec, const VerifyOptions& options) {
   LoadOptions load = options.load;
   load.keep_going = true;
   load.pin = false;
   load.pin_dir.reset();
   load.only_programs = options.programs;
+  // Verifying every program includes libbpf's SEC("?...") ones, which a plain load leaves
+  // out: they are there to be verified (often expected to fail) one by one.
+  if (load.only_programs.empty())
+    for (const ProgramSpec& program : spec.programs) load.only_programs.push_back(program.name);
   // The statistics row needs the closing lines (time, stack depth) only BPF_LOG_STATS
   // prints, and the failure analysis needs at least level 1: whatever level was asked for.
   load.log_level = options.log_level | kLogStats | kLogLevel1;
-  if (options.source_costs) load.log_level |= kLogLevel2;
+  for (auto& entry : load.program_log_levels) entry.second |= kLogStats | kLogLevel1;
+  if (options.source_costs) {
+    load.log_level |= kLogLevel2;
+    for (auto& entry : load.program_log_levels) entry.second |= kLogLevel2;
+    load.log_limit = 0;  // costs are read from the whole level-2 log
+  }
   if (load.object_id.empty()) load.object_id = kVerifyObjectId;
   return load;
 }
@@ -81,7 +90,7 @@ Result<std::vector<VerifyReport>> verify_object(const ObjectSpec& spec, const Ve
   LoadReport load_report;
   {
     // Scoped so every map and program fd is closed before the reports are built.
-    auto loaded = load_object(spec, layouts, load_options_for(options), &load_report);
+    auto loaded = load_object(spec, layouts, load_options_for(spec, options), &load_report);
     // With keep_going a rejected program is not an error; an error before any program
     // reached the verifier (maps, BTF for maps, bad options) is.
     bool any_verified = std::any_of(load_report.programs.begin(), load_report.programs.end(),

@@ -18,6 +18,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/kernel.hpp"
 #include "test_util.hpp"
 

@@ -77,6 +77,27 @@ TEST(AttachCli, TcDropInAttachesALegacyObjectThatCountsFramesAndTcRemovesIt) {
   EXPECT_THAT(test::command_output("tc qdisc show dev " + ns.receiver()), ::testing::Not(HasSubstr("clsact")));
 }
 
+TEST(AttachCli, TcDropInWarnsThatAnUnpinnedProgArrayEmptiesWhenItExits) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  test::VethNamespace ns;
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  // iproute2's bpf_cyclic: its prog array "jmp_tc" has a slot filled and no pinning.
+  const std::string object = test::bpf_object("legacy_iproute2_hex.o");
+  auto result = test::run_command(in_namespace(ns, fmt::format("tc {} ingress {} --json", ns.receiver(), quoted(object))));
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  const auto doc = stdout_json(result);
+  ASSERT_EQ(doc["warnings"].size(), 1U) << result.out;
+  EXPECT_THAT(doc["warnings"][0].get<std::string>(), HasSubstr("prog array 'jmp_tc' is not pinned"));
+  ASSERT_EQ(doc["attached"].size(), 1U);
+  const std::string remove = doc["attached"][0]["remove"].get<std::string>();
+  EXPECT_EQ(test::run_command(remove).exit_code, 0) << remove;
+  // Plain text says it too.
+  auto text = test::run_command(in_namespace(ns, fmt::format("tc {} ingress {}", ns.receiver(), quoted(object))));
+  ASSERT_EQ(text.exit_code, 0) << text.err << text.out;
+  EXPECT_THAT(text.out, HasSubstr("warning: prog array 'jmp_tc' is not pinned"));
+  EXPECT_EQ(test::run_command(remove).exit_code, 0) << remove;
+}
+
 TEST(AttachCli, XdpDropInCountsFramesInGenericModeAndIpRemovesIt) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   test::VethNamespace ns;
@@ -103,6 +124,65 @@ TEST(AttachCli, DropInOnMissingInterfaceNamesItAndLeavesNothing) {
   auto missing = run_bpfload(fmt::format("xdp lo {} sec nosuch", quoted(test::bpf_object("attach_net_legacy.o"))));
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, HasSubstr("no program section 'nosuch'"));
+}
+
+/// The bpf filters on `device`'s `hook`, one line each as `tc filter show` prints them.
+int bpf_filters(const std::string& device, const char* hook) {
+  const std::string shown = test::command_output(fmt::format("tc filter show dev {} {}", device, hook));
+  int filters = 0;
+  for (size_t at = shown.find(" bpf "); at != std::string::npos; at = shown.find(" bpf ", at + 1)) ++filters;
+  return filters;
+}
+
+/// Everything under `dir`, one path a line ("" when empty).
+std::string tree_of(const std::string& dir) { return test::command_output(fmt::format("find {} -mindepth 1", dir)); }
+
+TEST(AttachCli, TcAndXdpDropInsRunTwiceReplaceInsteadOfStacking) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  test::VethNamespace ns;
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  const std::string object = quoted(test::bpf_object("attach_net_legacy.o"));
+  for (int run = 0; run < 3; ++run) {
+    // This thread is in the namespace, and so is the command it starts.
+    auto tc = run_bpfload(fmt::format("tc {} ingress {} sec ingress", ns.receiver(), object));
+    ASSERT_EQ(tc.exit_code, 0) << "run " << run << ": " << tc.err << tc.out;
+    EXPECT_EQ(bpf_filters(ns.receiver(), "ingress"), 1) << "run " << run;
+    auto xdp = run_bpfload(fmt::format("xdp {} {} sec xdp mode generic", ns.receiver(), object));
+    ASSERT_EQ(xdp.exit_code, 0) << "run " << run << ": " << xdp.err << xdp.out;
+  }
+  // The filter the last run left counts frames: it is the one in place.
+  ASSERT_EQ(ns.send_and_receive(3), 3);
+  EXPECT_EQ(test::run_command(fmt::format("tc filter del dev {} ingress pref 49152 handle 1 bpf", ns.receiver())).exit_code, 0);
+  EXPECT_EQ(bpf_filters(ns.receiver(), "ingress"), 0);
+  EXPECT_EQ(test::run_command(fmt::format("ip link set dev {} xdpgeneric off", ns.receiver())).exit_code, 0);
+}
+
+TEST(AttachCli, TcDropInOnAMissingDevicePinsNothing) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  test::TempBpffsDir root;
+  // The object asks for a PIN_GLOBAL_NS and a PIN_OBJECT_NS map: neither may be left.
+  auto result = run_bpfload(fmt::format("tc nonexist0 ingress {} --pin-root {}",
+                                        quoted(test::bpf_object("legacy_iproute2.o")), root.path()));
+  EXPECT_EQ(result.exit_code, 2) << result.err << result.out;
+  EXPECT_THAT(result.err, HasSubstr("nonexist0"));
+  EXPECT_EQ(tree_of(root.path()), "") << "pinned before the device was looked up";
+}
+
+TEST(AttachCli, TwoTcDropInsAtOnceBothSucceedWithOneFilterAndOneSetOfPins) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  test::VethNamespace ns;
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  const std::string object = quoted(test::bpf_object("legacy_iproute2.o"));
+  for (int trial = 0; trial < 5; ++trial) {
+    test::TempBpffsDir root;  // no pins yet: both runs race to make them
+    const std::string one = fmt::format("{} tc {} ingress {} --pin-root {} >/dev/null 2>&1", BPFLOAD_CLI,
+                                        ns.receiver(), object, root.path());
+    const auto both = test::run_command(fmt::format("{} & a=$!; {} & b=$!; wait $a; x=$?; wait $b; echo $x $?", one, one));
+    EXPECT_EQ(both.out, "0 0\n") << "trial " << trial << ": exit codes of the two runs";
+    EXPECT_EQ(bpf_filters(ns.receiver(), "ingress"), 1) << "trial " << trial;
+    EXPECT_THAT(tree_of(root.path()), HasSubstr("tc/globals/iproute2_globals_map")) << "trial " << trial;
+    EXPECT_EQ(test::run_command(fmt::format("tc qdisc del dev {} clsact", ns.receiver())).exit_code, 0);
+  }
 }
 
 TEST(AttachCli, LoadAttachPinDirStaysAfterExitUntilDetach) {

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "attach_test_support.hpp"
+#include "bpfload/object_file.hpp"
 #include "bpfload/attach.hpp"
 #include "bpfload/testing/fault_injecting_kernel.hpp"
 #include "kernel_guard.hpp"

@@ -10,6 +10,7 @@
 #include "attach_test_support.hpp"
 #include "bpfload/bpfload.h"
 #include "capi_attach_c.h"
+#include "compat_objects.hpp"
 #include "kernel_guard.hpp"
 #include "test_util.hpp"
 
@@ -57,6 +58,31 @@ TEST(CapiAttach, SocketFilterFromCDropsLongDatagramsUntilDetachedOrClosed) {
   EXPECT_EQ(capi_c_socket_filter_round_trip(bpf_object("attach_sock_legacy.o").c_str(), message, sizeof(message)),
             0)
       << message;
+}
+
+TEST(CapiAttach, StructOpsLinkMapRegistersUntilDetached) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  BPFLOAD_REQUIRE_COMPAT_OBJECTS_OR_SKIP();
+  for (const std::string& path : compat_object_builds("struct_ops_cc")) {
+    SCOPED_TRACE(compat_compiler_of(path));
+    bpfload_object* object = nullptr;
+    ASSERT_EQ(bpfload_object_open_file(path.c_str(), nullptr, &object), BPFLOAD_OK) << message_of(nullptr);
+    ASSERT_EQ(bpfload_object_load(object, nullptr), BPFLOAD_OK) << message_of(object);
+    bpfload_link* link = nullptr;
+    EXPECT_EQ(bpfload_map_attach_struct_ops(object, "nope", &link), BPFLOAD_ERR_NOT_FOUND);
+    EXPECT_EQ(bpfload_map_attach_struct_ops(object, ".bss", &link), BPFLOAD_ERR_INVALID_ARGUMENT);
+    EXPECT_THAT(message_of(object), HasSubstr("not a SEC(\".struct_ops.link\")"));
+    ASSERT_EQ(bpfload_map_attach_struct_ops(object, "bpfload_reno", &link), BPFLOAD_OK) << message_of(object);
+    ASSERT_NE(link, nullptr);
+    EXPECT_STREQ(bpfload_link_mechanism(link), "link");
+    EXPECT_GE(bpfload_link_fd(link), 0);
+    EXPECT_THAT(bpfload_link_target(link), HasSubstr("tcp_congestion_ops"));
+    // Registered: a second registration of the same name is refused by the kernel.
+    bpfload_link* again = nullptr;
+    EXPECT_EQ(bpfload_map_attach_struct_ops(object, "bpfload_reno", &again), BPFLOAD_ERR_KERNEL);
+    EXPECT_EQ(bpfload_link_detach(link), BPFLOAD_OK) << message_of(object);
+    bpfload_object_close(object);
+  }
 }
 
 TEST(CapiAttach, XdpOnAVethCountsFramesUntilDetached) {

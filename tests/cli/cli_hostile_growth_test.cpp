@@ -13,6 +13,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "btf_builder.hpp"
 #include "cli_test_util.hpp"
 #include "kernel_guard.hpp"
 #include "parse/maps_test_support.hpp"
@@ -68,6 +69,45 @@ std::vector<std::byte> object_with_externs(size_t count) {
   writer.add_relocations(text, relocations);
   writer.add_section("license", {std::byte{'G'}, std::byte{'P'}, std::byte{'L'}, std::byte{0}});
   return writer.build();
+}
+
+// A raw_tp program whose .BTF.ext holds `records` CO-RE records, all naming one access
+// string of `access_bytes` bytes.
+std::vector<std::byte> object_with_shared_access(size_t records, size_t access_bytes) {
+  BtfBuilder btf;
+  const uint32_t int_id = btf.add_int("int", 4);
+  const uint32_t task = btf.add({btf.name("task"), BtfBuilder::info(BtfBuilder::kStruct, 1), 4, btf.name("pid"),
+                                 int_id, 0});
+  const uint32_t proto = btf.add({0, BtfBuilder::info(BtfBuilder::kFuncProto, 0), int_id});
+  btf.add({btf.name("prog"), BtfBuilder::info(BtfBuilder::kFunc, 1), proto});
+  const uint32_t section_name = btf.name("raw_tp/x");
+  std::string access = "0";
+  while (access.size() + 2 <= access_bytes) access += ":0";
+  const uint32_t access_off = btf.name(access);
+  ElfWriter writer;
+  const size_t text = writer.add_section("raw_tp/x", writer.words({0x000000b7u, 0u, 0x00000095u, 0u}),
+                                         SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR);
+  writer.add_symbol("prog", text, 0, 16, STT_FUNC);
+  writer.add_section("license", {std::byte{'G'}, std::byte{'P'}, std::byte{'L'}, std::byte{0}});
+  writer.add_section(".BTF", btf.bytes(), SHT_PROGBITS, 0);
+  // .BTF.ext: header (magic, version, flags, hdr_len 32; func_info, line_info, core_relo
+  // offsets and lengths after the header), then the core_relo subsection.
+  std::vector<uint32_t> relos = {16, section_name, static_cast<uint32_t>(records)};
+  for (size_t i = 0; i < records; ++i) relos.insert(relos.end(), {0, task, access_off, 2 /* field_exists */});
+  std::vector<uint32_t> ext = {0x0001eb9fu, 32, 0, 0, 0, 0, 0, static_cast<uint32_t>(relos.size() * 4)};
+  ext.insert(ext.end(), relos.begin(), relos.end());
+  writer.add_section(".BTF.ext", writer.words(ext), SHT_PROGBITS, 0);
+  return writer.build();
+}
+
+TEST(CliHostileGrowth, OneMegabyteAccessStringInFourThousandRecordsIsHeldOnce) {
+  // Every record copied the string: 4 GB and then an abort from std::bad_alloc.
+  const TempFile object = write_temp("access.o", object_with_shared_access(4096, 1 << 20));
+  const std::string bound = kAddressLimitsWork ? "ulimit -v 300000; " : "";
+  const CommandResult result =
+      run_command(bound + fmt::format("ulimit -t {}; {} inspect {}", kCpuSeconds, BPFLOAD_CLI, object.path));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("prog: section \"raw_tp/x\""));
 }
 
 TEST(CliHostileGrowth, InspectOfTwentyThousandExternsIsLinear) {

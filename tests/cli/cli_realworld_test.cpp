@@ -28,7 +28,7 @@ TEST(CliRealWorld, KeepGoingLoadsWhatItCanAndReportsEachProgramWithItsReason) {
   ASSERT_FALSE(doc.is_discarded()) << result.out;
   ASSERT_NE(program_named(doc, "xdp_count"), nullptr);
   EXPECT_TRUE((*program_named(doc, "xdp_count"))["loaded"].get<bool>());
-  for (const char* name : {"do_redirect_xmit", "do_aaa", "tail_hex_id"}) {
+  for (const char* name : {"do_redirect_xmit", "do_aaa", "tail_named_map"}) {
     const json* program = program_named(doc, name);
     ASSERT_NE(program, nullptr) << name;
     EXPECT_FALSE((*program)["loaded"].get<bool>()) << name;

@@ -23,6 +23,7 @@
 #include <gtest/gtest.h>
 
 #include "attach_test_support.hpp"
+#include "bpfload/object_file.hpp"
 #include "bpfload/attach.hpp"
 #include "bpfload/kernel.hpp"
 #include "bpfload/loader.hpp"
@@ -318,6 +319,38 @@ TEST_P(Contract, LoadAttachAndPinThenDetachThePinnedSetLeavesNothing) {
   EXPECT_THAT(*removed, Contains(dir));
   EXPECT_EQ(*kernel().file_kind(dir, false), FileKind::Missing);
   EXPECT_THAT(links_of(kernel(), programs), IsEmpty()) << "a link outlived its pin";
+}
+
+// A symlink planted where the link pins go (<dir>/links, pointing elsewhere in bpffs):
+// pin_all refuses it, nothing lands where it points, and the attachments are undone.
+TEST_P(Contract, ASymlinkPlantedWhereLinkPinsGoSendsNothingOutsideThePinDirectory) {
+  Result<ObjectSpec> spec = parse_object_file(test::bpf_object("attach_trace_legacy.o"));
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  const std::string dir = world().bpffs() + "/app";
+  const std::string elsewhere = world().bpffs() + "/elsewhere";
+  ASSERT_TRUE(kernel().make_directory(dir).ok());
+  ASSERT_TRUE(kernel().make_directory(elsewhere).ok());
+  world().make_symlink(dir + "/links", elsewhere);
+  std::set<uint32_t> programs;
+  {
+    LoadOptions options;
+    options.kernel = &kernel();
+    Result<LoadedObject> loaded = load_object(*spec, options);
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    for (const ProgramResult& program : loaded->report().programs) programs.insert(program.id);
+    Result<AttachSet> set = attach_all(kernel(), attachable_programs(*spec, *loaded, {}), {});
+    ASSERT_TRUE(set.ok()) << set.error().message;
+    Status pinned = set->pin_all(kernel(), dir);
+    ASSERT_FALSE(pinned.ok()) << "pinned through a planted symlink";
+    EXPECT_EQ(pinned.error().kind, ErrorKind::InvalidArgument) << pinned.error().message;
+    EXPECT_THAT(pinned.error().message, HasSubstr(dir + "/links"));
+  }
+  EXPECT_THAT(*kernel().list_directory(elsewhere), IsEmpty()) << "a pin landed outside the pin directory";
+  Result<std::vector<DirectoryEntry>> left = kernel().list_directory(dir);
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].kind, FileKind::Symlink) << "only the planted symlink is there";
+  EXPECT_THAT(links_of(kernel(), programs), IsEmpty()) << "an attachment outlived the failed pin_all";
 }
 
 TEST_P(Contract, ALinkEndsWithItsLastFdAndBpfLinkDetachEndsItAtOnce) {

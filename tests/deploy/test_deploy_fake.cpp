@@ -184,7 +184,7 @@ TEST_P(DeployFake, EveryFailedCallOfAnUpgradeLeavesThePreviousStateExactly) {
     if (upgraded.ok()) {
       // The failed call came after the swap (removing the old set): the new state is in
       // place, and the next run removes what is left.
-      EXPECT_NE(running_program(fake, GetParam()), 0U) << "call " << n;
+      EXPECT_NE(running_program(fake, GetParam()), 0U) << "call " << n << " (" << faulty.call_log()[n - 1] << ")";
       Result<DeployReport> next = apply_deployment(deployment_of(GetParam(), 2), options_with(fake));
       ASSERT_TRUE(next.ok()) << "call " << n << ": " << next.error().message;
       EXPECT_EQ(running_program(fake, GetParam()), pinned(fake, std::string(kPinDir) + "/progs/count")) << "call " << n;

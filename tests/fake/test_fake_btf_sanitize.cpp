@@ -16,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/btf.hpp"
 #include "bpfload/btf_sanitize.hpp"
 #include "bpfload/loader.hpp"

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/attach_btf.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/parse.hpp"

@@ -13,6 +13,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/attach.hpp"
 #include "bpfload/kernel.hpp"
 #include "bpfload/parse.hpp"

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/parse.hpp"
 #include "bpfload/system.hpp"

@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/externs.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/parse.hpp"

@@ -3,10 +3,12 @@
 # (soname, a real static archive, headers, bpfload.pc, no foreign symbols exported), then
 # builds the example agents from that root with nothing but pkg-config and runs them.
 #
-#   test_install.sh BUILD_DIR SOURCE_DIR SAMPLE_OBJECT [SANITIZE]
+#   test_install.sh BUILD_DIR SOURCE_DIR SAMPLE_OBJECT [SANITIZE [BUILDTYPE]]
 #
 # SANITIZE is the build's b_sanitize ("none", "address,undefined"): a sanitized library
-# needs agents compiled with the same -fsanitize.
+# needs agents compiled with the same -fsanitize. The exported symbols are compared with
+# loader/libbpfload.symbols in the configuration that file records (debugoptimized, no
+# sanitizer); other configurations may inline differently and only get the rules checked.
 #
 # Exit 77 (skipped) when the agents cannot run for lack of privileges, unless
 # BPFLOAD_REQUIRE_KERNEL=1.
@@ -15,6 +17,7 @@ build=$1
 source=$2
 sample=$3
 sanitize=${4:-none}
+buildtype=${5:-debugoptimized}
 san_flags=
 [ "$sanitize" = none ] || san_flags="-fsanitize=$sanitize"
 
@@ -51,11 +54,38 @@ c_api=$(nm -D --defined-only "$libdir/libbpfload.so" | awk '$2 == "T" {print $3}
 [ "$c_api" -gt 10 ] || fail "the C API is not exported ($c_api bpfload_* functions)"
 readelf -d "$libdir/libbpfload.so" | grep -q 'NEEDED.*libbpf\.so' || fail "libbpf is not a dynamic dependency"
 
+# The ABI is what the symbol file says. Every C function of bpfload.h is exported in the
+# release's version node; no test double is (they live in libbpfload_testing); and the
+# whole exported list matches loader/libbpfload.symbols, so adding or removing an exported
+# symbol without recording it (and, for a C function, naming it in libbpfload.map) fails.
+exported=$tmp/exported.symbols
+nm -D --defined-only --with-symbol-versions "$libdir/libbpfload.so" | awk '{print $2, $3}' | LC_ALL=C sort >"$exported"
+for function in $(grep -o 'bpfload_[a-z_0-9]*(' "$source/include/bpfload/bpfload.h" | tr -d '(' | sort -u); do
+  grep -q "^T $function@@BPFLOAD_0\.1\$" "$exported" ||
+    fail "$function (bpfload.h) is not exported at version BPFLOAD_0.1 (name it in loader/libbpfload.map)"
+done
+doubles=$(c++filt <"$exported" | grep -E 'FakeKernel|FaultInjectingKernel' || true)
+[ -z "$doubles" ] || fail "libbpfload.so exports test doubles: $(echo "$doubles" | head -n 3 | tr '\n' ' ')"
+if [ "$sanitize" = none ] && [ "$buildtype" = debugoptimized ]; then
+  if ! diff -u "$source/loader/libbpfload.symbols" "$exported" >"$tmp/symbols.diff"; then
+    cat "$tmp/symbols.diff" >&2
+    fail "the exported symbols changed (diff above, - recorded, + exported): if intended, record them with
+  nm -D --defined-only --with-symbol-versions BUILD/loader/libbpfload.so.0 | awk '{print \$2, \$3}' | LC_ALL=C sort >loader/libbpfload.symbols
+and name a new C function in loader/libbpfload.map (a new release gets a new version node)"
+  fi
+  echo "exported symbols: $(wc -l <"$exported"), as recorded in loader/libbpfload.symbols"
+else
+  echo "exported symbols: $(wc -l <"$exported") (not compared: the record is of debugoptimized without sanitizers)"
+fi
+
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 export PKG_CONFIG_SYSROOT_DIR="$root"
 pkg-config --exists bpfload || fail "pkg-config does not find bpfload"
 pkg-config --print-requires-private bpfload | grep -q '^libbpf' || fail "libbpf is not in Requires.private"
 pkg-config --print-requires-private bpfload | grep -q '^libelf' || fail "libelf is not in Requires.private"
+pkg-config --exists bpfload_testing || fail "pkg-config does not find bpfload_testing"
+[ -e "$libdir/libbpfload_testing.so" ] || fail "no libbpfload_testing.so in $libdir"
+[ -n "$(find "$root" -path "*/include/bpfload/testing/fake_kernel.hpp")" ] || fail "bpfload/testing/ headers not installed"
 
 cc $san_flags -std=c99 -Wall -Wextra -pedantic -Werror "$source/examples/agent.c" -o "$tmp/agent" \
   $(pkg-config --cflags --libs bpfload) || fail "the C example does not build from pkg-config"
@@ -72,7 +102,13 @@ done
 cc $san_flags -std=c99 -Wall -Werror "$source/examples/agent.c" -o "$tmp/agent-static" $(pkg-config --cflags bpfload) \
   $static_libs || fail "the C example does not link against libbpfload.a with pkg-config --static"
 if readelf -d "$tmp/agent-static" | grep -q 'NEEDED.*libbpfload'; then fail "agent-static still needs libbpfload.so"; fi
-echo "installed into $root; examples built: agent, agent++, agent-static"
+c++ $san_flags -std=c++20 -Wall -Wextra "$source/examples/agent_test.cpp" -o "$tmp/agent_test" \
+  $(pkg-config --cflags --libs bpfload_testing) || fail "the agent's test does not build from pkg-config bpfload_testing"
+# An agent's own test against the fake kernel needs no privileges: it runs here.
+LD_LIBRARY_PATH="$libdir" "$tmp/agent_test" "$sample" >"$tmp/agent_test.out" 2>&1 ||
+  { cat "$tmp/agent_test.out" >&2; fail "agent_test (libbpfload_testing) failed"; }
+grep -q 'refused map creation handled' "$tmp/agent_test.out" || fail "agent_test did not see the injected failure"
+echo "installed into $root; examples built: agent, agent++, agent-static, agent_test (ran it)"
 
 if [ "$(id -u)" != 0 ] && [ "${BPFLOAD_REQUIRE_KERNEL:-0}" != 1 ]; then
   echo "SKIP: running the agents needs root (bpf()); set BPFLOAD_REQUIRE_KERNEL=1 to fail instead"

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/kernel.hpp"
 #include "bpfload/system.hpp"
 #include "bpfload/link.hpp"

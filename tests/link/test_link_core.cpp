@@ -2,6 +2,7 @@
 // were not applied yet (relocate_core does that; its tests are in tests/relocate/).
 #include <gtest/gtest.h>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/link.hpp"
 #include "bpfload/parse.hpp"
 #include "test_util.hpp"

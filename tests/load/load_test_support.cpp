@@ -1,3 +1,4 @@
+#include "bpfload/object_file.hpp"
 #include "load_test_support.hpp"
 
 #include <algorithm>

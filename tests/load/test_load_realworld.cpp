@@ -45,7 +45,7 @@ TEST(LoadRealWorld, KeepGoingLoadsTheKnownTypeAndReportsEachUnknownOne) {
   ASSERT_TRUE(loaded.ok()) << error_text(loaded);
   ASSERT_EQ(report.programs.size(), 4u);
   EXPECT_TRUE(result_of(report, "xdp_count")->loaded) << result_of(report, "xdp_count")->error;
-  for (const char* name : {"do_redirect_xmit", "do_aaa", "tail_hex_id"}) {
+  for (const char* name : {"do_redirect_xmit", "do_aaa", "tail_named_map"}) {
     const ProgramResult* program = result_of(report, name);
     ASSERT_NE(program, nullptr) << name;
     EXPECT_FALSE(program->loaded) << name;
@@ -78,7 +78,7 @@ TEST(LoadRealWorld, DefaultTypeLoadsAndRunsEverySection) {
   ASSERT_TRUE(loaded.ok()) << error_text(loaded);
   EXPECT_EQ(run_program(loaded->program_fd("do_redirect_xmit"), ipv4_udp_packet()), 1u);
   EXPECT_EQ(run_program(loaded->program_fd("do_aaa"), ipv4_udp_packet()), 2u);
-  EXPECT_EQ(run_program(loaded->program_fd("tail_hex_id"), ipv4_udp_packet()), 3u);
+  EXPECT_EQ(run_program(loaded->program_fd("tail_named_map"), ipv4_udp_packet()), 3u);
   for (uint32_t key = 1; key <= 3; ++key) EXPECT_EQ(read_map<uint64_t>(loaded->map_fd("hits"), key), 1u) << key;
 }
 

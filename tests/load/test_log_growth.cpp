@@ -1,5 +1,6 @@
-// The log-size rules of program loading, against a kernel that reports ENOSPC on cue
-// (real loads cannot produce a log bigger than the kernel's 1 GiB maximum).
+// The log-size rules of program loading, against a kernel that reports ENOSPC on cue:
+// at most two verifier runs when the kernel reports the log's size (6.4+), the second
+// sized exactly, or none with a log when it exceeds LoadOptions::log_limit.
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -80,13 +81,69 @@ TEST(LogGrowth, GrowsToTheSizeTheKernelReports) {
   EXPECT_TRUE(program.stats.present) << "the final log should be the real, complete one";
 }
 
-TEST(LogGrowth, GrowsEightfoldWhenTheKernelDoesNotSay) {
+TEST(LogGrowth, WithoutASizeGrowsOnceToTheLimitThenLoadsWithoutALog) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  // A kernel before 6.4 says no size: one run with the most the limit allows, then, the
+  // log still not fitting, one run without a log for the verdict.
   ScriptedLogKernel kernel(std::deque<ScriptedLogKernel::Step>{{0}, {0}});
   const ProgramResult program = load_with(kernel, kLogLevel2);
-  EXPECT_EQ(kernel.log_sizes, (std::vector<size_t>{1u << 20, 8u << 20, 64u << 20}));
+  EXPECT_EQ(kernel.log_sizes, (std::vector<size_t>{1u << 20, 16u << 20, 0}));
   EXPECT_EQ(program.load_attempts, 3u);
   EXPECT_TRUE(program.loaded);
+  EXPECT_TRUE(program.log_truncated);
+}
+
+TEST(LogGrowth, ALogOverTheLimitKeepsWhatFitAndTakesTwoRuns) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  // The kernel needs 200000 bytes; the limit is 100000: no second run with a log.
+  ScriptedLogKernel kernel(std::deque<ScriptedLogKernel::Step>{{200000}});
+  TempBpffsDir pins;
+  LoadOptions options = test_options(pins.path());
+  options.kernel = &kernel;
+  options.log_level = kLogLevel1;
+  options.log_limit = 100000;
+  LoadReport report;
+  Result<LoadedObject> loaded = load_object(parse_test_object("legacy_libbpf.o"), options, &report);
+  ASSERT_TRUE(loaded.ok()) << error_text(loaded);
+  ASSERT_EQ(report.programs.size(), 1u);
+  EXPECT_EQ(kernel.log_sizes, (std::vector<size_t>{64 * 1024, 0}));
+  EXPECT_EQ(report.programs[0].load_attempts, 2u);
+  EXPECT_TRUE(report.programs[0].log_truncated);
+  EXPECT_EQ(report.programs[0].log_true_size, 200000u);
+}
+
+TEST(LogGrowth, NoLimitGrowsToTheReportedSizeHoweverBig) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  ScriptedLogKernel kernel(std::deque<ScriptedLogKernel::Step>{{40u << 20}});
+  TempBpffsDir pins;
+  LoadOptions options = test_options(pins.path());
+  options.kernel = &kernel;
+  options.log_level = kLogLevel1;
+  options.log_limit = 0;
+  LoadReport report;
+  Result<LoadedObject> loaded = load_object(parse_test_object("legacy_libbpf.o"), options, &report);
+  ASSERT_TRUE(loaded.ok()) << error_text(loaded);
+  EXPECT_EQ(kernel.log_sizes, (std::vector<size_t>{64 * 1024, 40u << 20}));
+  EXPECT_EQ(report.programs[0].load_attempts, 2u);
+  EXPECT_FALSE(report.programs[0].log_truncated);
+}
+
+TEST(LogGrowth, ARefusalWhoseLogOverflowsKeepsTheVerdictOfTheFirstRun) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  // No log asked: the first run (no log) says EACCES; the run for the log overflows.
+  TempBpffsDir pins;
+  ScriptedLogKernel kernel(std::deque<ScriptedLogKernel::Step>{{500000}});
+  LoadOptions options = test_options(pins.path());
+  options.kernel = &kernel;
+  options.log_limit = 100000;
+  LoadReport report;
+  Result<LoadedObject> loaded = load_object(parse_test_object("reject_oob.o"), options, &report);
+  ASSERT_FALSE(loaded.ok());
+  ASSERT_EQ(report.programs.size(), 1u);
+  EXPECT_EQ(kernel.log_sizes, (std::vector<size_t>{0, 64 * 1024}));
+  EXPECT_EQ(report.programs[0].load_attempts, 2u);
+  EXPECT_EQ(report.programs[0].sys_errno, EACCES);
+  EXPECT_TRUE(report.programs[0].log_truncated);
 }
 
 TEST(LogGrowth, LevelZeroFailureIsRetriedWithALog) {

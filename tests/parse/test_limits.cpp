@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/parse.hpp"
 #include "test_util.hpp"
 

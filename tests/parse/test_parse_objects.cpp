@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bpfload/object_file.hpp"
 #include "parse_test_util.hpp"
 
 namespace bpfload {

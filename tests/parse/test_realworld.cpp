@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/parse.hpp"
 #include "old_compiler_object.hpp"
 #include "parse_test_util.hpp"
@@ -37,11 +38,11 @@ TEST(RealWorldSections, SectionsWithoutATypeParseAsUnknown) {
   const ObjectSpec spec = parse_built("quirk_unknown_sections.o");
   ASSERT_EQ(spec.programs.size(), 4u);
   EXPECT_EQ(find_program(spec, "xdp_count")->type, uint32_t{BPF_PROG_TYPE_XDP});
-  for (const char* name : {"do_redirect_xmit", "do_aaa", "tail_hex_id"}) {
+  for (const char* name : {"do_redirect_xmit", "do_aaa", "tail_named_map"}) {
     ASSERT_NE(find_program(spec, name), nullptr) << name;
     EXPECT_EQ(find_program(spec, name)->type, 0u) << name;
   }
-  EXPECT_EQ(find_program(spec, "tail_hex_id")->section, "0xabccba/0");
+  EXPECT_EQ(find_program(spec, "tail_named_map")->section, "jmp/0");
 }
 
 TEST(RealWorldSections, DefaultTypeFillsOnlySectionsWithoutOne) {
@@ -50,7 +51,7 @@ TEST(RealWorldSections, DefaultTypeFillsOnlySectionsWithoutOne) {
   const ObjectSpec spec = parse_built("quirk_unknown_sections.o", options);
   EXPECT_EQ(find_program(spec, "xdp_count")->type, uint32_t{BPF_PROG_TYPE_XDP});
   EXPECT_FALSE(find_program(spec, "xdp_count")->type_overridden);
-  for (const char* name : {"do_redirect_xmit", "do_aaa", "tail_hex_id"}) {
+  for (const char* name : {"do_redirect_xmit", "do_aaa", "tail_named_map"}) {
     EXPECT_EQ(find_program(spec, name)->type, uint32_t{BPF_PROG_TYPE_SCHED_CLS}) << name;
     EXPECT_TRUE(find_program(spec, name)->type_overridden) << name;
   }

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/externs.hpp"
 #include "bpfload/kernel_facts.hpp"
 #include "bpfload/link.hpp"

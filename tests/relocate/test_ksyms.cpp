@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/externs.hpp"
 #include "bpfload/kallsyms.hpp"
 #include "bpfload/link.hpp"

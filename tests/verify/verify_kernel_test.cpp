@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "bpfload/object_file.hpp"
 #include "bpfload/parse.hpp"
 #include "bpfload/verify.hpp"
 #include "bpfload/testing/fault_injecting_kernel.hpp"

@@ -5,6 +5,8 @@
 // libbpfload_testing (bpfload_testing.pc), not of libbpfload.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -16,6 +18,7 @@
 
 #include "bpfload/kernel.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// The fake world. Where a kernel rule is modelled (map sizes and flags, frozen maps, full
@@ -97,6 +100,8 @@ class FakeKernel final : public Kernel {
   void set_kernel_release(std::string release);
   void set_possible_cpus(unsigned cpus);
   void set_process_id(int pid);
+  /// What page_size() returns (default 4096).
+  void set_page_size(size_t bytes);
   /// Adds a directory (and parents) on the filesystem with magic `filesystem_magic`
   /// (every directory under it inherits it). /, /sys, /sys/fs, /sys/fs/bpf (bpffs),
   /// /proc, /tmp exist from the start; the root is ext4.
@@ -173,3 +178,4 @@ class FakeKernel final : public Kernel {
 };
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END

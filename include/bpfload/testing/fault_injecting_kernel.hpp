@@ -3,6 +3,8 @@
 // Part of libbpfload_testing (bpfload_testing.pc), not of libbpfload.
 #pragma once
 
+#include "bpfload/export.h"
+
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -13,6 +15,7 @@
 
 #include "bpfload/kernel.hpp"
 
+BPFLOAD_PUBLIC_BEGIN
 namespace bpfload {
 
 /// Forwards every call to `inner` except the ones scripted to fail, which return errno
@@ -77,3 +80,4 @@ class FaultInjectingKernel final : public Kernel {
 };
 
 }  // namespace bpfload
+BPFLOAD_PUBLIC_END
