@@ -357,7 +357,8 @@ int run_load_deployment(const LoadVerbOptions& options, const ParseOptions& pars
                         ? Json{{"file", options.object.path}, {"pin_dir", options.pin_dir}}
                         : load_json(options.object.path, load, report->loads.front(), nullptr);
     document["pin_dir"] = options.pin_dir;
-    for (auto& [key, value] : deploy_report_json(*report).items()) document[key] = value;
+    const Json deployed = deploy_report_json(*report);  // items() iterates it: it must outlive the loop
+    for (const auto& [key, value] : deployed.items()) document[key] = value;
     print_json(document);
     return kExitOk;
   }

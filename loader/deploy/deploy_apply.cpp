@@ -378,6 +378,14 @@ Result<std::string> drift(Kernel& kernel, const std::string& pin_dir, const std:
     for (const DirectoryEntry& entry : *links) {
       Result<Fd> link = kernel.obj_get(dir + "/links/" + entry.name);
       Result<LinkInfo> info = link.ok() ? kernel.link_info(link->get()) : Result<LinkInfo>(link.error());
+      // A struct_ops link runs the map of its name: alive is all there is to check.
+      Result<bool> runs_program = deploy::exists(kernel, dir + "/progs/" + deploy::program_of_pin(entry.name));
+      if (!runs_program.ok()) return std::move(runs_program).error();
+      if (!*runs_program) {
+        Result<bool> runs_map = deploy::exists(kernel, dir + "/maps/" + entry.name);
+        if (!runs_map.ok()) return std::move(runs_map).error();
+        if (*runs_map && info.ok() && info->id != 0) continue;
+      }
       Result<Fd> prog = kernel.obj_get(dir + "/progs/" + deploy::program_of_pin(entry.name));
       Result<uint32_t> prog_id = prog.ok() ? kernel.prog_id(prog->get()) : Result<uint32_t>(prog.error());
       if (!info.ok() || !prog_id.ok() || info->prog_id != *prog_id)

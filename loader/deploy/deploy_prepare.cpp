@@ -3,6 +3,7 @@
 
 #include <linux/bpf.h>
 
+#include <cerrno>
 #include <set>
 
 #include <fmt/format.h>
@@ -39,6 +40,26 @@ std::string targets_text(const AttachTargets& t) {
                      static_cast<int>(t.xdp.mode), t.xdp.netlink, t.tc.netlink, t.tc.handle, t.tc.priority);
 }
 
+// bpffs refuses every lookup of a name holding '.' with EPERM, even as root: say so
+// instead of passing on a bare "Operation not permitted".
+Status check_pin_dir_lookup(Kernel& kernel, const std::string& pin_dir) {
+  for (std::string path = pin_dir; !path.empty() && path != "/";) {
+    Result<FileKind> kind = kernel.file_kind(path, false);
+    if (kind.ok()) return {};
+    if (kind.error().sys_errno != EPERM) return kind.error().with_context(fmt::format("pin directory {}", pin_dir));
+    const size_t slash = path.find_last_of('/');
+    const std::string name = path.substr(slash + 1);
+    if (name.find('.') != std::string::npos && name != "." && name != "..")
+      return make_error(ErrorKind::InvalidArgument,
+                        fmt::format("pin directory {}: a bpf filesystem refuses names containing '.' ('{}'); use '-' "
+                                    "or '_' instead",
+                                    pin_dir, name),
+                        EPERM);
+    path = slash == 0 ? std::string("/") : path.substr(0, slash);
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::vector<PreparedObject>> prepare(Kernel& kernel, const Deployment& deployment) {
@@ -47,6 +68,7 @@ Result<std::vector<PreparedObject>> prepare(Kernel& kernel, const Deployment& de
                       fmt::format("pin directory '{}': give an absolute path under a bpf filesystem "
                                   "(e.g. /sys/fs/bpf/myapp)",
                                   deployment.pin_dir));
+  BPFLOAD_TRY(check_pin_dir_lookup(kernel, deployment.pin_dir));
   if (deployment.objects.empty())
     return make_error(ErrorKind::InvalidArgument, "the deployment has no objects");
   std::set<std::string> names;

@@ -449,6 +449,17 @@ Status load_maps(LoadContext& context) {
   context.data_names.assign(spec.data_sections.size(), {});
   context.report.maps.assign(spec.maps.size() + spec.data_sections.size(), MapResult{});
 
+  // Every pin path is checked before the first map exists: a map is pinned as soon as it
+  // is made (load_one_map), so a bad path found later would leave earlier pins behind.
+  for (const MapSpec& map : spec.maps) {
+    const MapOverride* override = context.override_for(map.name);
+    const Pinning pinning = !context.options.pin ? Pinning::None
+                            : override != nullptr && override->pinning ? *override->pinning
+                                                                       : map.pinning;
+    Result<std::optional<std::string>> pin_path = map_pin_path(map.name, pinning, context.options);
+    if (!pin_path.ok()) return std::move(pin_path).error();
+  }
+
   // Templates that are maps of the object are created before the maps that use them,
   // so the outer map takes the object's own map as its template.
   std::vector<size_t> order;

@@ -2,6 +2,8 @@
 // namespace (run through `ip netns exec`, which remounts /sys), `load --attach --pin-dir`
 // that stays after the command exits, `link list`, and `detach` removing every trace.
 #include <sys/stat.h>
+
+#include <algorithm>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -126,11 +128,12 @@ TEST(AttachCli, DropInOnMissingInterfaceNamesItAndLeavesNothing) {
   EXPECT_THAT(missing.err, HasSubstr("no program section 'nosuch'"));
 }
 
-/// The bpf filters on `device`'s `hook`, one line each as `tc filter show` prints them.
+/// The bpf filters on `device`'s `hook`: `tc filter show` prints a header line per
+/// priority and one line per filter, the one with its handle.
 int bpf_filters(const std::string& device, const char* hook) {
   const std::string shown = test::command_output(fmt::format("tc filter show dev {} {}", device, hook));
   int filters = 0;
-  for (size_t at = shown.find(" bpf "); at != std::string::npos; at = shown.find(" bpf ", at + 1)) ++filters;
+  for (size_t at = shown.find(" handle 0x"); at != std::string::npos; at = shown.find(" handle 0x", at + 1)) ++filters;
   return filters;
 }
 
@@ -224,6 +227,60 @@ TEST(AttachCli, LoadAttachPinDirStaysAfterExitUntilDetach) {
   EXPECT_NE(::stat(dir.c_str(), &st), 0);
   const std::string links = test::command_output("bpftool link list");
   for (uint32_t id : link_ids) EXPECT_THAT(links, ::testing::Not(HasSubstr(fmt::format("{}: ", id)))) << links;
+}
+
+TEST(AttachCli, LoadAttachRunTwiceIsUnchangedUnpinRefusesItsLinksAndDeleteRemovesThem) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const std::string dir = fmt::format("/sys/fs/bpf/bpfload-attach-twice-{}", ::getpid());
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { (void)run_bpfload("delete " + dir + " >/dev/null 2>&1"); }
+  } cleanup{dir};
+  const std::string load = fmt::format("load {} --attach --pin-dir {} --json",
+                                       quoted(test::bpf_object("attach_trace_legacy.o")), dir);
+  auto first = run_bpfload(load);
+  ASSERT_EQ(first.exit_code, 0) << first.err << first.out;
+  auto again = run_bpfload(load);
+  ASSERT_EQ(again.exit_code, 0) << again.err << again.out;
+  const auto first_doc = stdout_json(first);
+  const auto again_doc = stdout_json(again);
+  EXPECT_EQ(first_doc["outcome"], "created");
+  EXPECT_EQ(again_doc["outcome"], "unchanged");
+  const auto link_ids = [](const nlohmann::json& doc) {
+    std::vector<uint32_t> ids;
+    for (const auto& attachment : doc["attached"]) ids.push_back(attachment["link_id"].get<uint32_t>());
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  EXPECT_EQ(first_doc["attached"].size(), 2U);
+  EXPECT_EQ(link_ids(again_doc), link_ids(first_doc)) << "the same links";
+
+  // unpin would leave the links attached: it refuses and points to delete.
+  auto unpinned = run_bpfload("unpin " + dir);
+  EXPECT_EQ(unpinned.exit_code, 2) << unpinned.out;
+  EXPECT_THAT(unpinned.err, HasSubstr("holds attachments"));
+  EXPECT_THAT(unpinned.err, HasSubstr("bpfload delete"));
+  struct stat st {};
+  EXPECT_EQ(::stat((dir + "/links").c_str(), &st), 0) << "nothing was removed";
+
+  auto deleted = run_bpfload("delete " + dir);
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.err << deleted.out;
+  EXPECT_NE(::stat(dir.c_str(), &st), 0);
+  const std::string links = test::command_output("bpftool link list");
+  for (const auto& attachment : first_doc["attached"])
+    EXPECT_THAT(links, ::testing::Not(HasSubstr(fmt::format("{}: ", attachment["link_id"].get<uint32_t>()))));
+}
+
+TEST(AttachCli, LoadAttachThatAttachesNothingFailsAndLeavesNothing) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const std::string dir = fmt::format("/sys/fs/bpf/bpfload-attach-nothing-{}", ::getpid());
+  // An XDP program without --dev: nothing says where it goes.
+  auto result = run_bpfload(fmt::format("load {} --attach --pin-dir {}", quoted(test::bpf_object("sample_xdp_legacy.o")), dir));
+  EXPECT_EQ(result.exit_code, 2) << result.out;
+  EXPECT_THAT(result.err, HasSubstr("attached nothing"));
+  EXPECT_THAT(result.out, ::testing::Not(HasSubstr("remove with")));
+  struct stat st {};
+  EXPECT_NE(::stat(dir.c_str(), &st), 0) << "the pin directory must not be left";
 }
 
 TEST(AttachCli, FailedAttachRollsBackLinksAndPins) {

@@ -22,7 +22,6 @@
 
 #include "bpfload/object_file.hpp"
 #include "bpfload/attach.hpp"
-#include "bpfload/attach_kernel.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/parse.hpp"
 #include "compat_objects.hpp"

@@ -37,6 +37,13 @@ LoadOptions fake_options(Kernel& kernel) {
   return options;
 }
 
+/// The running kernel's BTF as the fake world's /sys/kernel/btf/vmlinux: the compat
+/// objects carry CO-RE relocations, which need a target.
+void with_vmlinux_btf(FakeKernel& kernel) {
+  const std::vector<std::byte> bytes = test::read_file("/sys/kernel/btf/vmlinux");
+  kernel.add_file("/sys/kernel/btf/vmlinux", std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
 const FakeKernel::Map* created(const std::vector<FakeKernel::Map>& maps, const std::string& name) {
   for (const FakeKernel::Map& map : maps)
     if (map.request.name == name) return &map;
@@ -82,6 +89,7 @@ TEST(FakeCompat, RingBufferSizesAreRoundedToAPowerOfTwoNumberOfPages) {
     SCOPED_TRACE(test::compat_compiler_of(path));
     const ObjectSpec spec = parse_compat(path);
     FakeKernel kernel;
+    with_vmlinux_btf(kernel);
     Result<LoadedObject> loaded = load_object(spec, fake_options(kernel));
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
     const auto maps = maps_of(kernel, *loaded, {"odd_ring", "even_ring", "bloom"});
@@ -185,6 +193,7 @@ TEST(FakeCompat, ProgramFlagsAndLogLevelsPerProgram) {
   for (const std::string& path : test::compat_object_builds("asm_labels")) {
     SCOPED_TRACE(test::compat_compiler_of(path));
     FakeKernel kernel;
+    with_vmlinux_btf(kernel);
     LoadOptions options = fake_options(kernel);
     options.program_flags["*"] = BPF_F_TEST_RND_HI32;
     options.program_flags["labels_in_a_loop"] = BPF_F_TEST_STATE_FREQ | BPF_F_STRICT_ALIGNMENT;

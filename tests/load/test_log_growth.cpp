@@ -99,7 +99,7 @@ TEST(LogGrowth, ALogOverTheLimitKeepsWhatFitAndTakesTwoRuns) {
   ScriptedLogKernel kernel(std::deque<ScriptedLogKernel::Step>{{200000}});
   TempBpffsDir pins;
   LoadOptions options = test_options(pins.path());
-  options.kernel = &kernel;
+  options.kernel = &kernel.kernel();
   options.log_level = kLogLevel1;
   options.log_limit = 100000;
   LoadReport report;
@@ -117,7 +117,7 @@ TEST(LogGrowth, NoLimitGrowsToTheReportedSizeHoweverBig) {
   ScriptedLogKernel kernel(std::deque<ScriptedLogKernel::Step>{{40u << 20}});
   TempBpffsDir pins;
   LoadOptions options = test_options(pins.path());
-  options.kernel = &kernel;
+  options.kernel = &kernel.kernel();
   options.log_level = kLogLevel1;
   options.log_limit = 0;
   LoadReport report;
@@ -134,7 +134,7 @@ TEST(LogGrowth, ARefusalWhoseLogOverflowsKeepsTheVerdictOfTheFirstRun) {
   TempBpffsDir pins;
   ScriptedLogKernel kernel(std::deque<ScriptedLogKernel::Step>{{500000}});
   LoadOptions options = test_options(pins.path());
-  options.kernel = &kernel;
+  options.kernel = &kernel.kernel();
   options.log_limit = 100000;
   LoadReport report;
   Result<LoadedObject> loaded = load_object(parse_test_object("reject_oob.o"), options, &report);
