@@ -103,9 +103,19 @@ Status read_btf(const elf::View& view, ObjectSpec& spec) {
     if (needed) return std::move(fixed).error().with_context("section '.BTF'");
     return {};
   }
+  // One pass over the types instead of a search per section (btf__find_by_name_kind is
+  // linear): 60k .data.N sections took seconds. The first DATASEC of a name wins, as there.
+  std::unordered_map<std::string_view, uint32_t> datasecs;
+  const uint32_t types = btf__type_cnt(btf->get());
+  for (uint32_t id = 1; id < types; ++id) {
+    const struct btf_type* type = btf__type_by_id(btf->get(), id);
+    if (type == nullptr || btf_kind(type) != BTF_KIND_DATASEC) continue;
+    const char* name = btf__name_by_offset(btf->get(), type->name_off);
+    if (name != nullptr) datasecs.emplace(name, id);
+  }
   for (DataSectionSpec& data : spec.data_sections) {
-    const int id = btf__find_by_name_kind(btf->get(), data.name.c_str(), BTF_KIND_DATASEC);
-    data.btf_type_id = id > 0 ? static_cast<uint32_t>(id) : 0;
+    const auto found = datasecs.find(data.name);
+    data.btf_type_id = found != datasecs.end() ? found->second : 0;
   }
   spec.btf = std::make_shared<const ParsedBtf>(std::move(*btf), std::move(*fixed));
   return {};
