@@ -271,6 +271,27 @@ TEST(AttachCli, LoadAttachRunTwiceIsUnchangedUnpinRefusesItsLinksAndDeleteRemove
     EXPECT_THAT(links, ::testing::Not(HasSubstr(fmt::format("{}: ", attachment["link_id"].get<uint32_t>()))));
 }
 
+TEST(AttachCli, DetachOfADeploymentRemovesItsClsactFilterToo) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  test::VethNamespace ns;
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  const std::string dir = fmt::format("/sys/fs/bpf/bpfload-attach-clsact-{}", ::getpid());
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { (void)run_bpfload("delete " + dir + " >/dev/null 2>&1"); }
+  } cleanup{dir};
+  // A tc program attached as a clsact filter: nothing pinned holds it, only the record.
+  auto loaded = run_bpfload(fmt::format("load {} --attach --dev {} --direction ingress --tc-attach clsact --pin-dir {}",
+                                        quoted(test::bpf_object("deploy_tc_v1.o")), ns.receiver(), dir));
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.err << loaded.out;
+  EXPECT_EQ(bpf_filters(ns.receiver(), "ingress"), 1);
+  auto detached = run_bpfload("detach " + dir);
+  ASSERT_EQ(detached.exit_code, 0) << detached.err << detached.out;
+  EXPECT_EQ(bpf_filters(ns.receiver(), "ingress"), 0) << "the filter outlived its pins";
+  struct stat st {};
+  EXPECT_NE(::stat(dir.c_str(), &st), 0);
+}
+
 TEST(AttachCli, LoadAttachThatAttachesNothingFailsAndLeavesNothing) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   const std::string dir = fmt::format("/sys/fs/bpf/bpfload-attach-nothing-{}", ::getpid());
