@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace bpfload::test {
@@ -24,12 +25,13 @@ class BtfBuilder {
   /// Offset of `text` in the string section (added when new; "" is 0).
   uint32_t name(std::string_view text) {
     if (text.empty()) return 0;
-    const size_t found = strings_.find(std::string(text) + '\0');
-    if (found != std::string::npos && (found == 0 || strings_[found - 1] == '\0')) return static_cast<uint32_t>(found);
-    const uint32_t offset = static_cast<uint32_t>(strings_.size());
+    // Looked up by hash: hostile-scaling tests add tens of thousands of names, and a
+    // search of the string section per name made generating them quadratic.
+    const auto [it, added] = offsets_.try_emplace(std::string(text), static_cast<uint32_t>(strings_.size()));
+    if (!added) return it->second;
     strings_ += text;
     strings_ += '\0';
-    return offset;
+    return it->second;
   }
   /// Appends a type record (head and trailer words); returns its id.
   uint32_t add(std::vector<uint32_t> words) {
@@ -63,6 +65,7 @@ class BtfBuilder {
  private:
   std::vector<uint32_t> types_;
   std::string strings_ = std::string(1, '\0');
+  std::unordered_map<std::string, uint32_t> offsets_;
   uint32_t count_ = 0;
 };
 

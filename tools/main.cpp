@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "bpfload/system.hpp"
 #include "cli_output.hpp"
@@ -83,6 +84,28 @@ std::optional<std::string> first_word_problem(int argc, char** argv) {
   return fmt::format("no verb named '{}' (verbs: {}, help, version)", first, names);
 }
 
+// CLI11 says "A subcommand is required" without saying whose, and takes an unknown action
+// (`bpfload link frob`) for the same thing. The deepest command given that needs an action
+// names itself, its actions, and the word it did not know.
+std::optional<std::string> missing_action(const CLI::App& app) {
+  const CLI::App* deepest = &app;
+  std::string name = "bpfload";
+  for (;;) {
+    const std::vector<const CLI::App*> parsed = deepest->get_subcommands([](const CLI::App* sub) { return sub->parsed(); });
+    if (parsed.empty()) break;
+    deepest = parsed.front();
+    name += " " + deepest->get_name();
+  }
+  if (deepest->get_require_subcommand_min() == 0) return std::nullopt;
+  std::string actions;
+  for (const CLI::App* sub : deepest->get_subcommands([](const CLI::App*) { return true; }))
+    actions += fmt::format("{}{}", actions.empty() ? "" : ", ", sub->get_name());
+  const std::vector<std::string> left = deepest->remaining();
+  if (!left.empty())
+    return fmt::format("'{}' has no action '{}' (actions: {})", name, left.front(), actions);
+  return fmt::format("'{}' needs an action: {}", name, actions);
+}
+
 // A verb that runs out of memory reports it like any other error; the library's entry
 // points already turn std::bad_alloc into errors, this catches the CLI's own allocations.
 int run_verb(const VerbRunner& runner, int argc, char** argv) {
@@ -117,6 +140,8 @@ int run(int argc, char** argv) {
   CLI::App* help = app.add_subcommand("help", "show help for bpfload, a verb or a map action (help map create)");
   help->add_option("VERB", help_topic, "the verb (and action) to explain");
   CLI::App* version = app.add_subcommand("version", "print the version (as --version does)");
+  bool version_json = false;
+  add_json_flags(*version, version_json);
   tidy_help(app);
 
   // Generated documentation, from the same tree as --help (meson runs these at build time).
@@ -139,11 +164,17 @@ int run(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     if (error.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(error);
+    if (argc < 2) return usage(fmt::format("no verb given (verbs: {}, help, version)", fmt::join(verb_names(), ", ")), false);
+    if (auto missing = missing_action(app)) return usage(*missing, wants_json(argc, argv));
     return usage(error.what(), wants_json(argc, argv));
   }
 
   if (version->parsed()) {
-    fmt::print("{}\n", kVersionText);
+    if (version_json) {
+      print_json(Json{{"name", "bpfload"}, {"version", BPFLOAD_VERSION}});
+    } else {
+      fmt::print("{}\n", kVersionText);
+    }
     return kExitOk;
   }
   if (help->parsed()) {

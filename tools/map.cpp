@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <variant>
@@ -272,40 +273,54 @@ int run_create(const MapVerbOptions& options) {
   return kExitOk;
 }
 
+// Walks every entry of `map` in the kernel's key order, passing each to `visit`.
+// Entries deleted while we walk, and empty prog-array / map-in-map slots, read as ENOENT
+// and are skipped.
+Status walk_entries(Kernel& kernel, const OpenMap& map,
+                    const std::function<void(std::span<const std::byte>, std::span<const std::byte>)>& visit) {
+  std::vector<std::byte> key;
+  std::vector<std::byte> next(map.info.key_size);
+  std::vector<std::byte> value(map.value_stride * map.cpus);
+  for (;;) {
+    auto more = kernel.map_next_key(map.fd.get(), key, next);
+    if (!more) return std::move(more).error();
+    if (!*more) return {};
+    key = next;
+    auto found = kernel.map_lookup(map.fd.get(), key, value);
+    if (!found && found.error().sys_errno == ENOENT) continue;
+    if (!found) return std::move(found).error();
+    visit(key, value);
+  }
+}
+
 int run_dump(const MapVerbOptions& options) {
   Kernel& kernel = system_kernel();
   auto map = open_map(kernel, options.path);
   if (!map) return fail_open(map.error(), options.json);
   if (auto keys = require_keys(*map); !keys) return report_error(keys.error(), options.json);
 
-  std::vector<std::byte> key;
-  std::vector<std::byte> next(map->info.key_size);
-  std::vector<std::byte> value(map->value_stride * map->cpus);
-  Json entries = Json::array();
-  size_t count = 0;
-  for (;;) {
-    auto more = kernel.map_next_key(map->fd.get(), key, next);
-    if (!more) return fail(more.error().with_context(fmt::format("dump {}", options.path)), options.json);
-    if (!*more) break;
-    key = next;
-    auto found = kernel.map_lookup(map->fd.get(), key, value);
-    // Entries deleted while we walk, and empty prog-array / map-in-map slots, read as ENOENT.
-    if (!found && found.error().sys_errno == ENOENT) continue;
-    if (!found) return fail(found.error().with_context(fmt::format("dump {}", options.path)), options.json);
-    ++count;
-    if (options.json) {
-      entries.push_back(entry_json(*map, key, value));
-    } else {
+  if (!options.json) {
+    size_t count = 0;
+    Status walked = walk_entries(kernel, *map, [&](std::span<const std::byte> key, std::span<const std::byte> value) {
+      ++count;
       print_entry_text(*map, key, value);
-    }
-  }
-  if (options.json) {
-    Json doc = map_header_json(options.path, map->info);
-    doc["entries"] = entries;
-    print_json(doc);
-  } else {
+    });
+    if (!walked) return fail(walked.error().with_context(fmt::format("dump {}", options.path)), false);
     fmt::print("{} entr{}\n", count, count == 1 ? "y" : "ies");
+    return kExitOk;
   }
+  // The entries are written as they are read, so a map of millions of entries never
+  // becomes one document in memory. A failure after the first entry has been written
+  // ends the array early and is reported on stderr with a failing exit code.
+  Json doc = map_header_json(options.path, map->info);
+  doc["entries"] = streamed_array_placeholder(0);
+  Status walked;
+  print_json_streaming(doc, "entries", 1, [&](size_t, const std::function<void(const Json&)>& emit) {
+    walked = walk_entries(kernel, *map, [&](std::span<const std::byte> key, std::span<const std::byte> value) {
+      emit(entry_json(*map, key, value));
+    });
+  });
+  if (!walked) return fail(walked.error().with_context(fmt::format("dump {}", options.path)), false);
   return kExitOk;
 }
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -48,7 +49,23 @@ struct ObjectRun {
   std::vector<VerifyReport> reports;
   std::optional<Error> error;
   int error_exit = kExitOk;  ///< for `error`: 2 the object cannot be read, else the error's own code
+  /// Per report, when its log was cut to what is printed (keep_printed_logs): the whole
+  /// log's line count and whether the tail is all of it. Empty when logs are kept whole.
+  std::vector<LogTail> cut_logs;
 };
+
+// What is printed of each log is its tail (--log-lines), so the rest is dropped as soon
+// as an object is verified: a run over many objects with level-2 logs then holds no more
+// log than it prints. Not for --full-log or --log-file, which print logs whole.
+void keep_printed_logs(ObjectRun& run, size_t log_lines) {
+  for (VerifyReport& report : run.reports) {
+    LogTail tail = log_tail(report.result.verifier_log, log_lines);
+    // A move assignment would hand the whole log's buffer to tail.text (libstdc++ swaps
+    // buffers): it is taken out here instead, and freed at the end of the iteration.
+    const std::string whole = std::exchange(report.result.verifier_log, std::move(tail.text));
+    run.cut_logs.push_back(LogTail{{}, tail.total_lines, tail.complete});
+  }
+}
 
 std::string stack_depth_text(const std::vector<uint32_t>& depths) {
   std::string text;
@@ -82,13 +99,20 @@ nlohmann::json verify_json(const VerifyVerbOptions& options, const std::vector<O
       errors.push_back(nlohmann::json{{"file", run.path}, {"error", nlohmann::json::parse(error.dump())}});
       continue;
     }
-    for (const VerifyReport& report : run.reports) {
+    for (size_t i = 0; i < run.reports.size(); ++i) {
+      const VerifyReport& report = run.reports[i];
       nlohmann::json program = report_to_json(report, false);
       program["file"] = run.path;
-      const LogTail tail = log_tail(report.result.verifier_log, options.full_log ? 0 : options.log_lines);
-      program["log"] = tail.text;
-      program["log_lines"] = tail.total_lines;
-      program["log_complete"] = tail.complete;
+      if (i < run.cut_logs.size()) {
+        program["log"] = report.result.verifier_log;
+        program["log_lines"] = run.cut_logs[i].total_lines;
+        program["log_complete"] = run.cut_logs[i].complete;
+      } else {
+        const LogTail tail = log_tail(report.result.verifier_log, options.full_log ? 0 : options.log_lines);
+        program["log"] = tail.text;
+        program["log_lines"] = tail.total_lines;
+        program["log_complete"] = tail.complete;
+      }
       programs.push_back(std::move(program));
     }
   }
@@ -258,7 +282,8 @@ int run_verify(VerifyVerbOptions& options) {
   for (const PlannedObject& object : *plan) {
     if (object.skip) continue;  // globs given, none matches here
     runs.push_back(verify_one(object, options));
-    const ObjectRun& run = runs.back();
+    ObjectRun& run = runs.back();
+    if (!options.full_log && options.log_file.empty()) keep_printed_logs(run, options.log_lines);
     if (run.error) {
       print_error_line(run.error->message);
       exit_code = std::max(exit_code, run.error_exit);

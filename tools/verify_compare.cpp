@@ -9,7 +9,7 @@
 #include "bpfload/verify.hpp"
 #include "cli_options.hpp"
 #include "text_table.hpp"
-#include "verify_compare_input.hpp"
+#include "verify_run_input.hpp"
 #include "verify_select.hpp"
 #include "verify_thresholds.hpp"
 

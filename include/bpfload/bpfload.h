@@ -215,7 +215,9 @@ BPFLOAD_API bpfload_status bpfload_object_program_fd(bpfload_object *object, con
 /* Runs the loaded program `program` `repeat` times (0 counts as 1) on the packet
  * `data`/`size` with BPF_PROG_TEST_RUN and stores its return value in *retval (may be
  * NULL). For packet programs (XDP, tc, socket filters). Fails as bpfload_object_program_fd,
- * and with KERNEL when the kernel refuses the run (EINVAL: a type it cannot test-run). */
+ * with INVALID_ARGUMENT when `repeat` is more than 1,000,000 (one call stays short: run
+ * again for more), and with KERNEL when the kernel refuses the run (EINVAL: a type it
+ * cannot test-run). */
 BPFLOAD_API bpfload_status bpfload_program_test_run(bpfload_object *object, const char *program, const void *data,
                                                     size_t size, uint32_t repeat, uint32_t *retval);
 

@@ -42,9 +42,13 @@ class MapHandle;
 /// and with Kernel when its info cannot be read.
 [[nodiscard]] Result<MapHandle> map_of(const LoadedObject& object, std::string_view name, Kernel* kernel = nullptr);
 
+/// The most repetitions test_run asks of the kernel in one call.
+inline constexpr uint32_t kMaxTestRunRepeat = 1'000'000;
+
 /// Runs the loaded program `program` of `object` `repeat` times on `data` with
 /// BPF_PROG_TEST_RUN (packet programs: XDP, tc, socket filters). Fails with NotFound
-/// when no such program was loaded, Kernel when the kernel refuses the run.
+/// when no such program was loaded, InvalidArgument when `repeat` is more than
+/// kMaxTestRunRepeat, Kernel when the kernel refuses the run.
 [[nodiscard]] Result<TestRunOutcome> test_run(const LoadedObject& object, std::string_view program,
                                               std::span<const std::byte> data, uint32_t repeat = 1,
                                               Kernel* kernel = nullptr);

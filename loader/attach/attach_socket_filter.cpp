@@ -15,7 +15,9 @@ Result<Attachment> attach_socket_filter(Kernel& kernel, int prog_fd, const std::
   }
   auto socket = kernel.duplicate(socket_fd);
   if (!socket) return socket.error().with_context(context);
-  Status status = kernel.socket_attach_filter(socket->get(), prog_fd);
+  // Attached through the caller's fd (the same socket as our copy), so an error names
+  // the fd the caller knows, not our duplicate.
+  Status status = kernel.socket_attach_filter(socket_fd, prog_fd);
   if (!status) return status.error().with_context(context);
   return Attachment(kernel, SocketFilterHandle{std::move(*socket)}, program, target);
 }

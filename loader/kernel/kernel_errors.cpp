@@ -92,6 +92,13 @@ std::string pin_hint(KernelCommand command, int err, std::string_view path, Kern
   const std::string dir = command == KernelCommand::ObjPin ? parent_directory(path) : std::string(path);
   if (command == KernelCommand::ObjGet && is_directory(kernel, dir))
     return "this is a directory; give the path of a pinned map or program in it";
+  // Outside bpffs the kernel says EACCES or EPERM even to root: the filesystem is the
+  // reason then, not the user's rights.
+  if (err != ENOENT && known_not_bpffs(kernel, dir)) {
+    if (command == KernelCommand::ObjGet)
+      return fmt::format("'{}' is not on a bpf filesystem (bpffs); pins are there, usually under /sys/fs/bpf", dir);
+    return fmt::format("'{}' is not on a bpf filesystem; {}", dir, kMountHint);
+  }
   if (err == EACCES)
     return "permission denied: this user may not open the pin or a directory above it (bpffs directories "
            "are often mode 0700; run as their owner or root)";

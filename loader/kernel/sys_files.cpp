@@ -154,6 +154,8 @@ Status run(op::ReadFile& op) try {
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return io_error("stat", op.path, errno);
   // Devices and pipes have no size to check beforehand (/dev/zero never ends): refuse them.
+  if (S_ISDIR(st.st_mode))
+    return make_error(ErrorKind::InvalidArgument, fmt::format("'{}' is a directory; name a file in it", op.path));
   if (!S_ISREG(st.st_mode))
     return make_error(ErrorKind::InvalidArgument,
                       fmt::format("'{}' is {}, not a regular file; copy it to a file first", op.path,

@@ -379,11 +379,20 @@ Status load_programs(LoadContext& context) {
   for (size_t slot = 0; slot < chosen.size(); ++slot) context.program_report[chosen[slot]] = slot;
 
   std::vector<ErrorKind> kinds(chosen.size(), ErrorKind::Kernel);
+  // An allocation that fails on a worker thread must not escape it (std::terminate): it
+  // is caught here, the program's fd (if any) closes with the unwinding, and the load
+  // fails as out of memory once every worker is done.
+  std::atomic<bool> out_of_memory{false};
   run_parallel(chosen.size(), thread_count(context.options, chosen.size()), [&](size_t slot) {
     const size_t index = chosen[slot];
-    load_one_program(context, handles, index, context.report.programs[slot], context.prog_fds[index],
-                     kinds[slot]);
+    try {
+      load_one_program(context, handles, index, context.report.programs[slot], context.prog_fds[index],
+                       kinds[slot]);
+    } catch (const std::bad_alloc&) {
+      out_of_memory = true;
+    }
   });
+  if (out_of_memory) return out_of_memory_error("loading the programs (a verifier log could not be kept)");
 
   if (context.options.keep_going) return {};
   for (size_t slot = 0; slot < chosen.size(); ++slot) {

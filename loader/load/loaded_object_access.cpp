@@ -57,6 +57,12 @@ Result<TestRunOutcome> test_run(const LoadedObject& object, std::string_view pro
   if (fd < 0)
     return make_error(ErrorKind::NotFound, fmt::format("no loaded program named '{}' in the object (loaded: {})",
                                                        program, loaded_program_names(object)));
+  // The kernel runs all repetitions inside one bpf() call; 2^32 of them hold the caller
+  // for minutes. A bound keeps one call short; more runs are more calls.
+  if (repeat > kMaxTestRunRepeat)
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("program '{}': test run repeat {} is more than {}; run it several times instead",
+                                  program, repeat, kMaxTestRunRepeat));
   Kernel& kernel = kernel_or_null != nullptr ? *kernel_or_null : system_kernel();
   TestRunRequest request;
   request.prog_fd = fd;

@@ -103,19 +103,20 @@ Status read_btf(const elf::View& view, ObjectSpec& spec) {
     if (needed) return std::move(fixed).error().with_context("section '.BTF'");
     return {};
   }
-  // One pass over the types instead of a search per section (btf__find_by_name_kind is
-  // linear): 60k .data.N sections took seconds. The first DATASEC of a name wins, as there.
-  std::unordered_map<std::string_view, uint32_t> datasecs;
-  const uint32_t types = btf__type_cnt(btf->get());
-  for (uint32_t id = 1; id < types; ++id) {
+  // One pass over the types, the first DATASEC of each name kept (as a search from id 1
+  // finds it): btf__find_by_name_kind per section scans every type, which made objects
+  // with tens of thousands of data sections quadratic.
+  std::unordered_map<std::string_view, uint32_t> datasec_ids;
+  const uint32_t type_count = btf__type_cnt(btf->get());
+  for (uint32_t id = 1; id < type_count; ++id) {
     const struct btf_type* type = btf__type_by_id(btf->get(), id);
     if (type == nullptr || btf_kind(type) != BTF_KIND_DATASEC) continue;
-    const char* name = btf__name_by_offset(btf->get(), type->name_off);
-    if (name != nullptr) datasecs.emplace(name, id);
+    if (const char* name = btf__name_by_offset(btf->get(), type->name_off); name != nullptr)
+      datasec_ids.try_emplace(name, id);
   }
   for (DataSectionSpec& data : spec.data_sections) {
-    const auto found = datasecs.find(data.name);
-    data.btf_type_id = found != datasecs.end() ? found->second : 0;
+    const auto found = datasec_ids.find(data.name);
+    data.btf_type_id = found == datasec_ids.end() ? 0 : found->second;
   }
   spec.btf = std::make_shared<const ParsedBtf>(std::move(*btf), std::move(*fixed));
   return {};

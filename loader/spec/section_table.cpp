@@ -270,16 +270,33 @@ std::vector<SectionDefinition> section_definitions() {
   return out;
 }
 
+namespace {
+
+// Every name `name_of` knows, for the message of an unknown one ("unspec" is no choice).
+std::string known_type_names(std::string (*name_of)(uint32_t)) {
+  std::string names;
+  for (uint32_t value = 1; value < 64; ++value) {
+    const std::string known = name_of(value);
+    if (known.rfind("unknown(", 0) == 0) continue;
+    names += (names.empty() ? "" : ", ") + known;
+  }
+  return names;
+}
+
+}  // namespace
+
 Result<uint32_t> program_type_from_name(std::string_view name) {
   if (auto value = program_type_by_libbpf_name(name)) return *value;
   for (const SectionDef& def : kSections)
     if (def.name == name) return static_cast<uint32_t>(def.type);
-  return make_error(ErrorKind::InvalidArgument, fmt::format("unknown program type '{}'", name));
+  return make_error(ErrorKind::InvalidArgument, fmt::format("unknown program type '{}' (types: {})", name,
+                                                           known_type_names(&program_type_name)));
 }
 
 Result<uint32_t> map_type_from_name(std::string_view name) {
   if (auto value = map_type_by_libbpf_name(name)) return *value;
-  return make_error(ErrorKind::InvalidArgument, fmt::format("unknown map type '{}'", name));
+  return make_error(ErrorKind::InvalidArgument,
+                    fmt::format("unknown map type '{}' (types: {})", name, known_type_names(&map_type_name)));
 }
 
 }  // namespace bpfload

@@ -1,5 +1,6 @@
 // verify_object: load every selected program once, with logs, keep_going and no pins,
 // and turn each outcome into a developer report.
+#include <cerrno>
 #include <algorithm>
 #include <new>
 #include <optional>
@@ -96,6 +97,18 @@ Result<std::vector<VerifyReport>> verify_object(const ObjectSpec& spec, const Ve
     bool any_verified = std::any_of(load_report.programs.begin(), load_report.programs.end(),
                                     [](const ProgramResult& r) { return r.load_attempts > 0; });
     if (!loaded.ok() && !any_verified) return std::move(loaded).error().with_context("verify");
+    // Out of memory part way leaves programs without a verdict: no report is honest then.
+    if (!loaded.ok() && loaded.error().sys_errno == ENOMEM && loaded.error().kind == ErrorKind::LimitExceeded)
+      return std::move(loaded).error().with_context("verify");
+    // Any other failure after the programs were verified is told on each program it
+    // stopped before its verdict, so no report says "rejected" without a reason.
+    if (!loaded.ok()) {
+      for (ProgramResult& result : load_report.programs)
+        if (!result.loaded && result.error.empty() && result.sys_errno == 0) {
+          result.error = loaded.error().message;
+          result.sys_errno = loaded.error().sys_errno;
+        }
+    }
   }
 
   // Results are matched by program index: two programs may share a name.

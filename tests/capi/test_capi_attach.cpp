@@ -1,6 +1,9 @@
 // The C API's attach calls against the real kernel: a socket filter driven entirely from
 // C (capi_attach_c.c), and XDP and tc on a veth pair in a namespace the test creates,
 // counted through the object's map and undone by detach and by closing the object.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <string>
 
@@ -148,6 +151,32 @@ TEST(CapiAttach, SectionThatDoesNotSayWhereNamesTheProgramAndTheMissingOption) {
   opts.xdp_mode = static_cast<bpfload_xdp_mode>(77);
   ASSERT_EQ(bpfload_program_attach(net.object, "count_xdp", &opts, &link), BPFLOAD_ERR_INVALID_ARGUMENT);
   EXPECT_THAT(message_of(net.object), HasSubstr("xdp_mode 77"));
+}
+
+TEST(CapiAttach, SocketFilterOnAFileThatIsNoSocketNamesTheCallersFd) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  bpfload_object* object = nullptr;
+  ASSERT_EQ(bpfload_object_open_file(bpf_object("attach_sock_legacy.o").c_str(), nullptr, &object), BPFLOAD_OK)
+      << message_of(nullptr);
+  ASSERT_EQ(bpfload_object_load(object, nullptr), BPFLOAD_OK) << message_of(object);
+  const int not_a_socket = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(not_a_socket, 0);
+  bpfload_link* link = nullptr;
+  EXPECT_EQ(bpfload_program_attach_socket_filter(object, "drop_long", not_a_socket, &link),
+            BPFLOAD_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(link, nullptr);
+  // Only the caller's fd is named: the library's own copy of it would mislead.
+  const std::string message = message_of(object);
+  EXPECT_THAT(message, HasSubstr("fd " + std::to_string(not_a_socket) + " is not an open socket"));
+  const std::string mentioned = "fd " + std::to_string(not_a_socket);
+  size_t fds_named = 0;
+  for (size_t at = message.find("fd "); at != std::string::npos; at = message.find("fd ", at + 1)) {
+    ++fds_named;
+    EXPECT_EQ(message.compare(at, mentioned.size(), mentioned), 0) << message;
+  }
+  EXPECT_GE(fds_named, 1u);
+  ::close(not_a_socket);
+  bpfload_object_close(object);
 }
 
 TEST(CapiAttach, AttachBeforeLoadIsRefused) {

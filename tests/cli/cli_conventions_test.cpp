@@ -1,5 +1,7 @@
 // Conventions of the command line: help for every word, named mistakes, JSON style,
 // colour rules, terminal width, generated man pages and completion.
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
 #include <iterator>
@@ -8,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "cli_test_util.hpp"
@@ -17,6 +20,7 @@ namespace bpfload::test {
 namespace {
 
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
@@ -53,6 +57,50 @@ TEST(CliConventions, HelpReachesMapActionsAndNamesUnknownWords) {
   const CommandResult topic = run_bpfload("help map frob");
   EXPECT_EQ(topic.exit_code, 2);
   EXPECT_NE(topic.err.find("'frob'"), std::string::npos) << topic.err;
+}
+
+TEST(CliConventions, AMissingVerbOrActionIsNamedWithWhatExists) {
+  const CommandResult nothing = run_bpfload("");
+  EXPECT_EQ(nothing.exit_code, 2);
+  EXPECT_THAT(nothing.err, HasSubstr("no verb given (verbs: "));
+  EXPECT_THAT(nothing.err, HasSubstr("verify"));
+
+  const CommandResult map = run_bpfload("map");
+  EXPECT_EQ(map.exit_code, 2);
+  EXPECT_THAT(map.err, HasSubstr("'bpfload map' needs an action: "));
+  EXPECT_THAT(map.err, HasSubstr("dump"));
+
+  const CommandResult frob = run_bpfload("map frob");
+  EXPECT_EQ(frob.exit_code, 2);
+  EXPECT_THAT(frob.err, HasSubstr("'bpfload map' has no action 'frob' (actions: "));
+  EXPECT_EQ(frob.err.find("A subcommand is required"), std::string::npos) << frob.err;
+}
+
+TEST(CliConventions, UnknownMapTypeListsTheTypes) {
+  const CommandResult create =
+      run_bpfload("map create /sys/fs/bpf/bpfload-no-such-type --type nosuch --key-size 4 --value-size 4 --max-entries 1");
+  EXPECT_EQ(create.exit_code, 2);
+  EXPECT_THAT(create.err, HasSubstr("unknown map type 'nosuch' (types: hash, array, prog_array"));
+  EXPECT_THAT(create.err, HasSubstr("ringbuf"));
+  EXPECT_EQ(create.err.find("unspec"), std::string::npos) << create.err;
+}
+
+TEST(CliConventions, APinPathOutsideBpffsIsNamedAsSuchNotAsPermissionDenied) {
+  const std::string file = "/tmp/bpfload-not-a-pin-" + std::to_string(::getpid());
+  { std::ofstream(file) << "x"; }
+  const CommandResult dump = run_bpfload("map dump " + file);
+  ::unlink(file.c_str());
+  EXPECT_NE(dump.exit_code, 0);
+  EXPECT_THAT(dump.err, HasSubstr("'" + file + "' is not on a bpf filesystem (bpffs)"));
+  EXPECT_EQ(dump.err.find("run as their owner or root"), std::string::npos) << dump.err;
+}
+
+TEST(CliConventions, VersionAlsoAsJson) {
+  const CommandResult version = run_bpfload("version --json");
+  ASSERT_EQ(version.exit_code, 0) << version.err;
+  const nlohmann::json doc = stdout_json(version);
+  EXPECT_EQ(doc["name"], "bpfload");
+  EXPECT_EQ("bpfload " + doc["version"].get<std::string>() + "\n", run_bpfload("--version").out);
 }
 
 TEST(CliConventions, HelpDoesNotShowParserInternals) {

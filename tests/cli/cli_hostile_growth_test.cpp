@@ -5,6 +5,7 @@
 #include <elf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -241,5 +242,37 @@ TEST(CliHostileGrowth, DottedPinDirIsRefusedWithTheReasonNotAnAbort) {
   }
 }
 
+
+TEST(CliHostileGrowth, VerifyAtLogLevelTwoOverManyObjectsKeepsOnlyThePrintedLogTails) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const std::string object = quoted(bpf_object("verify_long_log.o"));
+  // The premise: one program's level-2 log is over 10 MB (every instruction of 3,500
+  // loop iterations with its registers), within the 16 MiB a log is kept whole up to.
+  const CommandResult one =
+      run_command(fmt::format("{} verify --json --full-log --log-level 2 {}", BPFLOAD_CLI, object));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const nlohmann::json single = stdout_json(one);
+  ASSERT_GE(single["programs"][0]["log"].get<std::string>().size(), size_t{10} << 20) << "the log is too short to matter";
+  // 24 objects: every log kept until the report is written is 24 times that, over the
+  // 250 MB address-space bound; kept to what is printed, the run needs about 35 MB
+  // resident (it took 613 MB for 48 objects before).
+  constexpr size_t kObjects = 24;
+  std::string objects;
+  for (size_t i = 0; i < kObjects; ++i) objects += " " + object;
+  const std::string bound = kAddressLimitsWork ? "ulimit -v 250000; " : "";
+  const CommandResult many = run_command(
+      bound + fmt::format("ulimit -t 300; {} verify --json --log-level 2 --log-lines 3{}", BPFLOAD_CLI, objects));
+  ASSERT_EQ(many.exit_code, 0) << many.err;
+  const nlohmann::json doc = stdout_json(many);
+  ASSERT_EQ(doc["programs"].size(), kObjects);
+  for (const nlohmann::json& program : doc["programs"]) {
+    ASSERT_EQ(program["verdict"], "accepted") << program.dump().substr(0, 500);
+    const std::string log = program["log"];
+    EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 3) << "the printed tail is --log-lines long";
+    // The whole log's length is still told (the kernel's log varies by a line between runs).
+    EXPECT_GT(program["log_lines"].get<size_t>(), size_t{100000});
+    EXPECT_FALSE(program["log_complete"].get<bool>());
+  }
+}
 }  // namespace
 }  // namespace bpfload::test

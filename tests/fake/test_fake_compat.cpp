@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bpfload/kernel_btf.hpp"
 #include "bpfload/kernel_names.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/parse.hpp"
@@ -30,18 +31,22 @@ ObjectSpec parse_compat(const std::string& path) {
   return spec.ok() ? std::move(spec).value() : ObjectSpec{};
 }
 
+// The objects are built against this machine's vmlinux.h and carry CO-RE relocations:
+// they resolve against the host's BTF, read once (the fake filesystem has none).
+std::shared_ptr<const TargetBtf> host_btf() {
+  static const std::shared_ptr<const TargetBtf> btf = [] {
+    Result<std::shared_ptr<const TargetBtf>> read = read_target_btf(system_kernel());
+    return read.ok() ? *read : nullptr;
+  }();
+  return btf;
+}
+
 LoadOptions fake_options(Kernel& kernel) {
   LoadOptions options;
   options.kernel = &kernel;
   options.pin = false;
+  options.target_btf = host_btf();
   return options;
-}
-
-/// The running kernel's BTF as the fake world's /sys/kernel/btf/vmlinux: the compat
-/// objects carry CO-RE relocations, which need a target.
-void with_vmlinux_btf(FakeKernel& kernel) {
-  const std::vector<std::byte> bytes = test::read_file("/sys/kernel/btf/vmlinux");
-  kernel.add_file("/sys/kernel/btf/vmlinux", std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 const FakeKernel::Map* created(const std::vector<FakeKernel::Map>& maps, const std::string& name) {
@@ -89,7 +94,6 @@ TEST(FakeCompat, RingBufferSizesAreRoundedToAPowerOfTwoNumberOfPages) {
     SCOPED_TRACE(test::compat_compiler_of(path));
     const ObjectSpec spec = parse_compat(path);
     FakeKernel kernel;
-    with_vmlinux_btf(kernel);
     Result<LoadedObject> loaded = load_object(spec, fake_options(kernel));
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
     const auto maps = maps_of(kernel, *loaded, {"odd_ring", "even_ring", "bloom"});
@@ -193,7 +197,6 @@ TEST(FakeCompat, ProgramFlagsAndLogLevelsPerProgram) {
   for (const std::string& path : test::compat_object_builds("asm_labels")) {
     SCOPED_TRACE(test::compat_compiler_of(path));
     FakeKernel kernel;
-    with_vmlinux_btf(kernel);
     LoadOptions options = fake_options(kernel);
     options.program_flags["*"] = BPF_F_TEST_RND_HI32;
     options.program_flags["labels_in_a_loop"] = BPF_F_TEST_STATE_FREQ | BPF_F_STRICT_ALIGNMENT;

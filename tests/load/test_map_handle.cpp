@@ -53,6 +53,24 @@ TEST(MapHandle, MemberMapReadsWhatTheProgramCountedAndNamesAnUnknownMap) {
   EXPECT_NE(missing.error().message.find("no map named 'counters'"), std::string::npos) << missing.error().message;
 }
 
+TEST(MapHandle, TestRunRepeatAboveTheBoundIsRefusedAndTheProgramNeverRuns) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const LoadedObject object = load_test_object("sample_xdp_legacy.o");
+  const std::vector<std::byte> packet = ipv4_udp_packet();
+  Result<TestRunOutcome> refused = test_run(object, "xdp_proto_count", packet, 0xffffffffu);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::InvalidArgument);
+  EXPECT_NE(refused.error().message.find("xdp_proto_count"), std::string::npos) << refused.error().message;
+  Result<MapHandle> rxcnt = object.map("rxcnt");
+  ASSERT_TRUE(rxcnt.ok()) << error_text(rxcnt);
+  auto udp = rxcnt->lookup_per_cpu<uint32_t, uint64_t>(17);
+  ASSERT_TRUE(udp.ok()) << error_text(udp);
+  const uint64_t counted = udp->has_value() ? std::accumulate((*udp)->begin(), (*udp)->end(), uint64_t{0}) : 0;
+  EXPECT_EQ(counted, 0u) << "the program ran";
+  Result<TestRunOutcome> at_bound = test_run(object, "xdp_proto_count", packet, kMaxTestRunRepeat);
+  ASSERT_TRUE(at_bound.ok()) << error_text(at_bound);
+}
+
 TEST(MapHandle, PerCpuCounterWrittenByTheProgramReadsBackOneValuePerPossibleCpu) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   const LoadedObject object = load_test_object("sample_xdp_legacy.o");

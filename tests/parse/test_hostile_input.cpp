@@ -190,7 +190,9 @@ TEST_F(InputFile, CharacterDevicesAreRefusedBeforeReading) {
 
 TEST_F(InputFile, DirectoryIsRefused) {
   Result<ObjectSpec> spec = parse_object_file("/tmp");
-  expect_error(spec, ErrorKind::InvalidArgument, {"a directory"});
+  expect_error(spec, ErrorKind::InvalidArgument, {"'/tmp' is a directory; name a file in it"});
+  ASSERT_FALSE(spec.ok());
+  EXPECT_EQ(spec.error().message.find("copy it to a file"), std::string::npos) << spec.error().message;
 }
 
 TEST_F(InputFile, SparseFilesAreRefusedBySizeOrMagicBeforeTheyAreRead) {

@@ -1,5 +1,7 @@
 // Reading a verification run back for `verify --compare`: `verify --json` output, or CSV
-// (`verify --csv`, or veristat's `-o csv` columns).
+// (`verify --csv`, or veristat's `-o csv` columns). Untrusted input (a file from another
+// machine or tool): bounded in size, programs and nesting. Internal to the library (not
+// exported): the command line and the fuzz target use it.
 #pragma once
 
 #include <string>
@@ -9,7 +11,7 @@
 #include "bpfload/result.hpp"
 #include "bpfload/verify.hpp"
 
-namespace bpfload::cli {
+namespace bpfload {
 
 /// Programs one run may hold: a million, 250 times the kernel's BPF selftests, keeps a
 /// comparison of two runs within a few hundred megabytes.
@@ -42,4 +44,4 @@ struct RunEntry {
 /// (the logs are dropped while parsing).
 [[nodiscard]] Result<std::vector<RunEntry>> read_verify_json(std::string_view text);
 
-}  // namespace bpfload::cli
+}  // namespace bpfload

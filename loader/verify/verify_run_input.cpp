@@ -1,4 +1,4 @@
-#include "verify_compare_input.hpp"
+#include "verify_run_input.hpp"
 
 #include <charconv>
 #include <cstdint>
@@ -11,10 +11,17 @@
 
 #include "bpfload/object_file.hpp"
 #include "bpfload/parse.hpp"
-#include "cli_output.hpp"
 
-namespace bpfload::cli {
+namespace bpfload {
 namespace {
+
+// A value from the run quoted in a message: a field can be megabytes long, and a
+// message names it, it does not repeat it. (The CLI escapes control bytes when it prints.)
+std::string shown(std::string_view text) {
+  constexpr size_t kShown = 64;
+  if (text.size() <= kShown) return std::string(text);
+  return fmt::format("{}... ({} bytes)", text.substr(0, kShown), text.size());
+}
 
 // RFC 4180, one row at a time: fields separated by commas, quoted fields may hold
 // commas, quotes ("") and newlines. A quote that is never closed would swallow the rest
@@ -96,7 +103,7 @@ class CsvReader {
 Result<int64_t> csv_number(std::string_view text, size_t line, std::string_view column, uint64_t high) {
   const auto bad = [&](std::string_view why) {
     return make_error(ErrorKind::Malformed, fmt::format("line {}: column '{}' is '{}', {}", line, column,
-                                                        escape_for_terminal(text), why));
+                                                        shown(text), why));
   };
   if (text.empty() || text == "-") return int64_t{0};
   uint64_t total = 0;
@@ -168,7 +175,7 @@ Status apply_field(const ColumnSpec& spec, std::string& value, size_t line, cons
         return make_error(ErrorKind::Malformed,
                           fmt::format("line {}: verdict '{}' is not accepted/rejected/unsupported (or veristat's "
                                       "success/failure)",
-                                      line, escape_for_terminal(value)));
+                                      line, shown(value)));
       }
       return {};
     case Column::Stat:
@@ -282,8 +289,8 @@ Result<std::vector<RunEntry>> read_verify_run(const std::string& path) {
   auto entries = is_json ? read_verify_json(text) : read_verify_csv(text);
   if (!entries)
     return entries.error().with_context(
-        fmt::format("{} (expected `bpfload verify --json` or `--csv` output)", escape_for_terminal(path)));
+        fmt::format("{} (expected `bpfload verify --json` or `--csv` output)", path));
   return entries;
 }
 
-}  // namespace bpfload::cli
+}  // namespace bpfload
