@@ -120,6 +120,30 @@ Status World::run(op::LinkDetach& op) {
   return {};
 }
 
+Status World::run(op::LinkUpdate& op) {
+  const ObjectPtr link = object_of(op.link_fd);
+  if (!link || link->kind != Object::Kind::Link) return fake_error("bpf(LINK_UPDATE)", EBADF);
+  const ObjectPtr prog = object_of(op.new_prog_fd);
+  if (!prog || prog->kind != Object::Kind::Program) return fake_error("bpf(LINK_UPDATE)", EBADF);
+  const uint32_t type = link->link.info.type;
+  // The kernel updates XDP, tcx, cgroup, netkit and struct_ops links; the others have no
+  // update operation.
+  if (type != BPF_LINK_TYPE_XDP && type != uapi::kLinkTypeTcx && type != BPF_LINK_TYPE_CGROUP)
+    return fake_error("bpf(LINK_UPDATE)", EOPNOTSUPP);
+  if (link->link.detached) return fake_error("bpf(LINK_UPDATE)", ENOLINK);
+  if (op.expected_prog_fd >= 0) {
+    const ObjectPtr expected = object_of(op.expected_prog_fd);
+    if (!expected || expected->kind != Object::Kind::Program) return fake_error("bpf(LINK_UPDATE)", EBADF);
+    if (expected->id != link->link.info.prog_id) return fake_error("bpf(LINK_UPDATE)", EPERM);
+  }
+  // A link takes only a program of the type of the one it has.
+  const ObjectPtr current = object_by_id(link->link.info.prog_id);
+  if (current && programs[current->program].type != programs[prog->program].type)
+    return fake_error("bpf(LINK_UPDATE)", EINVAL);
+  link->link.info.prog_id = prog->id;
+  return {};
+}
+
 Status World::run(op::LinkGetInfo& op) {
   const ObjectPtr link = object_of(op.link_fd);
   if (!link || link->kind != Object::Kind::Link)
@@ -222,6 +246,13 @@ Status World::run(op::XdpAttach& op) {
   const std::pair key{op.ifindex, xdp_mode(op.flags)};
   if ((op.flags & XDP_FLAGS_UPDATE_IF_NOEXIST) != 0 && xdp.contains(key))
     return fake_error(fmt::format("netlink(XDP attach) on ifindex {}", op.ifindex), EBUSY);
+  if (op.expected_prog_fd >= 0) {
+    // XDP_FLAGS_REPLACE: only over the expected program.
+    const ObjectPtr expected = object_of(op.expected_prog_fd);
+    const auto it = xdp.find(key);
+    if (!expected || it == xdp.end() || it->second != expected->id)
+      return fake_error(fmt::format("netlink(XDP attach) on ifindex {}", op.ifindex), EEXIST);
+  }
   xdp[key] = prog->id;
   return {};
 }

@@ -38,7 +38,9 @@ Status FaultInjectingKernel::call(KernelOp& op) {
     if (const auto it = nth_of_kind_.find({kind, of_kind}); err == 0 && it != nth_of_kind_.end()) err = it->second;
     if (const auto it = every_of_kind_.find(kind); err == 0 && it != every_of_kind_.end()) err = it->second;
     if (err != 0) ++injected_;
-    if (const auto it = nth_answer_.find({kind, of_kind}); err == 0 && it != nth_answer_.end()) answer = it->second;
+    if (const auto it = nth_call_answer_.find(number); err == 0 && it != nth_call_answer_.end()) answer = it->second;
+    if (const auto it = nth_answer_.find({kind, of_kind}); err == 0 && !answer && it != nth_answer_.end())
+      answer = it->second;
     if (const auto it = every_answer_.find(kind); err == 0 && !answer && it != every_answer_.end())
       answer = it->second;
   }
@@ -64,6 +66,11 @@ void FaultInjectingKernel::fail_every(std::string_view kind, int err) {
   every_of_kind_[k] = err;
 }
 
+void FaultInjectingKernel::answer_nth_call(size_t n, Answer answer) {
+  std::lock_guard lock(mutex_);
+  nth_call_answer_[n] = std::move(answer);
+}
+
 void FaultInjectingKernel::answer_nth(std::string_view kind, size_t n, Answer answer) {
   const OpKind k = kind_named(kind);
   std::lock_guard lock(mutex_);
@@ -79,6 +86,7 @@ void FaultInjectingKernel::answer_every(std::string_view kind, Answer answer) {
 void FaultInjectingKernel::reset() {
   std::lock_guard lock(mutex_);
   nth_answer_.clear();
+  nth_call_answer_.clear();
   every_answer_.clear();
   nth_call_.clear();
   nth_of_kind_.clear();

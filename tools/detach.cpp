@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "bpfload/attach.hpp"
+#include "bpfload/deploy.hpp"
 #include "cli_output.hpp"
 #include "verbs.hpp"
 
@@ -17,7 +18,24 @@ struct DetachOptions {
   bool json = false;
 };
 
+// A deployment's directory holds netlink attachments as empty directories, which only
+// the deployment knows how to take away: it is removed as `bpfload delete` removes it.
+int run_detach_deployment(const DetachOptions& options) {
+  auto report = remove_deployment(options.path);
+  if (!report) return report_error(report.error(), options.json);
+  if (options.json) {
+    print_json(Json{{"path", options.path}, {"removed", report->changes}, {"error", nullptr}});
+    return kExitOk;
+  }
+  fmt::print("removed the deployment in {}:\n", escape_for_terminal(options.path));
+  for (const std::string& line : report->recovered) fmt::print("  {}\n", escape_for_terminal(line));
+  for (const std::string& line : report->changes) fmt::print("  {}\n", escape_for_terminal(line));
+  return kExitOk;
+}
+
 int run_detach(const DetachOptions& options) {
+  if (auto status = deployment_status(options.path); status && status->present && !status->digest.empty())
+    return run_detach_deployment(options);
   auto removed = detach_pinned(system_kernel(), options.path);
   if (!removed) return report_error(removed.error(), options.json);
   if (options.json) {

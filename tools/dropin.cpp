@@ -14,6 +14,7 @@
 
 #include "attach_output.hpp"
 #include "bpfload/attach.hpp"
+#include "bpfload/dropin.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/parse.hpp"
 #include "bpfload/section_table.hpp"
@@ -67,72 +68,6 @@ Result<Words> parse_words(const DropinOptions& options) {
   return words;
 }
 
-bool is_tail_call_section(const std::string& section) {
-  const auto kind = section_kind(section);
-  return kind && kind->tail_call_key;
-}
-
-// tc's and ip's default section names, else the object's only section that is not a
-// tail-call section.
-Result<std::string> choose_section(const ObjectSpec& spec, const std::string& asked, bool tc,
-                                   const std::string& object) {
-  std::vector<std::string> sections;
-  for (const ProgramSpec& program : spec.programs) {
-    if (is_tail_call_section(program.section)) continue;
-    if (std::find(sections.begin(), sections.end(), program.section) == sections.end())
-      sections.push_back(program.section);
-  }
-  const std::string wanted = !asked.empty() ? asked : (tc ? "classifier" : "prog");
-  if (std::find(sections.begin(), sections.end(), wanted) != sections.end()) return wanted;
-  if (asked.empty() && sections.size() == 1) return sections.front();
-  return make_error(ErrorKind::NotFound,
-                    fmt::format("{} has no program section '{}'; its sections: {} (choose one with 'sec SECTION')",
-                                object, wanted, fmt::join(sections, ", ")));
-}
-
-Result<LoadOptions> dropin_load_options(const DropinOptions& options, ObjectSpec& spec,
-                                        const std::string& section, std::span<const std::byte> bytes) {
-  LoadOptions load;
-  load.pin_root = options.pin_root;
-  const uint32_t type = options.tc ? BPF_PROG_TYPE_SCHED_CLS : BPF_PROG_TYPE_XDP;
-  for (ProgramSpec& program : spec.programs) {
-    if (program.section != section && !is_tail_call_section(program.section)) continue;
-    // tc and ip give every program of the object the hook's type, whatever the section says.
-    if (program.type != type) {
-      program.type = type;
-      program.expected_attach_type = options.tc ? 0 : BPF_XDP;
-      program.prog_flags = 0;
-      program.type_overridden = true;
-    }
-    load.only_programs.push_back(program.name);
-  }
-  bool needs_object_id = false;
-  for (const MapSpec& map : spec.maps) needs_object_id |= map.pinning == Pinning::ObjectNs;
-  if (needs_object_id) {
-    auto id = object_id_for(bytes);
-    if (!id) return id.error().with_context("computing the object id");
-    load.object_id = *id;
-  }
-  return load;
-}
-
-// The kernel empties a prog array when its last user reference (an fd or a pin) goes,
-// even while attached programs still use it: once this command exits, tail calls through
-// an unpinned one silently do nothing. Say so for each that holds slots.
-std::vector<std::string> unpinned_prog_array_warnings(const ObjectSpec& spec, const LoadReport& report) {
-  std::vector<std::string> warnings;
-  for (size_t m = 0; m < spec.maps.size() && m < report.maps.size(); ++m) {
-    const MapSpec& map = spec.maps[m];
-    if (map.type != BPF_MAP_TYPE_PROG_ARRAY || map.initial_slots.empty() || !report.maps[m].pin_path.empty()) continue;
-    warnings.push_back(fmt::format(
-        "prog array '{}' is not pinned: the kernel empties it when this command exits, and the tail calls through "
-        "it will then do nothing; pin it (pinning PIN_GLOBAL_NS in its definition, as tc's objects do, or load it "
-        "with `bpfload load --pin-dir DIR --attach`)",
-        map.name));
-  }
-  return warnings;
-}
-
 XdpMode xdp_mode(const std::string& mode) {
   if (mode == "native") return XdpMode::Native;
   if (mode == "generic") return XdpMode::Generic;
@@ -153,50 +88,23 @@ int run_dropin(const DropinOptions& options) {
                           kExitUsage);
     }
   }
-  auto bytes = read_whole_file(options.object);
-  if (!bytes) return report_error(bytes.error(), options.json);
   auto layout = map_layout_from_string(options.map_layout);
   if (!layout) return report_error(layout.error().with_context("--map-layout"), options.json);
-  ParseOptions parse;
-  parse.legacy_layout = *layout;
-  auto spec = parse_object(*bytes, parse);
-  if (!spec) {
-    const Error error = spec.error().with_context(options.object);
-    return report_error(to_string(error.kind), error.message, error.sys_errno, options.json, kExitUsage);
-  }
-  auto section = choose_section(*spec, words->section, options.tc, options.object);
-  if (!section) return report_error(section.error(), options.json);
-  auto load = dropin_load_options(options, *spec, *section, *bytes);
-  if (!load) return report_error(load.error(), options.json);
-
-  LoadReport report;
-  auto object = load_object(*spec, *load, &report);
-  if (!object) return report_error(object.error(), options.json);
-
-  Kernel& kernel = system_kernel();
+  DropinRequest request;
+  request.tc = options.tc;
+  request.device = options.device;
+  request.direction = direction;
+  request.object = options.object;
+  request.section = words->section;
+  request.xdp_mode = xdp_mode(words->mode);
+  request.pin_root = options.pin_root;
+  request.legacy_layout = *layout;
+  auto result = attach_dropin(request);
+  if (!result) return report_error(result.error(), options.json);
+  const LoadReport& report = result->report;
   AttachSet set;
-  for (const ProgramSpec& program : spec->programs) {
-    if (program.section != *section) continue;
-    const int fd = object->program_fd(program.name);
-    Result<Attachment> attachment = make_error(ErrorKind::InvalidArgument, "unreachable");
-    if (options.tc) {
-      TcOptions tc;
-      tc.direction = direction;
-      tc.netlink = true;  // what tc makes: persists without a pin, shown by `tc filter show`
-      tc.replace = options.replace;
-      attachment = attach_tc(kernel, fd, program.name, options.device, tc);
-    } else {
-      XdpOptions xdp;
-      xdp.mode = xdp_mode(words->mode);
-      xdp.netlink = true;  // what ip makes: persists without a pin, shown by `ip link`
-      xdp.replace = options.replace;
-      attachment = attach_xdp(kernel, fd, program.name, options.device, xdp);
-    }
-    // Returning destroys `set`, detaching what was attached before: all or nothing.
-    if (!attachment) return report_error(attachment.error(), options.json);
-    set.add(std::move(*attachment));
-  }
-  const std::vector<std::string> warnings = unpinned_prog_array_warnings(*spec, report);
+  for (Attachment& attachment : result->attachments) set.add(std::move(attachment));
+  const std::vector<std::string>& warnings = result->warnings;
   Json attached = Json::array();
   if (!options.json) fmt::print("attached ({}):\n", set.attachments().size());
   for (Attachment& attachment : set.attachments()) {
@@ -224,7 +132,7 @@ int run_dropin(const DropinOptions& options) {
     print_json(Json{{"file", options.object},
                     {"device", options.device},
                     {"hook", options.tc ? options.direction : std::string("xdp")},
-                    {"section", *section},
+                    {"section", result->section},
                     {"maps", maps},
                     {"programs", programs},
                     {"attached", attached},
@@ -241,7 +149,9 @@ void add_common(CLI::App& command, DropinOptions& options) {
   command.add_option("--pin-root", options.pin_root,
                      "bpffs directory for the pins the object asks for (tc/globals, as tc)")
       ->capture_default_str();
-  command.add_flag("--replace", options.replace, "replace a program already attached there");
+  command.add_flag("--replace", options.replace,
+                   "accepted for compatibility: running the command again replaces what it attached before "
+                   "(the tc filter with handle 1 priority 49152, the device's XDP program)");
   command.add_option("--map-layout", options.map_layout,
                      "legacy map definition layout: auto, libbpf, samples or iproute2 (auto reads 28-byte "
                      "definitions of a tc-style object as iproute2's)")

@@ -13,12 +13,14 @@
 #include "bpfload/object_file.hpp"
 #include "bpfload/attach.hpp"
 #include "bpfload/constants.hpp"
+#include "bpfload/deploy.hpp"
 #include "bpfload/loader.hpp"
 #include "bpfload/parse.hpp"
 #include "bpfload/kernel_names.hpp"
 #include "bpfload/section_table.hpp"
 #include "cli_options.hpp"
 #include "cli_output.hpp"
+#include "deploy_output.hpp"
 #include "verbs.hpp"
 
 namespace bpfload::cli {
@@ -44,6 +46,11 @@ struct LoadVerbOptions {
   std::string cgroup;           ///< --cgroup, for cgroup programs
   std::string btf_path;         ///< --btf
   std::vector<std::string> settings;  ///< --set NAME=VALUE
+  std::vector<std::string> recreate_maps;  ///< --recreate-map NAME
+  std::string direction;        ///< --direction ingress|egress, for tc programs
+  std::string tc_attach;        ///< --tc-attach tcx|clsact
+  std::string xdp_attach;       ///< --xdp-attach link|netlink
+  bool dry_run = false;
   std::vector<std::string> programs;  ///< --program NAME: load only these (SEC("?...") ones included)
   ProgramLoadOptions program_options;  ///< --prog-flags, --program-log-level
   bool full_log = false;               ///< --full-log
@@ -274,41 +281,94 @@ void print_load_text(const LoadReport& report, const LoadOptions& load, const Er
                        "exits (use --pin-dir to keep it)\n");
 }
 
-Result<AttachSet> attach_and_pin(const LoadVerbOptions& options, const ObjectSpec& spec,
-                                 const LoadedObject& object, std::vector<std::string>& skipped) {
+Result<AttachTargets> attach_targets(const LoadVerbOptions& options) {
   AttachTargets targets;
   targets.device = options.device;
   targets.cgroup = options.cgroup;
-  const auto programs = attachable_programs(spec, object, targets, &skipped);
-  auto set = attach_all(system_kernel(), programs, targets);
-  if (!set) return std::move(set).error();
-  // struct_ops programs run from their map: each `.struct_ops.link` map is what attaches.
-  for (const MapSpec& map : spec.maps) {
-    if (!map.struct_ops || !map.struct_ops->link || object.map_fd(map.name) < 0) continue;
-    auto attachment = attach_struct_ops(system_kernel(), object.map_fd(map.name), map.name,
-                                        map.struct_ops->type_name);
-    if (!attachment) return std::move(attachment).error();  // `set` detaches everything on return
-    set->add(std::move(*attachment));
+  if (options.direction == "ingress") {
+    targets.tc_direction = TcDirection::Ingress;
+  } else if (options.direction == "egress") {
+    targets.tc_direction = TcDirection::Egress;
+  } else if (!options.direction.empty()) {
+    return make_error(ErrorKind::InvalidArgument, fmt::format("--direction {}: say ingress or egress", options.direction));
   }
-  Status pinned = set->pin_all(system_kernel(), options.pin_dir);
-  if (!pinned) return std::move(pinned).error();  // `set` detaches everything on return
-  return set;
+  if (options.tc_attach == "clsact") {
+    targets.tc.netlink = true;
+  } else if (!options.tc_attach.empty() && options.tc_attach != "tcx") {
+    return make_error(ErrorKind::InvalidArgument, fmt::format("--tc-attach {}: say tcx or clsact", options.tc_attach));
+  }
+  if (options.xdp_attach == "netlink") {
+    targets.xdp.netlink = true;
+  } else if (!options.xdp_attach.empty() && options.xdp_attach != "link") {
+    return make_error(ErrorKind::InvalidArgument, fmt::format("--xdp-attach {}: say link or netlink", options.xdp_attach));
+  }
+  return targets;
 }
 
-// Removes the pins a successful load made (not maps it reused), then its directories when
-// they are empty, for an attach that failed after the load.
-void remove_load_pins(const LoadReport& report, const std::string& pin_dir, bool pin_dir_existed) {
-  Kernel& kernel = system_kernel();
-  for (const MapResult& map : report.maps) {
-    if (!map.pin_path.empty() && !map.reused) (void)kernel.unpin(map.pin_path);
+// `load --pin-dir`: a deployment of one object, so a re-run is "unchanged", --replace
+// over an attached set upgrades it in place with its maps kept, and a failure leaves the
+// previous set exactly as it was.
+int run_load_deployment(const LoadVerbOptions& options, const ParseOptions& parse, const LoadOptions& load) {
+  ObjectDeployment object;
+  object.path = options.object.path;
+  object.parse = parse;
+  for (const std::string& text : options.settings) {
+    auto assignment = split_assignment(text, "--set");
+    if (!assignment) return report_error(assignment.error(), options.json);
+    object.settings.emplace_back(assignment->first, assignment->second);
   }
-  for (const ProgramResult& program : report.programs) {
-    if (!program.pin_path.empty()) (void)kernel.unpin(program.pin_path);
+  object.maps = load.maps;
+  object.object_id = load.object_id;
+  object.pin_root = load.pin_root;
+  object.btf_path = load.btf_path;
+  object.require_bpffs = load.require_bpffs;
+  object.log_level = load.log_level;
+  object.program_log_levels = load.program_log_levels;
+  object.program_flags = load.program_flags;
+  object.log_limit = load.log_limit;
+  object.only_programs = load.only_programs;
+  object.attach_all = options.attach;
+  auto targets = attach_targets(options);
+  if (!targets) return report_error(targets.error(), options.json);
+  object.targets = *targets;
+  object.recreate_maps.insert(options.recreate_maps.begin(), options.recreate_maps.end());
+  Deployment deployment;
+  deployment.pin_dir = options.pin_dir;
+  deployment.objects.push_back(std::move(object));
+  DeployOptions deploy;
+  deploy.replace = options.replace;
+  deploy.require_attachment = options.attach;
+  deploy.dry_run = options.dry_run;
+  auto report = apply_deployment(deployment, deploy);
+  if (!report) {
+    const Error& error = report.error();
+    if (options.json) {
+      print_json(Json{{"file", options.object.path}, {"pin_dir", options.pin_dir}, {"outcome", "failed"},
+                      {"error", error_json(error)}});
+    } else {
+      if (!error.verifier_log.empty()) print_log(error.verifier_log, false, 0);
+      fmt::print("nothing changed: {} is as it was before this command\n", escape_for_terminal(options.pin_dir));
+    }
+    print_error_line(error.message);
+    return exit_code_for(error);
   }
-  if (pin_dir.empty()) return;
-  // rmdir fails on a directory that is not empty: only what this load emptied goes.
-  for (const char* sub : {"/maps", "/progs", "/links"}) (void)kernel.remove_directory(pin_dir + sub);
-  if (!pin_dir_existed) (void)kernel.remove_directory(pin_dir);
+  if (options.json) {
+    Json document = report->loads.empty()
+                        ? Json{{"file", options.object.path}, {"pin_dir", options.pin_dir}}
+                        : load_json(options.object.path, load, report->loads.front(), nullptr);
+    document["pin_dir"] = options.pin_dir;
+    const Json deployed = deploy_report_json(*report);  // items() iterates it: it must outlive the loop
+    for (const auto& [key, value] : deployed.items()) document[key] = value;
+    print_json(document);
+    return kExitOk;
+  }
+  if (!report->loads.empty()) {
+    LoadOptions shown = load;
+    shown.pin_dir = options.pin_dir;
+    print_load_text(report->loads.front(), shown, nullptr, options.log_level != 0);
+  }
+  print_deploy_report(*report, options.pin_dir, options.dry_run);
+  return kExitOk;
 }
 
 int run_load(const LoadVerbOptions& options) {
@@ -337,47 +397,17 @@ int run_load(const LoadVerbOptions& options) {
                         "attached after bpfload exits",
                         0, options.json, kExitUsage);
   }
-  const bool pin_dir_existed = !options.pin_dir.empty() && [&] {
-    Result<FileKind> kind = system_kernel().file_kind(options.pin_dir, true);
-    return !kind.ok() || *kind != FileKind::Missing;  // when unsure, never remove it
-  }();
+  if (!options.pin_dir.empty() && !options.keep_going) return run_load_deployment(options, *parse_options, *load);
+  if (options.attach)
+    return report_error("invalid_argument", "--attach with --keep-going: attaching is all or nothing", 0, options.json,
+                        kExitUsage);
   LoadReport report;
   auto loaded = load_object(*spec, *load, &report);
-  std::optional<Error> attach_error;
-  AttachSet attached;
-  std::vector<std::string> skipped;
-  if (loaded && options.attach) {
-    auto result = attach_and_pin(options, *spec, *loaded, skipped);
-    if (result) {
-      attached = std::move(*result);
-    } else {
-      attach_error = std::move(result).error();
-      // All or nothing: the attachments are undone already; the load's own pins go too.
-      remove_load_pins(report, options.pin_dir, pin_dir_existed);
-    }
-  }
-  const Error* error = !loaded ? &loaded.error() : (attach_error ? &*attach_error : nullptr);
+  const Error* error = !loaded ? &loaded.error() : nullptr;
   if (options.json) {
-    Json document = load_json(options.object.path, *load, report, error);
-    if (options.attach) {
-      Json list = Json::array();
-      for (const Attachment& attachment : attached.attachments())
-        list.push_back(attachment_json(attachment, removal_hint(attachment, options.device)));
-      document["attached"] = list;
-      document["not_attached"] = skipped;
-    }
-    print_json(document);
+    print_json(load_json(options.object.path, *load, report, error));
   } else {
     print_load_text(report, *load, error, options.log_level != 0);
-    if (options.attach && !attach_error) {
-      fmt::print("attached ({}):\n", attached.attachments().size());
-      for (const Attachment& attachment : attached.attachments()) print_attachment(attachment);
-      for (const std::string& reason : skipped) fmt::print("  not attached: {}\n", reason);
-      fmt::print("remove with: bpfload detach {}\n", options.pin_dir);
-    } else if (attach_error) {
-      fmt::print("rolled back: an attach failed, so every attachment made and every pin of this load "
-                 "was removed\n");
-    }
   }
   if (error != nullptr) {
     print_error_line(error->message);
@@ -402,8 +432,8 @@ VerbRunner setup_load(CLI::App& command) {
                      "pin every map at DIR/maps/NAME and every program at DIR/progs/NAME, so "
                      "they outlive the command");
   command.add_flag("--replace", options->replace,
-                   "when --pin-dir already holds pins, build the new set beside it, swap it in once "
-                   "complete, then remove the old set");
+                   "when --pin-dir holds an earlier set: upgrade it (maps with an unchanged definition keep their "
+                   "contents, attached programs are replaced in place), all or nothing");
   command.add_option("--pin-root", options->pin_root,
                      "bpffs directory for pins the object asks for (iproute2 tc/globals, libbpf "
                      "by-name)")
@@ -449,6 +479,17 @@ VerbRunner setup_load(CLI::App& command) {
                    "raw_tp/, kprobe/, uprobe/, cgroup_skb/..., fentry/...); links are pinned at "
                    "DIR/links/PROGRAM (needs --pin-dir); all or nothing");
   command.add_option("--dev", options->device, "network interface for XDP and tc programs (with --attach)");
+  command.add_option("--direction", options->direction,
+                     "tc direction, ingress or egress, for tc programs whose section does not say (with --attach)");
+  command.add_option("--tc-attach", options->tc_attach,
+                     "how tc programs attach: tcx (a link, the default where the kernel has it) or clsact (a "
+                     "filter of a clsact qdisc, handle 1 priority 1, as tc makes)");
+  command.add_option("--xdp-attach", options->xdp_attach,
+                     "how XDP programs attach: link (the default) or netlink (as ip makes)");
+  one_value_each(command.add_option("--recreate-map", options->recreate_maps,
+                                    "with --pin-dir over an earlier set: recreate map NAME empty when its definition "
+                                    "changed, instead of refusing the upgrade; repeatable"));
+  command.add_flag("--dry-run", options->dry_run, "with --pin-dir: say what would change, change nothing");
   command.add_option("--cgroup", options->cgroup, "cgroup v2 directory for cgroup programs (with --attach)");
   add_json_flags(command, options->json);
   return [options] { return run_load(*options); };

@@ -41,6 +41,10 @@ constexpr std::array kVerbs = {
     Verb{"link", "list BPF links: 'bpfload link list'", setup_link},
     Verb{"unpin", "remove a pin set made by `load --pin-dir DIR` (maps/, progs/ and DIR itself)",
          setup_unpin},
+    Verb{"apply", "deploy what a file describes (objects, attachments, pin directory) as one transaction: "
+                  "unchanged when already so, upgraded in place otherwise", setup_apply},
+    Verb{"status", "show what is deployed in a pin directory, or for a deployment file whether it is", setup_status},
+    Verb{"delete", "remove a deployment: every attachment, pin and directory it made", setup_delete},
 };
 
 const std::string kVersionText = std::string("bpfload ") + BPFLOAD_VERSION;

@@ -29,5 +29,8 @@ VerbRunner setup_xdp(CLI::App& command);
 VerbRunner setup_detach(CLI::App& command);
 VerbRunner setup_link(CLI::App& command);
 VerbRunner setup_unpin(CLI::App& command);
+VerbRunner setup_apply(CLI::App& command);
+VerbRunner setup_status(CLI::App& command);
+VerbRunner setup_delete(CLI::App& command);
 
 }  // namespace bpfload::cli

@@ -409,6 +409,37 @@ BPFLOAD_API int bpfload_link_fd(const bpfload_link *link);
 BPFLOAD_API const char *bpfload_link_target(const bpfload_link *link);
 BPFLOAD_API const char *bpfload_link_mechanism(const bpfload_link *link);
 
+/* ---- Deployment ------------------------------------------------------------------- */
+
+/* What applying a deployment did. */
+typedef enum bpfload_deploy_outcome {
+  BPFLOAD_DEPLOY_CREATED = 1,   /* nothing was deployed there before */
+  BPFLOAD_DEPLOY_UPGRADED = 2,  /* the previous deployment was replaced: maps kept, programs swapped in place */
+  BPFLOAD_DEPLOY_UNCHANGED = 3, /* it was deployed already: nothing was touched */
+  BPFLOAD_DEPLOY_REMOVED = 4
+} bpfload_deploy_outcome;
+
+/* How a deployment is applied. All fields zero (besides sz) means the defaults. */
+typedef struct bpfload_deploy_opts {
+  size_t sz;    /* sizeof(bpfload_deploy_opts) */
+  int dry_run;  /* nonzero: change nothing (the outcome says what would happen) */
+} bpfload_deploy_opts;
+
+/* Applies every deployment the file `path` describes (YAML or JSON; docs/deploy.md), each
+ * as one transaction, as `bpfload apply` does: an interrupted earlier run is finished or
+ * undone first; a deployment already in place is left untouched; otherwise its objects
+ * are loaded with the maps of the previous set kept and its attachments switched in
+ * place, and on any failure the previous state is left exactly as it was. `outcome`
+ * (may be NULL) receives the last deployment's outcome. `opts` may be NULL. Errors (with
+ * the file's line for a bad file) are in bpfload_object_error(NULL). */
+BPFLOAD_API bpfload_status bpfload_deploy_apply_file(const char *path, const bpfload_deploy_opts *opts,
+                                                     bpfload_deploy_outcome *outcome);
+
+/* Removes the deployment in pin directory `pin_dir`, as `bpfload delete DIR`: every
+ * attachment detached, every pin and directory it made removed. `opts` may be NULL.
+ * BPFLOAD_ERR_NOT_FOUND when nothing is there. Errors in bpfload_object_error(NULL). */
+BPFLOAD_API bpfload_status bpfload_deploy_remove(const char *pin_dir, const bpfload_deploy_opts *opts);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

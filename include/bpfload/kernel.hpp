@@ -93,6 +93,8 @@ class Kernel {
   // ---- links and attachments ----
   [[nodiscard]] Result<Fd> link_create(const LinkCreateRequest& request);
   [[nodiscard]] Status link_detach(int link_fd);
+  /// op::LinkUpdate: `new_prog_fd` behind link `link_fd`; `expected_prog_fd` -1 for any.
+  [[nodiscard]] Status link_update(int link_fd, int new_prog_fd, int expected_prog_fd);
   [[nodiscard]] Result<LinkInfo> link_info(int link_fd);
   /// Ids of every BPF link in the system, ascending.
   [[nodiscard]] Result<std::vector<uint32_t>> link_ids();
@@ -108,6 +110,8 @@ class Kernel {
   [[nodiscard]] Result<uint32_t> interface_index(const std::string& name);
   [[nodiscard]] Status xdp_attach(uint32_t ifindex, int prog_fd, uint32_t flags);
   [[nodiscard]] Status xdp_detach(uint32_t ifindex, int expected_prog_fd, uint32_t flags);
+  /// op::XdpAttach with XDP_FLAGS_REPLACE: `prog_fd` in place of `expected_prog_fd`.
+  [[nodiscard]] Status xdp_replace(uint32_t ifindex, int prog_fd, int expected_prog_fd, uint32_t flags);
   /// Id of the XDP program attached in the mode of `flags`, 0 when none.
   [[nodiscard]] Result<uint32_t> xdp_attached_id(uint32_t ifindex, uint32_t flags);
   /// Adds a clsact qdisc; false when one was already there.
@@ -189,11 +193,12 @@ class Kernel {
 [[nodiscard]] bool is_per_cpu_map(uint32_t map_type) noexcept;
 
 /// Removes a pin set made with LoadOptions::pin_dir through `kernel`: the pins in
-/// `dir`/maps and `dir`/progs, those directories, and `dir` itself when it is
-/// then empty. Nothing else is touched: another file, directory or symlink stops the
-/// removal of its parent with an InvalidArgument naming it. Refuses a `dir` that is not on
-/// bpffs. The removed paths are appended to `removed`. Fails with NotFound when `dir` does
-/// not exist.
+/// `dir`/maps and `dir`/progs, those directories (an empty links/ too), and `dir`. Before
+/// anything is removed, anything else in `dir` (links/ holding attached programs, a
+/// deployment's directories, other files) refuses it with an InvalidArgument naming it
+/// and pointing to `bpfload delete`; another file, directory or symlink inside maps/ or
+/// progs/ stops the removal there. Refuses a `dir` that is not on bpffs. The removed paths
+/// are appended to `removed`. Fails with NotFound when `dir` does not exist.
 [[nodiscard]] Status remove_pin_set(Kernel& kernel, const std::string& dir, std::vector<std::string>& removed);
 
 /// Swaps directory `fresh` in at `dir` through `kernel`, atomically where the filesystem

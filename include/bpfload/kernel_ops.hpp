@@ -193,6 +193,17 @@ struct LinkDetach {
   int link_fd = -1;
 };
 
+/// BPF_LINK_UPDATE: puts program `new_prog_fd` behind link `link_fd` atomically (the link,
+/// its id and its pins stay). With `expected_prog_fd` >= 0, BPF_F_REPLACE: only while that
+/// program is the link's (EPERM otherwise). EINVAL or EOPNOTSUPP for link kinds the kernel
+/// cannot update (tracepoints, perf events, raw tracepoints).
+struct LinkUpdate {
+  static constexpr std::string_view kName = "link_update";
+  int link_fd = -1;
+  int new_prog_fd = -1;
+  int expected_prog_fd = -1;
+};
+
 /// BPF_OBJ_GET_INFO_BY_FD on a link.
 struct LinkGetInfo {
   static constexpr std::string_view kName = "link_info";
@@ -264,12 +275,15 @@ struct InterfaceIndex {
   uint32_t ifindex = 0;  ///< reply
 };
 
-/// Netlink XDP attach of `prog_fd` with XDP_FLAGS_* `flags`.
+/// Netlink XDP attach of `prog_fd` with XDP_FLAGS_* `flags`. With `expected_prog_fd` >= 0,
+/// XDP_FLAGS_REPLACE: the program is swapped in only while that program is the one
+/// attached (EEXIST otherwise), atomically, so no frame meets an empty hook.
 struct XdpAttach {
   static constexpr std::string_view kName = "xdp_attach";
   uint32_t ifindex = 0;
   int prog_fd = -1;
   uint32_t flags = 0;
+  int expected_prog_fd = -1;
 };
 
 /// Netlink XDP detach, only if `expected_prog_fd` is attached (any program when negative,
@@ -509,7 +523,8 @@ using KernelOp = std::variant<
     op::TcFilterDetach, op::TcFiltersFlush, op::ProbeTcx, op::TracepointId, op::PmuType, op::PmuRetprobeBit,
     op::PerfEventOpen, op::PerfEventSetBpf, op::OpenCgroup, op::SocketAttachFilter, op::SocketDetachFilter,
     op::MakeDirectory, op::RemoveDirectory, op::PathKind, op::FilesystemMagic, op::ListDirectory, op::Rename,
-    op::ReadFile, op::KernelRelease, op::PossibleCpus, op::ProcessId, op::RaiseMemlockLimit, op::PageSize>;
+    op::ReadFile, op::KernelRelease, op::PossibleCpus, op::ProcessId, op::RaiseMemlockLimit, op::PageSize,
+    op::LinkUpdate>;
 
 /// The kind of an op: its index in KernelOp.
 using OpKind = size_t;

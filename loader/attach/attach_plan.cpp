@@ -119,7 +119,8 @@ AttachPlan plan_attach(const std::string& section, uint32_t prog_type, uint32_t 
       plan.first = targets.device;
       plan.direction = targets.tc_direction ? targets.tc_direction : direction_in(name);
       if (!plan.direction) {
-        return none(fmt::format("section '{}' does not end in ingress or egress; use 'bpfload tc DEV "
+        return none(fmt::format("section '{}' does not end in ingress or egress; say which with --direction "
+                                "ingress|egress (direction: in a deployment file), or use 'bpfload tc DEV "
                                 "ingress|egress OBJ sec {}'",
                                 section, section));
       }

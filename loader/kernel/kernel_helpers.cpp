@@ -159,6 +159,16 @@ Status Kernel::xdp_attach(uint32_t ifindex, int prog_fd, uint32_t flags) {
   return call(any);
 }
 
+Status Kernel::xdp_replace(uint32_t ifindex, int prog_fd, int expected_prog_fd, uint32_t flags) {
+  KernelOp any(std::in_place_type<op::XdpAttach>, op::XdpAttach{ifindex, prog_fd, flags, expected_prog_fd});
+  return call(any);
+}
+
+Status Kernel::link_update(int link_fd, int new_prog_fd, int expected_prog_fd) {
+  KernelOp any(std::in_place_type<op::LinkUpdate>, op::LinkUpdate{link_fd, new_prog_fd, expected_prog_fd});
+  return call(any);
+}
+
 Status Kernel::xdp_detach(uint32_t ifindex, int expected_prog_fd, uint32_t flags) {
   KernelOp any(std::in_place_type<op::XdpDetach>, op::XdpDetach{ifindex, expected_prog_fd, flags});
   return call(any);

@@ -57,14 +57,42 @@ Status remove_pins_in(Kernel& kernel, const std::string& dir, std::vector<std::s
 
 Status remove_pin_set(Kernel& kernel, const std::string& dir, std::vector<std::string>& removed) {
   BPFLOAD_TRY(check_bpffs(kernel, dir));
+  // Anything beside maps/ and progs/ (links/ of attached programs, a deployment's
+  // directories) would be left behind, still attached: refuse before touching anything.
+  Result<std::vector<DirectoryEntry>> entries = kernel.list_directory(dir);
+  if (!entries.ok()) return std::move(entries).error();
+  std::vector<std::string> empty_dirs;
+  for (const DirectoryEntry& entry : *entries) {
+    if (entry.kind == FileKind::Directory && (entry.name == "maps" || entry.name == "progs")) continue;
+    // A deployment's record of what it applied (`load --pin-dir` makes one) goes with the set.
+    if (entry.kind == FileKind::Directory && entry.name.starts_with("bpfload-deployed-")) {
+      empty_dirs.push_back(dir + "/" + entry.name);
+      continue;
+    }
+    if (entry.kind == FileKind::Directory && entry.name == "links") {
+      Result<std::vector<DirectoryEntry>> links = kernel.list_directory(dir + "/links");
+      if (links.ok() && links->empty()) {
+        empty_dirs.push_back(dir + "/links");
+        continue;
+      }
+    }
+    const bool attached = entry.name == "links" || entry.name == "netlink" || entry.name.starts_with("bpfload-");
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("{} holds '{}', which {}: nothing was removed; `bpfload delete {}` detaches "
+                                  "its programs and removes every pin and directory",
+                                  dir, entry.name,
+                                  attached ? "holds attachments (programs still running)"
+                                           : "is not part of a `load --pin-dir` pin set",
+                                  dir));
+  }
   BPFLOAD_TRY(remove_pins_in(kernel, dir + "/maps", removed));
   BPFLOAD_TRY(remove_pins_in(kernel, dir + "/progs", removed));
-  Status gone = kernel.remove_directory(dir);
-  if (gone.ok()) {
-    removed.push_back(dir);
-  } else if (gone.error().sys_errno != ENOTEMPTY && gone.error().sys_errno != EEXIST) {
-    return gone;
+  for (const std::string& empty : empty_dirs) {
+    BPFLOAD_TRY(kernel.remove_directory(empty));
+    removed.push_back(empty);
   }
+  BPFLOAD_TRY(kernel.remove_directory(dir));
+  removed.push_back(dir);
   return {};
 }
 

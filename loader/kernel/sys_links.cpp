@@ -42,6 +42,18 @@ Status run(op::LinkDetach& op) {
   return {};
 }
 
+Status run(op::LinkUpdate& op) {
+  bpf_link_update_opts opts {};
+  opts.sz = sizeof(opts);
+  if (op.expected_prog_fd >= 0) {
+    opts.flags = BPF_F_REPLACE;
+    opts.old_prog_fd = op.expected_prog_fd;
+  }
+  if (bpf_link_update(op.link_fd, op.new_prog_fd, &opts) != 0)
+    return os_error("bpf(LINK_UPDATE)", fmt::format("for link fd {}", op.link_fd), errno);
+  return {};
+}
+
 Status run(op::LinkGetInfo& op) {
   bpf_link_info info {};
   uint32_t length = sizeof(info);

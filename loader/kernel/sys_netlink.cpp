@@ -66,7 +66,12 @@ Status run(op::InterfaceIndex& op) {
 }
 
 Status run(op::XdpAttach& op) {
-  const int ret = bpf_xdp_attach(static_cast<int>(op.ifindex), op.prog_fd, op.flags, nullptr);
+  bpf_xdp_attach_opts opts {};
+  opts.sz = sizeof(opts);
+  opts.old_prog_fd = op.expected_prog_fd;
+  const bool replace = op.expected_prog_fd >= 0;
+  const int ret = bpf_xdp_attach(static_cast<int>(op.ifindex), op.prog_fd,
+                                 replace ? op.flags | XDP_FLAGS_REPLACE : op.flags, replace ? &opts : nullptr);
   if (ret < 0) return os_error("netlink(XDP attach)", fmt::format("on ifindex {}", op.ifindex), error_number(ret));
   return {};
 }

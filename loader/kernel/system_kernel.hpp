@@ -85,5 +85,6 @@ namespace bpfload::sys {
 [[nodiscard]] Status run(op::ProcessId& op);
 [[nodiscard]] Status run(op::RaiseMemlockLimit& op);
 [[nodiscard]] Status run(op::PageSize& op);
+[[nodiscard]] Status run(op::LinkUpdate& op);
 
 }  // namespace bpfload::sys

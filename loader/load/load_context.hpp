@@ -46,7 +46,7 @@ struct LoadContext {
   std::vector<Fd> map_fds;         ///< parallel to spec.maps
   std::vector<bool> map_reused;    ///< parallel to spec.maps
   std::vector<std::string> map_pin_paths;  ///< object-requested pin path per map, "" for none
-  std::vector<std::string> map_found_at;   ///< where a reused map was opened, "" otherwise
+  std::vector<std::string> map_found_at;   ///< where a reused map was opened or its own pin made, "" otherwise
   std::vector<Fd> data_fds;        ///< parallel to spec.data_sections
   std::vector<std::string> data_names;  ///< kernel names of the data-section maps
   std::vector<Fd> prog_fds;        ///< parallel to spec.programs

@@ -275,6 +275,22 @@ Status load_one_map(LoadContext& context, size_t index) {
       return map_error(created.error(), def)
           .with_context(fmt::format("create map '{}' ({})", spec.name, describe(def)));
     context.map_fds[index] = std::move(created).value();
+    // The pin the object asks for is made now, not with the others: another loader of
+    // the same object (two `bpfload tc` at once) may pin it between our look and our
+    // pin, and then its map is the one to share, as if it had been there first.
+    if (*pin_path) {
+      Status pinned = context.journal.pin(context.map_fds[index].get(), **pin_path);
+      if (!pinned.ok() && pinned.error().sys_errno != EEXIST)
+        return pinned.error().with_context(fmt::format("map '{}'", spec.name));
+      if (!pinned.ok()) {
+        Result<Fd> theirs = open_reused_map(context, spec, def, **pin_path);
+        if (!theirs.ok()) return std::move(theirs).error();
+        context.map_fds[index] = std::move(theirs).value();
+        context.map_reused[index] = true;
+        result.reused = true;
+      }
+      context.map_found_at[index] = **pin_path;  // pinned: pin_objects has nothing left to do for it
+    }
   }
 
   if (!context.options.query_info && !result.reused) return {};
@@ -432,6 +448,17 @@ Status load_maps(LoadContext& context) {
   context.data_fds.resize(spec.data_sections.size());
   context.data_names.assign(spec.data_sections.size(), {});
   context.report.maps.assign(spec.maps.size() + spec.data_sections.size(), MapResult{});
+
+  // Every pin path is checked before the first map exists: a map is pinned as soon as it
+  // is made (load_one_map), so a bad path found later would leave earlier pins behind.
+  for (const MapSpec& map : spec.maps) {
+    const MapOverride* override = context.override_for(map.name);
+    const Pinning pinning = !context.options.pin ? Pinning::None
+                            : override != nullptr && override->pinning ? *override->pinning
+                                                                       : map.pinning;
+    Result<std::optional<std::string>> pin_path = map_pin_path(map.name, pinning, context.options);
+    if (!pin_path.ok()) return std::move(pin_path).error();
+  }
 
   // Templates that are maps of the object are created before the maps that use them,
   // so the outer map takes the object's own map as its template.

@@ -134,16 +134,27 @@ TEST(CliHostile, SecondLoadListsTheExistingPinsThenReplaceAndUnpinWork) {
   const std::string set = dir.path() + "/set";
   const std::string load = "load " + bpf_object("sample_xdp_legacy.o") + " --pin-dir " + set;
   ASSERT_EQ(run_bpfload(load).exit_code, 0);
+  // The same load again is the deployment already in place: nothing is touched.
   const CommandResult again = run_bpfload(load);
-  EXPECT_EQ(again.exit_code, 2) << again.err;
-  EXPECT_EQ(again.err.find("File exists"), std::string::npos) << again.err;
-  EXPECT_NE(again.err.find("progs/xdp_proto_count"), std::string::npos) << again.err;
-  EXPECT_NE(again.err.find("--replace"), std::string::npos) << again.err;
-  const CommandResult replaced = run_bpfload(load + " --replace");
-  EXPECT_EQ(replaced.exit_code, 0) << replaced.err;
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("unchanged"), std::string::npos) << again.out;
+  // Another object over it needs --replace, and says so.
+  const std::string other = load + " --max-entries rxcnt=512";
+  const CommandResult refused = run_bpfload(other);
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_EQ(refused.err.find("File exists"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--replace"), std::string::npos) << refused.err;
+  // A changed map is refused by name unless recreated.
+  const CommandResult changed = run_bpfload(other + " --replace");
+  EXPECT_EQ(changed.exit_code, 2) << changed.err;
+  EXPECT_NE(changed.err.find("map 'rxcnt'"), std::string::npos) << changed.err;
+  EXPECT_NE(changed.err.find("--recreate-map rxcnt"), std::string::npos) << changed.err;
+  const CommandResult upgraded = run_bpfload(other + " --replace --recreate-map rxcnt");
+  EXPECT_EQ(upgraded.exit_code, 0) << upgraded.err;
+  EXPECT_NE(upgraded.out.find("upgraded"), std::string::npos) << upgraded.out;
   const CommandResult unpinned = run_bpfload("unpin " + set);
   EXPECT_EQ(unpinned.exit_code, 0) << unpinned.err;
-  EXPECT_NE(unpinned.out.find("removed " + set + "/progs/xdp_proto_count"), std::string::npos) << unpinned.out;
+  EXPECT_NE(unpinned.out.find("removed " + set + "/progs/"), std::string::npos) << unpinned.out;
   struct stat st {};
   EXPECT_NE(::lstat(set.c_str(), &st), 0) << "the pin directory is still there";
 }

@@ -44,6 +44,8 @@ TEST(LoadObjects, EveryObjectLoadsAndReleasesItsFds) {
     // One program of each is refused here on purpose (a poisoned CO-RE read; fentry/lsm,
     // which this kernel refuses): test_load_core.cpp and test_load_btf_targets.cpp.
     if (file == "core_reads.o" || file == "btf_targets.o") continue;
+    // The failed upgrade of the deployment tests: refused by the verifier (test_deploy_kernel.cpp).
+    if (file == "deploy_xdp_v3.o") continue;
     if (file == "kprobe_version.o" && !kernel_has_symbol("do_sys_openat2")) {
       // Said, not silent: the test goes on with the other objects.
       RecordProperty("not_loaded", file);

@@ -46,6 +46,9 @@ class FaultInjectingKernel final : public Kernel {
   /// instead of going to the inner kernel (a failure above wins over an answer).
   void answer_nth(std::string_view kind, size_t n, Answer answer);
   void answer_every(std::string_view kind, Answer answer);
+  /// The n-th call (1-based, of any kind) is answered by `answer` (an answer that throws
+  /// stops the caller where it is, as a crash would: tests of recovery use it).
+  void answer_nth_call(size_t n, Answer answer);
   /// Forgets the counts, the log and the script.
   void reset();
 
@@ -69,6 +72,7 @@ class FaultInjectingKernel final : public Kernel {
   std::map<OpKind, int> every_of_kind_;
   std::map<std::pair<OpKind, size_t>, Answer> nth_answer_;
   std::map<OpKind, Answer> every_answer_;
+  std::map<size_t, Answer> nth_call_answer_;
   std::vector<size_t> per_kind_ = std::vector<size_t>(kOpKindCount, 0);
   std::vector<std::string> log_;
   std::vector<OpKind> kinds_;
