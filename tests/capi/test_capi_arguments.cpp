@@ -1,6 +1,9 @@
 // The C API's refusals that need no kernel: NULL handles and names, bad option sizes,
 // unreadable or malformed objects, unknown names, calls in the wrong state. Each must be
 // an error value with a message, never a crash.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -72,6 +75,20 @@ TEST(CapiArguments, UnreadableFileIsIoNamingThePath) {
   EXPECT_EQ(object, nullptr);
   EXPECT_NE(thread_message().find("/nonexistent/bpfload-capi.o"), std::string::npos) << thread_message();
   EXPECT_EQ(bpfload_object_error(nullptr)->sys_errno, ENOENT);
+}
+
+TEST(CapiArguments, FifoDirectoryAndDeviceAreRefusedWithoutBlockingOrReading) {
+  // A FIFO without a writer blocked the open forever; /dev/zero never ends; a directory
+  // was an internal error.
+  const std::string fifo = "/tmp/bpfload-capi-fifo-" + std::to_string(::getpid());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  for (const std::string& path : {fifo, std::string("/dev/zero"), std::string("/tmp")}) {
+    bpfload_object* object = nullptr;
+    EXPECT_EQ(bpfload_object_open_file(path.c_str(), nullptr, &object), BPFLOAD_ERR_INVALID_ARGUMENT) << path;
+    EXPECT_EQ(object, nullptr);
+    EXPECT_NE(thread_message().find(path), std::string::npos) << thread_message();
+  }
+  ::unlink(fifo.c_str());
 }
 
 TEST(CapiArguments, GarbageBytesAreMalformed) {

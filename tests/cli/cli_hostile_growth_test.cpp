@@ -3,6 +3,7 @@
 // super-linear work is killed instead of slowing the suite, plus deep nesting and
 // untrusted text.
 #include <elf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -312,6 +313,20 @@ TEST(CliHostileGrowth, MapDumpJsonOfTwoHundredThousandEntriesStreamsInBoundedMem
   const nlohmann::json last_entry_check = nlohmann::json::parse(text, nullptr, false);
   ASSERT_FALSE(last_entry_check.is_discarded()) << "the streamed document is one valid JSON value";
   EXPECT_EQ(last_entry_check["entries"].size(), kEntries);
+}
+
+TEST(CliHostileGrowth, BtfFileThatIsAFifoIsRefusedWithoutBlocking) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const std::string fifo = temp_path("btf-fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  // `timeout` turns a hang into exit 124 instead of a stuck suite.
+  const CommandResult verified = run_command(
+      fmt::format("timeout 60 {} verify --btf {} {}", BPFLOAD_CLI, fifo, quoted(bpf_object("core_reads.o"))));
+  ::unlink(fifo.c_str());
+  EXPECT_NE(verified.exit_code, 124) << "blocked on the FIFO";
+  EXPECT_NE(verified.exit_code, 0);
+  EXPECT_THAT(verified.err, HasSubstr(fifo));
+  EXPECT_THAT(verified.err, HasSubstr("FIFO"));
 }
 }  // namespace
 }  // namespace bpfload::test
