@@ -59,9 +59,10 @@ std::string escape_for_terminal(std::string_view text) {
 
 void print_error_line(std::string_view message) {
   fmt::print(stderr, "bpfload: {}\n", escape_for_terminal(message));
-  // The kernel's own words for a failed netlink request (captured from libbpf), once.
-  for (const std::string& said : take_libbpf_messages())
-    fmt::print(stderr, "bpfload:   the kernel said: {}\n", escape_for_terminal(said));
+  // What libbpf reported during the command (often the kernel's extended ack of a
+  // netlink request), once. Not tied to this error: libbpf's messages carry no request.
+  for (const std::string& reported : take_libbpf_messages())
+    fmt::print(stderr, "bpfload:   libbpf reported during this command: {}\n", escape_for_terminal(reported));
 }
 
 int report_error(std::string_view kind, std::string_view message, int sys_errno, bool json,

@@ -2,8 +2,9 @@
 // the kernel's extended ack ("libbpf: Kernel error message: Parent Qdisc doesn't
 // exists"), often for something bpfload expected and handled, such as a missing clsact
 // qdisc on `tc off`. The command line takes those lines instead: nothing of libbpf's
-// reaches the terminal on its own, and what the kernel said is shown once, with
-// bpfload's own error, when a command fails.
+// reaches the terminal on its own, and what libbpf reported is shown once, after
+// bpfload's own error, when a command fails (labelled as libbpf's: a message does not
+// say which request it was about).
 #pragma once
 
 #include <string>

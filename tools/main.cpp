@@ -102,6 +102,8 @@ std::optional<std::string> missing_action(const CLI::App& app) {
   for (const CLI::App* sub : deepest->get_subcommands([](const CLI::App*) { return true; }))
     actions += fmt::format("{}{}", actions.empty() ? "" : ", ", sub->get_name());
   const std::vector<std::string> left = deepest->remaining();
+  if (!left.empty() && left.front().rfind("-", 0) == 0)
+    return fmt::format("'{}' needs an action before its options ({}): {}", name, left.front(), actions);
   if (!left.empty())
     return fmt::format("'{}' has no action '{}' (actions: {})", name, left.front(), actions);
   return fmt::format("'{}' needs an action: {}", name, actions);

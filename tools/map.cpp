@@ -310,8 +310,12 @@ int run_dump(const MapVerbOptions& options) {
     return kExitOk;
   }
   // The entries are written as they are read, so a map of millions of entries never
-  // becomes one document in memory. A failure after the first entry has been written
+  // becomes one document in memory. The first key is read before anything is written,
+  // so a map that cannot be walked gets the usual error document; a failure after that
   // ends the array early and is reported on stderr with a failing exit code.
+  std::vector<std::byte> first(map->info.key_size);
+  if (auto more = kernel.map_next_key(map->fd.get(), {}, first); !more)
+    return fail(more.error().with_context(fmt::format("dump {}", options.path)), true);
   Json doc = map_header_json(options.path, map->info);
   doc["entries"] = streamed_array_placeholder(0);
   Status walked;

@@ -384,6 +384,7 @@ Status load_programs(LoadContext& context) {
   // fails as out of memory once every worker is done.
   std::atomic<bool> out_of_memory{false};
   run_parallel(chosen.size(), thread_count(context.options, chosen.size()), [&](size_t slot) {
+    if (out_of_memory) return;  // the load fails anyway: verify no more under that pressure
     const size_t index = chosen[slot];
     try {
       load_one_program(context, handles, index, context.report.programs[slot], context.prog_fds[index],
@@ -392,7 +393,7 @@ Status load_programs(LoadContext& context) {
       out_of_memory = true;
     }
   });
-  if (out_of_memory) return out_of_memory_error("loading the programs (a verifier log could not be kept)");
+  if (out_of_memory) return out_of_memory_error("loading the programs");
 
   if (context.options.keep_going) return {};
   for (size_t slot = 0; slot < chosen.size(); ++slot) {

@@ -1,7 +1,7 @@
 // libbpf's own lines never reach the terminal: its netlink helpers print the kernel's
 // extended ack through libbpf's print callback, which the command line captures. A
-// command that succeeds says nothing of them; one that fails shows what the kernel said
-// once, in bpfload's words.
+// command that succeeds says nothing of them; one that fails shows them once, after its
+// own error, labelled as libbpf's.
 #include <string>
 
 #include <fmt/format.h>
@@ -50,7 +50,7 @@ TEST(AttachCliQuiet, TcOffWithNothingAttachedAndATcAttachPrintNoLibbpfLine) {
   }
 }
 
-TEST(AttachCliQuiet, ARefusedXdpModeShowsWhatTheKernelSaidOnceAndNoLibbpfLine) {
+TEST(AttachCliQuiet, ARefusedXdpModeShowsWhatLibbpfReportedOnceAndNoLibbpfLine) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   test::VethNamespace ns;
   ASSERT_TRUE(ns.ok()) << ns.error();
@@ -63,8 +63,8 @@ TEST(AttachCliQuiet, ARefusedXdpModeShowsWhatTheKernelSaidOnceAndNoLibbpfLine) {
       test::run_command(in_namespace(ns, fmt::format("xdp {} {} sec xdp mode native", ns.receiver(), object)));
   EXPECT_NE(native.exit_code, 0);
   EXPECT_EQ(libbpf_lines(native.err), 0u) << native.err;
-  EXPECT_THAT(native.err, HasSubstr("bpfload:   the kernel said: "));
-  const std::string said = "the kernel said: ";
+  EXPECT_THAT(native.err, HasSubstr("bpfload:   libbpf reported during this command: "));
+  const std::string said = "libbpf reported during this command: ";
   const size_t first = native.err.find(said);
   EXPECT_EQ(native.err.find(native.err.substr(first, native.err.find('\n', first) - first), first + 1),
             std::string::npos)

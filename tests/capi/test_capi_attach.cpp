@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdint>
 #include <string>
 
@@ -173,6 +174,8 @@ TEST(CapiAttach, SocketFilterOnAFileThatIsNoSocketNamesTheCallersFd) {
   for (size_t at = message.find("fd "); at != std::string::npos; at = message.find("fd ", at + 1)) {
     ++fds_named;
     EXPECT_EQ(message.compare(at, mentioned.size(), mentioned), 0) << message;
+    const size_t after = at + mentioned.size();
+    EXPECT_TRUE(after == message.size() || !std::isdigit(static_cast<unsigned char>(message[after]))) << message;
   }
   EXPECT_GE(fds_named, 1u);
   ::close(not_a_socket);

@@ -74,6 +74,10 @@ TEST(CliConventions, AMissingVerbOrActionIsNamedWithWhatExists) {
   EXPECT_EQ(frob.exit_code, 2);
   EXPECT_THAT(frob.err, HasSubstr("'bpfload map' has no action 'frob' (actions: "));
   EXPECT_EQ(frob.err.find("A subcommand is required"), std::string::npos) << frob.err;
+
+  const CommandResult option_first = run_bpfload("map --json");
+  EXPECT_EQ(option_first.exit_code, 2);
+  EXPECT_THAT(option_first.err, HasSubstr("'bpfload map' needs an action before its options (--json): "));
 }
 
 TEST(CliConventions, UnknownMapTypeListsTheTypes) {
