@@ -31,15 +31,35 @@ std::string_view mode_name(XdpMode mode) {
   return "?";
 }
 
+/// An XDP attach mode and the `ip link` keyword that removes a program attached in it.
+struct ModeKeyword {
+  uint32_t flag;
+  const char* keyword;
+};
+constexpr ModeKeyword kModeKeywords[] = {
+    {XDP_FLAGS_SKB_MODE, "xdpgeneric"}, {XDP_FLAGS_DRV_MODE, "xdpdrv"}, {XDP_FLAGS_HW_MODE, "xdpoffload"}};
+
 Error already_attached(Kernel& kernel, uint32_t ifindex, uint32_t flags, const std::string& device,
                        const Error& cause) {
-  auto id = kernel.xdp_attached_id(ifindex, flags);
-  const std::string which = id && *id != 0 ? fmt::format(" (program id {})", *id) : std::string();
+  // The program there may be in another mode than the one asked for (generic while
+  // native was asked: the kernel refuses both at once); `ip link set ... xdp off` does not
+  // remove a generic one, so the command names the mode it is in.
+  uint32_t id = 0;
+  std::string keyword = "xdp";
+  if (auto same_mode = kernel.xdp_attached_id(ifindex, flags); same_mode && *same_mode != 0) id = *same_mode;
+  for (const ModeKeyword& mode : kModeKeywords) {
+    auto attached = kernel.xdp_attached_id(ifindex, mode.flag);
+    if (!attached || *attached == 0 || (id != 0 && *attached != id)) continue;
+    id = *attached;
+    keyword = mode.keyword;
+    break;
+  }
+  const std::string which = id != 0 ? fmt::format(" (program id {})", id) : std::string();
   Error error = make_error(
       ErrorKind::InvalidArgument,
-      fmt::format("interface '{}' already has an XDP program{}; detach it first (ip link set dev {} xdp off) "
+      fmt::format("interface '{}' already has an XDP program{}; detach it first (ip link set dev {} {} off) "
                   "or ask to replace it",
-                  device, which, device),
+                  device, which, device, keyword),
       cause.sys_errno);
   return error;
 }

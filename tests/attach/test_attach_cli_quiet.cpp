@@ -63,6 +63,8 @@ TEST(AttachCliQuiet, ARefusedXdpModeShowsWhatLibbpfReportedOnceAndNoLibbpfLine) 
       test::run_command(in_namespace(ns, fmt::format("xdp {} {} sec xdp mode native", ns.receiver(), object)));
   EXPECT_NE(native.exit_code, 0);
   EXPECT_EQ(libbpf_lines(native.err), 0u) << native.err;
+  // The advice removes the program in the mode it is in: `xdp off` leaves a generic one.
+  EXPECT_THAT(native.err, HasSubstr(fmt::format("(ip link set dev {} xdpgeneric off)", ns.receiver())));
   EXPECT_THAT(native.err, HasSubstr("bpfload:   libbpf reported during this command: "));
   const std::string said = "libbpf reported during this command: ";
   const size_t first = native.err.find(said);
