@@ -15,17 +15,8 @@ bool absent(const Error& error) { return error.kind == ErrorKind::Kernel && erro
 
 }  // namespace
 
-bool is_per_cpu_map_type(uint32_t type) noexcept {
-  switch (type) {
-    case BPF_MAP_TYPE_PERCPU_HASH:
-    case BPF_MAP_TYPE_PERCPU_ARRAY:
-    case BPF_MAP_TYPE_LRU_PERCPU_HASH:
-    case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
-      return true;
-    default:
-      return false;
-  }
-}
+// The kernel layer's answer: one list of per-CPU map types.
+bool is_per_cpu_map_type(uint32_t type) noexcept { return is_per_cpu_map(type); }
 
 Status MapHandle::check_key_type(size_t key_size) const {
   if (key_size == info_.key_size) return {};
