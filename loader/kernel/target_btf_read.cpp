@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "bpfload/kernel_btf.hpp"
+#include "btf_layout.hpp"
 #include "elf_binary.hpp"
 
 namespace bpfload {
@@ -64,6 +65,12 @@ struct btf* new_split(std::span<const std::byte> bytes, struct btf* base) {
 
 Result<BtfHandle> parse(std::span<const std::byte> bytes, const std::string& path, const struct btf* base) {
   if (bytes.size() > UINT32_MAX) return unparsable(path, E2BIG);
+  if (auto misaligned = misaligned_btf_types(bytes))
+    return make_error(ErrorKind::Malformed,
+                      fmt::format("BTF '{}': its types start at byte {}, not a multiple of 4 (header length plus "
+                                  "type offset); give a BTF file as pahole or bpftool write it",
+                                  path, *misaligned),
+                      EINVAL);
   errno = 0;
   struct btf* btf = base == nullptr ? btf__new(bytes.data(), static_cast<uint32_t>(bytes.size()))
                                     : new_split(bytes, const_cast<struct btf*>(base));

@@ -6,10 +6,15 @@
 #include <array>
 #include <cerrno>
 #include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "bpfload/btf.hpp"
+#include "bpfload/kernel_btf.hpp"
 #include "bpfload/system.hpp"
 #include "bpfload/testing/fake_kernel.hpp"
 #include "bpfload/testing/fault_injecting_kernel.hpp"
@@ -175,5 +180,28 @@ TEST(SystemPaths, MemlockIsLeftAloneOnKernelsThatChargeTheCgroup) {
   EXPECT_EQ(refused.error().kind, ErrorKind::InvalidArgument);
 }
 
+
+// A BTF header 26 bytes long puts every type at a misaligned address; libbpf 1.1 takes it
+// (found by fuzz_target_btf: UBSan on the first read of a type). Both readers refuse it.
+TEST(FakeKernel, BtfWhoseTypesAreMisalignedIsRefusedByBothReaders) {
+  std::vector<uint8_t> blob = {0x9f, 0xeb, 1, 0};
+  for (uint32_t field : {26u, 0u, 0u, 0u, 1u}) {  // hdr_len, type_off, type_len, str_off, str_len
+    for (int shift = 0; shift < 32; shift += 8) blob.push_back(static_cast<uint8_t>(field >> shift));
+  }
+  blob.insert(blob.end(), {0, 0, 0});  // the header's last two bytes, then the one empty string
+  const std::string path = "/tmp/misaligned.btf";
+  FakeKernel kernel;
+  kernel.add_file(path, std::string(blob.begin(), blob.end()));
+  Result<std::shared_ptr<const TargetBtf>> target = read_target_btf(kernel, path);
+  ASSERT_FALSE(target.ok());
+  EXPECT_EQ(target.error().kind, ErrorKind::Malformed);
+  EXPECT_NE(target.error().message.find("start at byte 26, not a multiple of 4"), std::string::npos)
+      << target.error().message;
+  EXPECT_NE(target.error().message.find(path), std::string::npos) << target.error().message;
+  Result<BtfHandle> parsed = parse_btf(std::as_bytes(std::span(blob)));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.error().kind, ErrorKind::Malformed);
+  EXPECT_NE(parsed.error().message.find("section '.BTF'"), std::string::npos) << parsed.error().message;
+}
 }  // namespace
 }  // namespace bpfload
