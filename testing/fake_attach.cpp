@@ -240,6 +240,16 @@ Status World::run(op::InterfaceIndex& op) {
   return {};
 }
 
+Status World::run(op::InterfaceName& op) {
+  for (const auto& [name, ifindex] : interfaces) {
+    if (ifindex != op.ifindex) continue;
+    op.name = name;
+    return {};
+  }
+  return make_error(ErrorKind::NotFound,
+                    fmt::format("no network interface with index {} in this network namespace", op.ifindex), ENODEV);
+}
+
 Status World::run(op::XdpAttach& op) {
   const ObjectPtr prog = object_of(op.prog_fd);
   if (!prog || prog->kind != Object::Kind::Program) return fake_error("netlink(XDP attach)", EBADF);

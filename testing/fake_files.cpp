@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 #include <functional>
 
 #include <fmt/format.h>
@@ -271,6 +273,21 @@ Status World::run(op::RaiseMemlockLimit&) { return {}; }
 
 Status World::run(op::PageSize& op) {
   op.bytes = page;
+  return {};
+}
+
+// One process, no other holder: the lock is always free. Its fd is a pipe end, so the
+// caller holds and closes something real.
+Status World::run(op::LockDirectory& op) {
+  const Node* at = node(normalized(op.path));
+  if (at == nullptr) return make_error(ErrorKind::NotFound, fmt::format("no directory '{}' to lock", op.path), ENOENT);
+  if (at->type != Node::Type::Directory)
+    return make_error(ErrorKind::Kernel, fmt::format("open '{}': Not a directory", op.path), ENOTDIR);
+  int ends[2];
+  if (::pipe2(ends, O_CLOEXEC) != 0)
+    return make_error(ErrorKind::Kernel, fmt::format("fake kernel: pipe2: {}", std::strerror(errno)), errno);
+  ::close(ends[0]);
+  op.fd = Fd(ends[1]);
   return {};
 }
 

@@ -129,6 +129,8 @@ struct FakeKernel::World {
   Status run(op::ProcessId& op);
   Status run(op::RaiseMemlockLimit& op);
   Status run(op::PageSize& op);
+  Status run(op::LockDirectory& op);
+  Status run(op::InterfaceName& op);
   Status run(op::LinkUpdate& op);
 
   Kernel* self = nullptr;  ///< the FakeKernel, for error hints that look at the filesystem

@@ -139,6 +139,15 @@ int run_dropin(const DropinOptions& options) {
                     {"warnings", warnings},
                     {"error", nullptr}});
   } else {
+    // Where each map is, so its counters can be read without bpftool.
+    fmt::print("maps ({}):\n", report.maps.size());
+    for (const MapResult& map : report.maps) {
+      if (!map.pin_path.empty())
+        fmt::print("  {} id {}: pinned at {}{}\n", map.name, map.id, map.pin_path, map.reused ? " (reused)" : "");
+      else
+        fmt::print("  {} id {}: not pinned (read it with `bpfload map dump id {}` while attached)\n", map.name,
+                   map.id, map.id);
+    }
     for (const std::string& warning : warnings) fmt::print("warning: {}\n", warning);
   }
   return kExitOk;

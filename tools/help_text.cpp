@@ -110,7 +110,7 @@ std::string help_text(CLI::App& command, const std::string& name) {
 }
 
 std::string man_page(CLI::App& command, const std::string& name, std::string_view version,
-                     const std::vector<std::string>& verbs) {
+                     const std::vector<std::string>& verbs, std::string_view examples) {
   std::string title = name;
   std::replace(title.begin(), title.end(), ' ', '-');
   std::string upper = title;
@@ -146,6 +146,17 @@ std::string man_page(CLI::App& command, const std::string& name, std::string_vie
     page += fmt::format(".SS {} {}\n", man_escape(name), man_escape(sub->get_name()));
     page += man_escape(sub->get_description()) + ".\n";
     man_options(page, *sub);
+  }
+  if (!examples.empty()) {
+    page += ".SH EXAMPLES\n";
+    while (!examples.empty()) {
+      const size_t end = examples.find('\n');
+      const std::string_view line = examples.substr(0, end);
+      examples = end == std::string_view::npos ? std::string_view() : examples.substr(end + 1);
+      const size_t tab = line.find('\t');
+      page += fmt::format(".TP\n.B {}\n{}\n", man_escape(line.substr(0, tab)),
+                          tab == std::string_view::npos ? std::string() : man_escape(line.substr(tab + 1)));
+    }
   }
   page += ".SH EXIT STATUS\n";
   page += ".TP\n.B 0\nsuccess\n";

@@ -25,10 +25,10 @@ void tidy_help(CLI::App& app);
 [[nodiscard]] std::string help_text(CLI::App& command, const std::string& name);
 
 /// A man(7) page for `command` (section 1): NAME, SYNOPSIS, DESCRIPTION, OPTIONS,
-/// its subcommands with their options, EXIT STATUS, ENVIRONMENT, SEE ALSO.
-/// `verbs` are the verb names, for SEE ALSO.
+/// its subcommands with their options, EXAMPLES, EXIT STATUS, ENVIRONMENT, SEE ALSO.
+/// `verbs` are the verb names, for SEE ALSO; `examples` "command\twhat it does" lines.
 [[nodiscard]] std::string man_page(CLI::App& command, const std::string& name, std::string_view version,
-                                   const std::vector<std::string>& verbs);
+                                   const std::vector<std::string>& verbs, std::string_view examples = {});
 
 /// A bash completion script for `app`: verbs, subcommands, options, files for OBJ/PATH.
 [[nodiscard]] std::string bash_completion(CLI::App& app);

@@ -26,25 +26,55 @@ namespace {
 
 constexpr std::array kVerbs = {
     Verb{"inspect", "show the maps, programs and data of an object (no privileges needed)",
-         setup_inspect},
-    Verb{"load", "load an object into the kernel, optionally pinning everything", setup_load},
+         setup_inspect,
+         "bpfload inspect prog.o\tthe maps, programs and sections of prog.o, legacy or BTF\n"
+         "bpfload inspect prog.o --json\tthe same as one JSON document"},
+    Verb{"load", "load an object into the kernel, optionally pinning everything", setup_load,
+         "bpfload load prog.o\tload every map and program, print ids, keep nothing after exit\n"
+         "bpfload load prog.o --log-level 2\talso print each program's verifier log\n"
+         "bpfload load prog.o --pin-dir /sys/fs/bpf/app --attach --dev eth0\tload, attach where each section "
+         "says, pin; run again: unchanged\n"
+         "bpfload load v2.o --pin-dir /sys/fs/bpf/app --attach --dev eth0 --replace\tupgrade in place, maps kept"},
     Verb{"map", "create a pinned map, or dump, look up, update and delete its entries",
-         setup_map},
+         setup_map,
+         "bpfload map dump /sys/fs/bpf/app/maps/counts\tevery entry, decoded through BTF when the map has it\n"
+         "bpfload map update /sys/fs/bpf/app/maps/config --key 0 --value 7\tset one entry\n"
+         "bpfload map create /sys/fs/bpf/flows --type hash --key-size 4 --value-size 8 --max-entries 1024\ta "
+         "pinned map of its own"},
     Verb{"verify", "run the verifier on objects' programs and report statistics and failures; "
                    "compare two runs",
-         setup_verify},
+         setup_verify,
+         "bpfload verify prog.o\tverdict and statistics of every program\n"
+         "bpfload verify prog.o --source\twhere the verifier spends its work, per C line\n"
+         "bpfload verify --json *.o > new.json\tone run, for comparing later\n"
+         "bpfload verify -C old.json new.json --threshold 'insns>+10%'\texit 1 on a regression"},
     Verb{"tc", "load one section of an object and attach it to DEV ingress|egress, as 'tc filter add "
-               "... bpf da obj OBJ sec SECTION' did; 'tc off DEV [ingress|egress]' removes it", setup_tc},
+               "... bpf da obj OBJ sec SECTION' did; 'tc off DEV [ingress|egress]' removes it", setup_tc,
+         "bpfload tc eth0 ingress prog.o sec ingress\tas 'tc filter add dev eth0 ingress bpf da obj prog.o sec ingress'\n"
+         "bpfload tc off eth0 ingress\tremove what is attached there"},
     Verb{"xdp", "load one section of an object and attach it to DEV, as 'ip link set dev DEV xdp obj OBJ "
-                "sec SECTION' did; 'xdp off DEV' removes it", setup_xdp},
-    Verb{"detach", "detach a pinned link, or everything pinned in a pin directory", setup_detach},
-    Verb{"link", "list BPF links: 'bpfload link list'", setup_link},
+                "sec SECTION' did; 'xdp off DEV' removes it", setup_xdp,
+         "bpfload xdp eth0 prog.o sec xdp\tas 'ip link set dev eth0 xdp obj prog.o sec xdp'\n"
+         "bpfload xdp eth0 prog.o mode generic\tgeneric (skb) mode\n"
+         "bpfload xdp off eth0\tremove it"},
+    Verb{"detach", "detach a pinned link, or everything pinned in a pin directory", setup_detach,
+         "bpfload detach /sys/fs/bpf/app\tdetach every link pinned there and remove the pins\n"
+         "bpfload detach /sys/fs/bpf/app/links/count\tdetach one pinned link"},
+    Verb{"link", "list BPF links: 'bpfload link list'", setup_link,
+         "bpfload link list\tevery BPF link: type, program, where it is attached\n"
+         "bpfload link list --json\tthe same as JSON"},
     Verb{"unpin", "remove a pin set made by `load --pin-dir DIR` (maps/, progs/ and DIR itself)",
-         setup_unpin},
+         setup_unpin,
+         "bpfload unpin /sys/fs/bpf/app\tremove the maps/ and progs/ pins of a load without attachments"},
     Verb{"apply", "deploy what a file describes (objects, attachments, pin directory) as one transaction: "
-                  "unchanged when already so, upgraded in place otherwise", setup_apply},
-    Verb{"status", "show what is deployed in a pin directory, or for a deployment file whether it is", setup_status},
-    Verb{"delete", "remove a deployment: every attachment, pin and directory it made", setup_delete},
+                  "unchanged when already so, upgraded in place otherwise", setup_apply,
+         "bpfload apply deploy.yaml\tdeploy the file: created, upgraded in place, or unchanged\n"
+         "bpfload apply deploy.yaml --dry-run\tsay what would change"},
+    Verb{"status", "show what is deployed in a pin directory, or for a deployment file whether it is", setup_status,
+         "bpfload status deploy.yaml\twhether the file is what is deployed\n"
+         "bpfload status /sys/fs/bpf/app\twhat is deployed there"},
+    Verb{"delete", "remove a deployment: every attachment, pin and directory it made", setup_delete,
+         "bpfload delete deploy.yaml\tremove every attachment, pin and directory of the deployment"},
 };
 
 const std::string kVersionText = std::string("bpfload ") + BPFLOAD_VERSION;
@@ -153,13 +183,25 @@ int run(int argc, char** argv) {
     fmt::print("{}", bash_completion(app));
     return kExitOk;
   }
+  // The verbs and their actions, one per line, from the tree: what the man page test covers.
+  if (argc >= 2 && std::string_view(argv[1]) == "help-verbs") {
+    for (const Verb& verb : kVerbs) {
+      fmt::print("{}\n", verb.name);
+      for (CLI::App* action : app.get_subcommand(std::string(verb.name))->get_subcommands([](CLI::App*) { return true; }))
+        fmt::print("{} {}\n", verb.name, action->get_name());
+    }
+    return kExitOk;
+  }
   if (argc >= 2 && std::string_view(argv[1]) == "help-man") {
     std::vector<std::string> path(argv + 2, argv + argc);
     std::string unknown;
     CLI::App* command = find_command(app, path, unknown);
     if (command == nullptr) return usage(fmt::format("help-man: no verb named '{}'", unknown), false);
     const std::string name = path.empty() ? "bpfload" : "bpfload " + path[0];
-    fmt::print("{}", man_page(*command, name, BPFLOAD_VERSION, verb_names()));
+    std::string_view examples;
+    for (const Verb& verb : kVerbs)
+      if (!path.empty() && verb.name == path[0]) examples = verb.examples;
+    fmt::print("{}", man_page(*command, name, BPFLOAD_VERSION, verb_names(), examples));
     return kExitOk;
   }
   if (auto problem = first_word_problem(argc, argv)) return usage(*problem, wants_json(argc, argv));

@@ -18,6 +18,8 @@ struct Verb {
   std::string_view help;
   /// Adds the verb's options to `command`; the runner owns the verb's option struct.
   VerbRunner (*setup)(CLI::App& command);
+  /// The man page's EXAMPLES: "command\twhat it does" lines.
+  std::string_view examples;
 };
 
 VerbRunner setup_inspect(CLI::App& command);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -52,6 +53,47 @@ std::vector<ComparedProgram> keyed(std::vector<RunEntry> entries, bool by_file) 
 
 bool all_have_files(const std::vector<RunEntry>& entries) {
   return std::all_of(entries.begin(), entries.end(), [](const RunEntry& e) { return !e.file.empty(); });
+}
+
+size_t object_count(const std::vector<RunEntry>& entries) {
+  std::set<std::string> files;
+  for (const RunEntry& entry : entries) files.insert(entry.file);
+  return files.size();
+}
+
+// Matching by program name alone is ambiguous when one run verified two programs of that
+// name (in two objects): name it, and the way out.
+Status unique_program_names(const std::vector<RunEntry>& entries, const std::string& run) {
+  std::map<std::string, std::string> seen;  // program -> its first file
+  for (const RunEntry& entry : entries) {
+    const auto [at, inserted] = seen.emplace(entry.program.name, entry.file);
+    if (inserted) continue;
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("{}: program '{}' is in two objects ({} and {}), so programs cannot be matched "
+                                  "by name alone; use --match file",
+                                  run, entry.program.name, at->second, entry.file));
+  }
+  return {};
+}
+
+// Whether programs are keyed "file/program" (true) or by program name.
+Result<bool> match_by_file(const CompareOptions& options, const std::vector<RunEntry>& old_run,
+                           const std::vector<RunEntry>& new_run) {
+  const bool named = all_have_files(old_run) && all_have_files(new_run);
+  if (options.match == "file") {
+    if (named) return true;
+    return make_error(ErrorKind::InvalidArgument,
+                      "--match file: a run does not name the object of each program (veristat CSV without "
+                      "file_name?); use --match program");
+  }
+  if (options.match == "auto") {
+    // One object on each side: two builds of it, whatever their file names.
+    if (!named || (object_count(old_run) == 1 && object_count(new_run) == 1)) return false;
+    return true;
+  }
+  if (options.match != "program")
+    return make_error(ErrorKind::InvalidArgument, fmt::format("--match {}: say file, program or auto", options.match));
+  return false;
 }
 
 int64_t stat_value(const ComparedProgram& program, const std::string& stat) {
@@ -156,6 +198,12 @@ void add_compare_options(CLI::App& command, CompareOptions& options) {
                                     "a change that is a regression: STAT>+N% (e.g. 'insns>+10%'), "
                                     "STAT>+N or STAT>N; repeatable"))
       ->option_text("EXPR");
+  command.add_option("--match", options.match,
+                     "how programs of the two runs are matched: file (object file and program name), program "
+                     "(program name alone: two builds of one object named differently) or auto (program when "
+                     "each run verified one object, else file)")
+      ->capture_default_str()
+      ->option_text("file|program|auto");
 }
 
 int run_verify_compare(const CompareOptions& options) {
@@ -173,10 +221,16 @@ int run_verify_compare(const CompareOptions& options) {
   auto new_run = read_verify_run(options.files[1]);
   if (!new_run) return usage_error(new_run.error(), json);
 
-  const bool by_file = all_have_files(*old_run) && all_have_files(*new_run);
+  auto by_file = match_by_file(options, *old_run, *new_run);
+  if (!by_file) return usage_error(by_file.error(), json);
+  if (!*by_file) {
+    Status unique = unique_program_names(*old_run, options.files[0]);
+    if (unique.ok()) unique = unique_program_names(*new_run, options.files[1]);
+    if (!unique.ok()) return usage_error(unique.error(), json);
+  }
   // The deltas point into these two; they live until the output is written.
-  const std::vector<ComparedProgram> old_programs = keyed(std::move(*old_run), by_file);
-  const std::vector<ComparedProgram> new_programs = keyed(std::move(*new_run), by_file);
+  const std::vector<ComparedProgram> old_programs = keyed(std::move(*old_run), *by_file);
+  const std::vector<ComparedProgram> new_programs = keyed(std::move(*new_run), *by_file);
   std::vector<ProgramComparison> comparisons;
   size_t regressions = 0;
   for (StatsDelta& delta : compare_runs(old_programs, new_programs)) {

@@ -103,6 +103,11 @@ struct DeployOptions {
   bool replace = false;
   /// true: what the applied state asks for attaching nothing is an error (`--attach`).
   bool require_attachment = false;
+  /// How long to wait for another bpfload applying or removing a deployment beside this
+  /// one (the lock is the pin directory's parent, so two runs on one pin directory take
+  /// turns, and the second finds what the first left: "unchanged" when both asked for the
+  /// same). Still busy then: Kernel with EWOULDBLOCK.
+  unsigned lock_wait_ms = 60'000;
 };
 
 /// One attachment as deployed.

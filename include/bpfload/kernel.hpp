@@ -108,6 +108,8 @@ class Kernel {
 
   // ---- netlink ----
   [[nodiscard]] Result<uint32_t> interface_index(const std::string& name);
+  /// op::InterfaceName: the name of interface `ifindex` in this netns.
+  [[nodiscard]] Result<std::string> interface_name(uint32_t ifindex);
   [[nodiscard]] Status xdp_attach(uint32_t ifindex, int prog_fd, uint32_t flags);
   [[nodiscard]] Status xdp_detach(uint32_t ifindex, int expected_prog_fd, uint32_t flags);
   /// op::XdpAttach with XDP_FLAGS_REPLACE: `prog_fd` in place of `expected_prog_fd`.
@@ -152,6 +154,10 @@ class Kernel {
   /// op::ReadFile with a sink: the file in chunks, memory bounded by one chunk.
   [[nodiscard]] Status read_file_chunks(const std::string& path, uint64_t max_bytes,
                                         std::function<Status(std::span<const std::byte>)> sink);
+
+  /// op::LockDirectory: an exclusive flock on directory `path`, held until the Fd closes,
+  /// waiting up to `wait_ms` for another holder.
+  [[nodiscard]] Result<Fd> lock_directory(const std::string& path, unsigned wait_ms);
 
   // ---- the machine ----
   [[nodiscard]] Result<std::string> kernel_release();

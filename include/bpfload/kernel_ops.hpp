@@ -275,6 +275,14 @@ struct InterfaceIndex {
   uint32_t ifindex = 0;  ///< reply
 };
 
+/// The name of network interface `ifindex` in this netns. NotFound when there is none
+/// here (a link listed system-wide may be on a device of another namespace).
+struct InterfaceName {
+  static constexpr std::string_view kName = "interface_name";
+  uint32_t ifindex = 0;
+  std::string name;  ///< reply
+};
+
 /// Netlink XDP attach of `prog_fd` with XDP_FLAGS_* `flags`. With `expected_prog_fd` >= 0,
 /// XDP_FLAGS_REPLACE: the program is swapped in only while that program is the one
 /// attached (EEXIST otherwise), atomically, so no frame meets an empty hook.
@@ -477,6 +485,17 @@ struct ReadFile {
   std::vector<std::byte> bytes;  ///< reply (without a sink)
 };
 
+/// An exclusive flock(2) on directory `path`, held while the reply's `fd` is open (and
+/// released by the kernel when the process dies, so a crash never leaves it held). Waits
+/// up to `wait_ms` for another holder to let go; still held then: Kernel with
+/// EWOULDBLOCK. NotFound when `path` does not exist.
+struct LockDirectory {
+  static constexpr std::string_view kName = "lock_directory";
+  std::string path;
+  unsigned wait_ms = 0;
+  Fd fd;  ///< reply
+};
+
 // ---- the machine and the process ----
 
 /// The running kernel's release (uname -r), e.g. "6.18.0-1-amd64".
@@ -524,7 +543,7 @@ using KernelOp = std::variant<
     op::PerfEventOpen, op::PerfEventSetBpf, op::OpenCgroup, op::SocketAttachFilter, op::SocketDetachFilter,
     op::MakeDirectory, op::RemoveDirectory, op::PathKind, op::FilesystemMagic, op::ListDirectory, op::Rename,
     op::ReadFile, op::KernelRelease, op::PossibleCpus, op::ProcessId, op::RaiseMemlockLimit, op::PageSize,
-    op::LinkUpdate>;
+    op::LinkUpdate, op::LockDirectory, op::InterfaceName>;
 
 /// The kind of an op: its index in KernelOp.
 using OpKind = size_t;

@@ -29,6 +29,13 @@ namespace bpfload {
 /// and InvalidArgument (saying how to mount one) when it is another filesystem.
 [[nodiscard]] Status check_bpffs(Kernel& kernel, const std::string& path);
 
+/// When this process runs under `ip netns exec NAME` (a mount namespace of its own, with
+/// /sys remounted, in the network namespace /run/netns/NAME), the sentence saying so and
+/// the command that works instead (`nsenter --net=/run/netns/NAME ...`, which keeps the
+/// host's bpffs); "" otherwise or when it cannot tell. Pins made there would land in a
+/// bpffs that vanishes with the command.
+[[nodiscard]] std::string netns_exec_hint(Kernel& kernel);
+
 /// LINUX_VERSION_CODE of a release string ("6.18.3-amd64" -> 0x061203; patch capped at
 /// 255 as the kernel does). Fails with InvalidArgument when it does not start "N.N".
 [[nodiscard]] Result<uint32_t> kernel_version_code(const std::string& release);

@@ -27,15 +27,23 @@ std::string link_type_name(uint32_t type) {
   }
 }
 
+// "veth0 (ifindex 3)"; links are listed system-wide, so a device of another network
+// namespace has only its index here.
+std::string device(Kernel& kernel, uint32_t ifindex) {
+  Result<std::string> name = kernel.interface_name(ifindex);
+  if (!name.ok()) return fmt::format("ifindex {} (not in this network namespace)", ifindex);
+  return fmt::format("{} (ifindex {})", *name, ifindex);
+}
+
 std::string link_target(Kernel& kernel, const LinkInfo& info) {
   switch (info.type) {
     case BPF_LINK_TYPE_RAW_TRACEPOINT: return info.tracepoint;
     case BPF_LINK_TYPE_CGROUP: return fmt::format("cgroup id {} attach type {}", info.cgroup_id, info.attach_type);
-    case BPF_LINK_TYPE_XDP: return fmt::format("ifindex {}", info.ifindex);
+    case BPF_LINK_TYPE_XDP: return device(kernel, info.ifindex);
     case kLinkTypeTcx:
-      return fmt::format("ifindex {} {}", info.ifindex,
+      return fmt::format("{} {}", device(kernel, info.ifindex),
                          info.attach_type == kAttachTcxEgress ? "egress" : "ingress");
-    default: (void)kernel; return "";
+    default: return "";
   }
 }
 

@@ -12,6 +12,7 @@
 #include "bpfload/deploy.hpp"
 #include "bpfload/system.hpp"
 #include "deploy_layout.hpp"
+#include "deploy_lock.hpp"
 #include "deploy_prepare.hpp"
 #include "deploy_recover.hpp"
 #include "deploy_switch.hpp"
@@ -475,7 +476,9 @@ LoadOptions load_options_for(Kernel& kernel, const PreparedObject& object, const
   return load;
 }
 
-Result<DeployReport> apply_with(Kernel& kernel, const Deployment& deployment, const DeployOptions& options) {
+// `lock` receives the lock a real run takes once the description is known to be sound.
+Result<DeployReport> apply_with(Kernel& kernel, const Deployment& deployment, const DeployOptions& options,
+                                deploy::DeploymentLock& lock) {
   DeployReport report;
   Result<std::vector<PreparedObject>> objects = deploy::prepare(kernel, deployment);
   if (!objects.ok()) return std::move(objects).error();
@@ -490,6 +493,9 @@ Result<DeployReport> apply_with(Kernel& kernel, const Deployment& deployment, co
       report.recovered.push_back(fmt::format("would finish or undo the interrupted run (pid {}) in {}", staging.pid,
                                              staging.path));
   } else {
+    Result<deploy::DeploymentLock> locked = deploy::lock_deployments_beside(kernel, pin_dir, options.lock_wait_ms);
+    if (!locked.ok()) return std::move(locked).error();
+    lock = std::move(*locked);
     Result<std::vector<std::string>> recovered = deploy::recover(kernel, pin_dir);
     if (!recovered.ok()) return std::move(recovered).error();
     report.recovered = std::move(*recovered);
@@ -608,7 +614,11 @@ Result<DeployReport> apply_with(Kernel& kernel, const Deployment& deployment, co
 
 Result<DeployReport> apply_deployment(const Deployment& deployment, const DeployOptions& options) {
   Kernel& kernel = options.kernel != nullptr ? *options.kernel : system_kernel();
-  return apply_with(kernel, deployment, options);
+  deploy::DeploymentLock lock;
+  Result<DeployReport> applied = apply_with(kernel, deployment, options, lock);
+  // Before the lock goes: the next run must not find half of this one's directories.
+  if (!applied.ok()) deploy::remove_created_parents(kernel, lock);
+  return applied;
 }
 
 std::string_view to_string(DeployOutcome outcome) noexcept {

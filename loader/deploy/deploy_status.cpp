@@ -5,6 +5,7 @@
 #include "bpfload/deploy.hpp"
 #include "bpfload/system.hpp"
 #include "deploy_layout.hpp"
+#include "deploy_lock.hpp"
 #include "deploy_prepare.hpp"
 #include "deploy_recover.hpp"
 #include "deploy_switch.hpp"
@@ -112,6 +113,8 @@ Result<DeployReport> remove_deployment(const std::string& pin_dir, const DeployO
     report.changes.push_back(fmt::format("would remove every pin in {} and the directory", pin_dir));
     return report;
   }
+  Result<deploy::DeploymentLock> lock = deploy::lock_deployments_beside(kernel, pin_dir, options.lock_wait_ms);
+  if (!lock.ok()) return std::move(lock).error();
   Result<std::vector<std::string>> recovered = deploy::recover(kernel, pin_dir);
   if (!recovered.ok()) return std::move(recovered).error();
   report.recovered = std::move(*recovered);

@@ -150,6 +150,10 @@ Result<Fd> Kernel::raw_tracepoint_open(const std::string& name, int prog_fd) {
 
 Result<Fd> Kernel::duplicate(int fd) { return reply<Fd>(run(op::DuplicateFd{fd, {}}), &op::DuplicateFd::copy); }
 
+Result<std::string> Kernel::interface_name(uint32_t ifindex) {
+  return reply<std::string>(run(op::InterfaceName{ifindex, {}}), &op::InterfaceName::name);
+}
+
 Result<uint32_t> Kernel::interface_index(const std::string& name) {
   return reply<uint32_t>(run(op::InterfaceIndex{name, 0}), &op::InterfaceIndex::ifindex);
 }
@@ -302,6 +306,15 @@ Result<std::string> Kernel::kernel_release() {
 
 Result<unsigned> Kernel::possible_cpus() {
   return reply<unsigned>(run(op::PossibleCpus{}), &op::PossibleCpus::count);
+}
+
+Result<Fd> Kernel::lock_directory(const std::string& path, unsigned wait_ms) {
+  op::LockDirectory lock;
+  lock.path = path;
+  lock.wait_ms = wait_ms;
+  Result<op::LockDirectory> locked = run(std::move(lock));
+  if (!locked.ok()) return std::move(locked).error();
+  return std::move(locked->fd);
 }
 
 Result<int> Kernel::process_id() { return reply<int>(run(op::ProcessId{}), &op::ProcessId::pid); }

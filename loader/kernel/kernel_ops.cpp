@@ -98,6 +98,8 @@ struct Describe {
   std::string operator()(const op::ProcessId&) const { return {}; }
   std::string operator()(const op::RaiseMemlockLimit&) const { return {}; }
   std::string operator()(const op::PageSize&) const { return {}; }
+  std::string operator()(const op::InterfaceName& o) const { return fmt::format("ifindex={}", o.ifindex); }
+  std::string operator()(const op::LockDirectory& o) const { return fmt::format("{} wait={}ms", o.path, o.wait_ms); }
   std::string operator()(const op::LinkUpdate& o) const {
     return fmt::format("fd={} prog={} expected={}", o.link_fd, o.new_prog_fd, o.expected_prog_fd);
   }

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -44,10 +46,45 @@ Status check_bpffs(Kernel& system, const std::string& path) {
     return error;
   }
   if (*magic == BPF_FS_MAGIC) return {};
+  if (const std::string hint = netns_exec_hint(system); !hint.empty())
+    return make_error(ErrorKind::InvalidArgument, fmt::format("'{}' is not on a bpf filesystem: {}", path, hint));
   return make_error(ErrorKind::InvalidArgument,
                     fmt::format("'{}' is not on a bpf filesystem (filesystem magic {:#x}); mount one "
                                 "with 'mount -t bpf bpf /sys/fs/bpf'",
                                 path, *magic));
+}
+
+namespace {
+
+// The namespace a /proc/PID/ns link names, as its inode (and device) after following it.
+std::optional<std::pair<uint64_t, uint64_t>> namespace_of(Kernel& kernel, const std::string& link) {
+  Result<op::PathKind> kind = kernel.run(op::PathKind{link, true, FileKind::Missing, 0, 0});
+  if (!kind.ok() || kind->kind == FileKind::Missing) return std::nullopt;
+  return std::pair{kind->device, kind->inode};
+}
+
+}  // namespace
+
+std::string netns_exec_hint(Kernel& kernel) {
+  // `ip netns exec` unshares the mount namespace and remounts /sys; nsenter --net does not.
+  // PID 1's namespace is often unreadable (a container's root cannot ptrace it): then the
+  // named network namespace alone says it.
+  const auto own_mounts = namespace_of(kernel, "/proc/self/ns/mnt");
+  const auto init_mounts = namespace_of(kernel, "/proc/1/ns/mnt");
+  if (own_mounts && init_mounts && *own_mounts == *init_mounts) return {};
+  const auto own_net = namespace_of(kernel, "/proc/self/ns/net");
+  if (!own_net) return {};
+  Result<std::vector<DirectoryEntry>> named = kernel.list_directory("/run/netns");
+  if (!named.ok()) return {};
+  for (const DirectoryEntry& entry : *named) {
+    if (namespace_of(kernel, "/run/netns/" + entry.name) != own_net) continue;
+    return fmt::format("this runs under `ip netns exec {}`, which mounts a /sys of its own without the host's "
+                       "bpffs, so pins made here would vanish with the command; run it as `nsenter "
+                       "--net=/run/netns/{} bpfload ...` instead, which enters the network namespace and keeps "
+                       "the host's /sys/fs/bpf",
+                       entry.name, entry.name);
+  }
+  return {};
 }
 
 Result<uint32_t> kernel_version_code(const std::string& release) {

@@ -3,6 +3,7 @@
 // RLIMIT_MEMLOCK.
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -11,10 +12,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <memory>
 #include <new>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <bpf/libbpf.h>
@@ -247,6 +250,27 @@ Status run(op::RaiseMemlockLimit&) {
   if (::setrlimit(RLIMIT_MEMLOCK, &unlimited) == 0) return {};
   const int err = errno;
   return make_error(ErrorKind::Kernel, fmt::format("setrlimit(RLIMIT_MEMLOCK, unlimited): {}", errno_text(err)), err);
+}
+
+Status run(op::LockDirectory& op) {
+  Fd fd(::open(op.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) {
+    const int err = errno;
+    if (err == ENOENT) return make_error(ErrorKind::NotFound, fmt::format("no directory '{}' to lock", op.path), err);
+    return path_error("open", op.path, err);
+  }
+  // flock(2) has no timeout; a holder that hangs must not hang us, so poll in short steps
+  // (the holder is another bpfload's transaction, which takes milliseconds to seconds).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(op.wait_ms);
+  for (;;) {
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) break;
+    const int err = errno;
+    if (err == EINTR) continue;
+    if (err != EWOULDBLOCK || std::chrono::steady_clock::now() >= deadline) return path_error("flock", op.path, err);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  op.fd = std::move(fd);
+  return {};
 }
 
 Status run(op::PageSize& op) {

@@ -65,6 +65,15 @@ Status run(op::InterfaceIndex& op) {
   return {};
 }
 
+Status run(op::InterfaceName& op) {
+  char name[IF_NAMESIZE] = {};
+  if (if_indextoname(op.ifindex, name) == nullptr)
+    return make_error(ErrorKind::NotFound,
+                      fmt::format("no network interface with index {} in this network namespace", op.ifindex), errno);
+  op.name = name;
+  return {};
+}
+
 Status run(op::XdpAttach& op) {
   bpf_xdp_attach_opts opts {};
   opts.sz = sizeof(opts);

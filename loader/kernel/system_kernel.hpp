@@ -85,6 +85,8 @@ namespace bpfload::sys {
 [[nodiscard]] Status run(op::ProcessId& op);
 [[nodiscard]] Status run(op::RaiseMemlockLimit& op);
 [[nodiscard]] Status run(op::PageSize& op);
+[[nodiscard]] Status run(op::LockDirectory& op);
+[[nodiscard]] Status run(op::InterfaceName& op);
 [[nodiscard]] Status run(op::LinkUpdate& op);
 
 }  // namespace bpfload::sys

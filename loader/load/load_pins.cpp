@@ -156,6 +156,10 @@ Status check_pin_root(Kernel& system, const std::string& path, std::string_view 
   Status on_bpffs = check_bpffs(system, existing);
   if (on_bpffs.ok()) return {};
   Error error = on_bpffs.error();
+  if (const std::string hint = netns_exec_hint(system); !hint.empty()) {
+    error.message = fmt::format("{} {} is not on a bpf filesystem: {}", what, path, hint);
+    return error;
+  }
   const std::string cause = error.kind == ErrorKind::InvalidArgument
                                 ? std::string("bpffs is not mounted there")
                                 : error.message;

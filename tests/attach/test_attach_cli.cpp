@@ -97,6 +97,8 @@ TEST(AttachCli, TcDropInWarnsThatAnUnpinnedProgArrayEmptiesWhenItExits) {
   auto text = test::run_command(in_namespace(ns, fmt::format("tc {} ingress {}", ns.receiver(), quoted(object))));
   ASSERT_EQ(text.exit_code, 0) << text.err << text.out;
   EXPECT_THAT(text.out, HasSubstr("warning: prog array 'jmp_tc' is not pinned"));
+  // Plain text says where each map is too, so its contents can be read.
+  EXPECT_THAT(text.out, ::testing::ContainsRegex("  jmp_tc id [0-9]+: not pinned \\(read it with `bpfload map dump id"));
   EXPECT_EQ(test::run_command(remove).exit_code, 0) << remove;
 }
 
@@ -186,6 +188,27 @@ TEST(AttachCli, TwoTcDropInsAtOnceBothSucceedWithOneFilterAndOneSetOfPins) {
     EXPECT_THAT(tree_of(root.path()), HasSubstr("tc/globals/iproute2_globals_map")) << "trial " << trial;
     EXPECT_EQ(test::run_command(fmt::format("tc qdisc del dev {} clsact", ns.receiver())).exit_code, 0);
   }
+}
+
+TEST(AttachCli, APinningDropInUnderIpNetnsExecNamesTheNsenterCommandThatWorks) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  test::VethNamespace ns;
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  test::TempBpffsDir root;
+  const std::string object = quoted(test::bpf_object("legacy_iproute2.o"));
+  const std::string args = fmt::format("tc {} ingress {} --pin-root {}", ns.receiver(), object, root.path());
+  // `ip netns exec` mounts a /sys of its own: the host's bpffs is not there.
+  auto refused = test::run_command(in_namespace(ns, args));
+  EXPECT_NE(refused.exit_code, 0) << refused.out;
+  EXPECT_THAT(refused.err, HasSubstr(fmt::format("ip netns exec {}", ns.name())));
+  EXPECT_THAT(refused.err, HasSubstr(fmt::format("nsenter --net=/run/netns/{} bpfload", ns.name())));
+  EXPECT_EQ(bpf_filters(ns.receiver(), "ingress"), 0) << "nothing attached by the refused run";
+  // What it says to run works, with pins the host sees.
+  auto entered = test::run_command(fmt::format("nsenter --net=/run/netns/{} {} {}", ns.name(), BPFLOAD_CLI, args));
+  ASSERT_EQ(entered.exit_code, 0) << entered.err << entered.out;
+  EXPECT_EQ(bpf_filters(ns.receiver(), "ingress"), 1);
+  EXPECT_THAT(tree_of(root.path()), HasSubstr("tc/globals/iproute2_globals_map"));
+  EXPECT_EQ(test::run_command(fmt::format("tc qdisc del dev {} clsact", ns.receiver())).exit_code, 0);
 }
 
 TEST(AttachCli, LoadAttachPinDirStaysAfterExitUntilDetach) {

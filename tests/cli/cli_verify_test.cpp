@@ -270,6 +270,35 @@ TEST(CliVerify, CompareOfTwoRealRunsIgnoresTimeAndPassesThresholds) {
   for (const std::string& file : {first, second, bigger, worse}) std::remove(file.c_str());
 }
 
+TEST(CliVerify, CompareOfTwoDifferentlyNamedBuildsOfOneObjectMatchesProgramsByName) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const std::string base = "/tmp/bpfload-cli-compare3-" + std::to_string(getpid());
+  std::ifstream in(bpf_object("btf_maps.o"), std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string old_object = write_file(base + "-ver_old.o", bytes);
+  const std::string new_object = write_file(base + "-ver_new.o", bytes);
+  const std::string old_run = write_file(base + "-old.json", run_bpfload("verify --json " + old_object).out);
+  const std::string new_run = write_file(base + "-new.json", run_bpfload("verify --json " + new_object).out);
+
+  const CommandResult compared = run_bpfload("verify --json -C " + old_run + " " + new_run);
+  EXPECT_EQ(compared.exit_code, 0) << compared.out << compared.err;
+  const json doc = stdout_json(compared);
+  ASSERT_GE(doc["programs"].size(), 1U);
+  for (const json& program : doc["programs"]) EXPECT_EQ(program["status"], "unchanged") << program.dump();
+
+  // Matching by file as well sees two unrelated objects: every program missing and new.
+  const CommandResult by_file = run_bpfload("verify --json -C " + old_run + " " + new_run + " --match file");
+  EXPECT_EQ(by_file.exit_code, 1) << by_file.out;
+  EXPECT_EQ(run_bpfload("verify -C " + old_run + " " + new_run + " --match nonsense").exit_code, 2);
+
+  // A run holding one program name in two objects cannot be matched by name alone.
+  const std::string both = write_file(base + "-both.json", run_bpfload("verify --json " + old_object + " " + new_object).out);
+  const CommandResult ambiguous = run_bpfload("verify -C " + both + " " + both + " --match program");
+  EXPECT_EQ(ambiguous.exit_code, 2) << ambiguous.out;
+  EXPECT_NE(ambiguous.err.find("--match file"), std::string::npos) << ambiguous.err;
+  for (const std::string& file : {old_object, new_object, old_run, new_run, both}) std::remove(file.c_str());
+}
+
 TEST(CliVerify, CompareReadsCsvOfBpfloadAndOfVeristat) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   const std::string base = "/tmp/bpfload-cli-compare-csv-" + std::to_string(getpid());

@@ -11,6 +11,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -321,6 +324,180 @@ TEST_F(DeployKernel, KillNineAtPointsSpreadOverAnUpgradeLeavesACompleteSetAndThe
     EXPECT_EQ(status->attachments[0].prog_id, pinned_program_id()) << "trial " << trial;
   }
   EXPECT_GT(killed, 0);
+}
+
+TEST_F(DeployKernel, RunsStartedTogetherOnOnePinDirectoryTakeTurnsAndLeaveOneCompleteSet) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  test::VethNamespace ns;
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  const std::vector<std::string> load{"load", test::bpf_object("deploy_xdp_v1.o"), "--pin-dir", pin_dir_, "--attach",
+                                      "--dev", ns.receiver()};
+  std::vector<pid_t> runs;
+  for (int i = 0; i < 4; ++i) runs.push_back(spawn_cli(load));
+  for (const pid_t pid : runs) EXPECT_EQ(wait_exit(pid), 0) << "each run succeeds: the first creates, the rest find it";
+  Result<DeploymentStatus> status = deployment_status(pin_dir_);
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  EXPECT_TRUE(status->staging.empty());
+  ASSERT_EQ(status->attachments.size(), 1U);
+  EXPECT_EQ(status->attachments[0].prog_id, pinned_program_id());
+}
+
+TEST_F(DeployKernel, LinkListNamesTheDeviceOfAnXdpLink) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  test::VethNamespace ns;
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  Result<DeployReport> created = apply_deployment(deployment("deploy_xdp_v1.o", false, ns.receiver()));
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  ASSERT_EQ(created->attachments.size(), 1U);
+  const test::CommandResult listed = test::run_command(fmt::format("{} link list", BPFLOAD_CLI));
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr(fmt::format("{} (ifindex ", ns.receiver()))) << listed.out;
+}
+
+TEST_F(DeployKernel, ARunFindingTheLockHeldPastItsWaitChangesNothingAndSaysWhatToDo) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  test::VethNamespace ns;
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  Result<Fd> held = system_kernel().lock_directory("/sys/fs/bpf", 0);
+  ASSERT_TRUE(held.ok()) << held.error().message;
+  DeployOptions options;
+  options.lock_wait_ms = 0;
+  Result<DeployReport> refused = apply_deployment(deployment("deploy_xdp_v1.o", false, ns.receiver()), options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().sys_errno, EWOULDBLOCK);
+  EXPECT_THAT(refused.error().message, HasSubstr("another bpfload"));
+  Result<FileKind> absent = system_kernel().file_kind(pin_dir_, false);
+  ASSERT_TRUE(absent.ok());
+  EXPECT_EQ(*absent, FileKind::Missing);
+  EXPECT_THAT(test::command_output(fmt::format("ip link show dev {}", ns.receiver())),
+              ::testing::Not(HasSubstr("xdp")));
+  *held = Fd();
+  Result<DeployReport> created = apply_deployment(deployment("deploy_xdp_v1.o", false, ns.receiver()), options);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(created->outcome, DeployOutcome::Created);
+}
+
+std::string cgroup2_root() {
+  std::ifstream mounts("/proc/mounts");
+  std::string device, mount_point, type, rest;
+  while (mounts >> device >> mount_point >> type && std::getline(mounts, rest))
+    if (type == "cgroup2") return mount_point;
+  return {};
+}
+
+/// A cgroup v2 directory the test makes and removes.
+class TestCgroup {
+ public:
+  TestCgroup() {
+    const std::string root = cgroup2_root();
+    if (root.empty()) return;
+    path_ = fmt::format("{}/bpfload-deploy-test-{}", root, ::getpid());
+    made_ = ::mkdir(path_.c_str(), 0755) == 0;
+  }
+  ~TestCgroup() {
+    if (made_) (void)::rmdir(path_.c_str());
+  }
+  [[nodiscard]] bool made() const { return made_; }
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+  /// Creates `n` sockets from a child process in this cgroup; true when all were made.
+  [[nodiscard]] bool make_sockets_inside(int n) const {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const int procs = ::open((path_ + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
+      if (procs < 0 || ::write(procs, "0", 1) != 1) ::_exit(2);
+      for (int i = 0; i < n; ++i) {
+        const int socket = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (socket < 0) ::_exit(3);
+        ::close(socket);
+      }
+      ::_exit(0);
+    }
+    return pid > 0 && wait_exit(pid) == 0;
+  }
+
+ private:
+  std::string path_;
+  bool made_ = false;
+};
+
+TEST_F(DeployKernel, ACgroupLinkUpgradeIsInPlaceKeepingTheLinkIdAndTheCounts) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TestCgroup cgroup;
+  ASSERT_TRUE(cgroup.made()) << "cannot make a cgroup v2 directory " << cgroup.path();
+  const auto cgroup_deployment = [&](const char* object) {
+    ObjectDeployment o;
+    o.path = test::bpf_object(object);
+    o.attach_all = true;
+    o.targets.cgroup = cgroup.path();
+    Deployment d;
+    d.pin_dir = pin_dir_;
+    d.objects.push_back(std::move(o));
+    return d;
+  };
+  Result<DeployReport> created = apply_deployment(cgroup_deployment("deploy_cgroup_v1.o"));
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  ASSERT_EQ(created->attachments.size(), 1U);
+  const uint32_t link_id = created->attachments[0].link_id;
+  ASSERT_NE(link_id, 0U);
+  ASSERT_TRUE(cgroup.make_sockets_inside(5));
+  EXPECT_EQ(count(0), 5U);
+
+  DeployOptions replace;
+  replace.replace = true;
+  Result<DeployReport> upgraded = apply_deployment(cgroup_deployment("deploy_cgroup_v2.o"), replace);
+  ASSERT_TRUE(upgraded.ok()) << upgraded.error().message;
+  ASSERT_EQ(upgraded->attachments.size(), 1U);
+  EXPECT_EQ(upgraded->attachments[0].change, "updated in place");
+  EXPECT_EQ(upgraded->attachments[0].link_id, link_id);
+  ASSERT_TRUE(cgroup.make_sockets_inside(3));
+  EXPECT_EQ(count(0), 5U) << "v1's counts kept, v1 no longer runs";
+  EXPECT_EQ(count(1), 3U) << "v2 runs behind the same link";
+  Result<DeployReport> removed = remove_deployment(pin_dir_);
+  ASSERT_TRUE(removed.ok()) << removed.error().message;
+}
+
+TEST_F(DeployKernel, ATracepointUpgradeAttachesTheNewProgramThenDetachesTheOld) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const auto tracepoint_deployment = [&](const char* object) {
+    ObjectDeployment o;
+    o.path = test::bpf_object(object);
+    o.attach_all = true;
+    o.settings.emplace_back("target_tgid", std::to_string(::getpid()));
+    Deployment d;
+    d.pin_dir = pin_dir_;
+    d.objects.push_back(std::move(o));
+    return d;
+  };
+  const auto call_getppid = [](int n) {
+    for (int i = 0; i < n; ++i) (void)::syscall(SYS_getppid);
+  };
+  Result<DeployReport> created = apply_deployment(tracepoint_deployment("deploy_tp_v1.o"));
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  ASSERT_EQ(created->attachments.size(), 1U);
+  const uint32_t v1_id = pinned_program_id();
+  call_getppid(5);
+  EXPECT_EQ(count(0), 5U);
+
+  DeployOptions replace;
+  replace.replace = true;
+  Result<DeployReport> upgraded = apply_deployment(tracepoint_deployment("deploy_tp_v2.o"), replace);
+  ASSERT_TRUE(upgraded.ok()) << upgraded.error().message;
+  ASSERT_EQ(upgraded->attachments.size(), 1U);
+  EXPECT_EQ(upgraded->attachments[0].change, "replaced (new attached, then old detached)");
+  EXPECT_NE(pinned_program_id(), v1_id);
+  call_getppid(3);
+  EXPECT_EQ(count(0), 5U) << "v1's counts kept, v1 detached";
+  EXPECT_EQ(count(1), 3U) << "v2 attached";
+  Result<DeploymentStatus> status = deployment_status(pin_dir_);
+  ASSERT_TRUE(status.ok());
+  ASSERT_EQ(status->attachments.size(), 1U) << "the old attachment is gone";
+  EXPECT_EQ(status->attachments[0].prog_id, pinned_program_id());
+  Result<DeployReport> removed = remove_deployment(pin_dir_);
+  ASSERT_TRUE(removed.ok()) << removed.error().message;
+  Result<FileKind> gone = system_kernel().file_kind(pin_dir_, false);
+  ASSERT_TRUE(gone.ok());
+  EXPECT_EQ(*gone, FileKind::Missing);
 }
 
 TEST_F(DeployKernel, ApplyDeploysATwoObjectFileUnchangedWhenAppliedAgainAndDeleteRemovesIt) {
