@@ -98,6 +98,18 @@ bpfload_status bpfload_object_set_map_max_entries(bpfload_object* object, const 
   });
 }
 
+bpfload_status bpfload_object_set_map_value_size(bpfload_object* object, const char* map, uint32_t value_size) {
+  return call_on_object(object, "bpfload_object_set_map_value_size", [&]() -> Status {
+    auto entry = map_override(*object, "bpfload_object_set_map_value_size", map);
+    if (!entry) return std::move(entry).error();
+    if (value_size == 0)
+      return make_error(ErrorKind::InvalidArgument,
+                        fmt::format("bpfload_object_set_map_value_size: map '{}': value_size must not be 0", map));
+    (*entry)->value_size = value_size;
+    return {};
+  });
+}
+
 bpfload_status bpfload_object_set_map_pinning(bpfload_object* object, const char* map, bpfload_pinning pinning) {
   return call_on_object(object, "bpfload_object_set_map_pinning", [&]() -> Status {
     auto entry = map_override(*object, "bpfload_object_set_map_pinning", map);

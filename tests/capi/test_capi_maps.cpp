@@ -63,6 +63,20 @@ TEST(CapiMaps, ConstantsSetBeforeLoadAreWhatTheProgramReturns) {
   bpfload_object_close(object);
 }
 
+TEST(CapiMaps, StackTraceMapValueSizeSetBeforeLoadIsTheMapsAndItsProgramLoads) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  bpfload_object* object = nullptr;
+  ASSERT_EQ(bpfload_object_open_file(bpf_object("stack_trace_sized.o").c_str(), nullptr, &object), BPFLOAD_OK);
+  EXPECT_EQ(bpfload_object_set_map_value_size(object, "stacks", 64 * 8), BPFLOAD_OK) << message_of(object);
+  ASSERT_EQ(bpfload_object_load(object, nullptr), BPFLOAD_OK) << message_of(object);
+  EXPECT_EQ(info_of(object, "stacks").value_size, 64u * 8);
+  int fd = -1;
+  EXPECT_EQ(bpfload_object_program_fd(object, "take_stack", &fd), BPFLOAD_OK) << message_of(object);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(bpfload_object_set_map_value_size(object, "stacks", 8), BPFLOAD_ERR_INVALID_ARGUMENT) << "after load";
+  bpfload_object_close(object);
+}
+
 TEST(CapiMaps, LegacySampleCountsTestRunsReadBackByName) {
   BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
   LoadedCapiObject sample("sample_xdp_legacy.o");
