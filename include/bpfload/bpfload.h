@@ -180,6 +180,15 @@ BPFLOAD_API bpfload_status bpfload_object_set_map_max_entries(bpfload_object *ob
 BPFLOAD_API bpfload_status bpfload_object_set_map_value_size(bpfload_object *object, const char *map,
                                                              uint32_t value_size);
 
+/* Loads program `program` (autoload non-zero) or leaves it out (0), instead of what its
+ * section says (a SEC("?...") program is left out by default), as libbpf's
+ * bpf_program__set_autoload: of twins such as a tp_btf and a raw_tp handler, load one.
+ * bpfload_program_attach attaches only loaded programs. Fails with NOT_FOUND (no such
+ * program), INVALID_ARGUMENT (NULL object or name, already loaded); the load fails with
+ * INVALID_ARGUMENT when no program is left to load. */
+BPFLOAD_API bpfload_status bpfload_object_set_program_autoload(bpfload_object *object, const char *program,
+                                                               int autoload);
+
 /* Pins map `map` as `pinning` says instead of as the object says. Fails as
  * bpfload_object_set_map_max_entries, and with INVALID_ARGUMENT for an unknown value. */
 BPFLOAD_API bpfload_status bpfload_object_set_map_pinning(bpfload_object *object, const char *map,

@@ -39,6 +39,9 @@ struct bpfload_object {
   std::vector<std::byte> bytes;  ///< kept for the iproute2 object id, computed only when a pin needs it
   bpfload::ObjectSpec spec;
   std::map<std::string, bpfload::MapOverride> map_overrides;
+  /// bpfload_object_set_program_autoload choices by program name; the others load as
+  /// their section says (SEC("?...") ones do not).
+  std::map<std::string, bool> autoload;
   bool load_attempted = false;
   std::optional<bpfload::LoadedObject> loaded;
   bpfload::LoadReport report;
