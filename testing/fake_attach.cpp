@@ -170,6 +170,16 @@ Status World::run(op::LinkById& op) {
   return {};
 }
 
+Status World::run(op::MapById& op) {
+  const ObjectPtr map = object_by_id(op.id);
+  if (!map || map->kind != Object::Kind::Map || !(has_open_fd(*map) || pinned(*map)))
+    return fake_error(fmt::format("bpf(MAP_GET_FD_BY_ID) for map {}", op.id), ENOENT);
+  Result<Fd> fd = new_fd(map);
+  if (!fd.ok()) return std::move(fd).error();
+  op.fd = std::move(*fd);
+  return {};
+}
+
 Status World::run(op::ProgAttach& op) {
   const ObjectPtr prog = object_of(op.prog_fd);
   if (!prog || prog->kind != Object::Kind::Program) return fake_error("bpf(PROG_ATTACH)", EBADF);

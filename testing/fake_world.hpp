@@ -80,6 +80,7 @@ struct FakeKernel::World {
   Status run(op::MapFreeze& op);
   Status run(op::MapWriteValue& op);
   Status run(op::MapGetInfo& op);
+  Status run(op::MapById& op);
   Status run(op::ProgLoad& op);
   Status run(op::ProgGetInfo& op);
   Status run(op::ProgTestRun& op);

@@ -37,6 +37,7 @@ struct LoadVerbOptions {
   bool no_ids = false;
   bool any_filesystem = false;  ///< --no-bpffs-check
   std::vector<std::string> max_entries;  ///< MAP=N
+  std::vector<std::string> value_sizes;  ///< MAP=N (--value-size)
   std::vector<std::string> reuse_maps;   ///< MAP=PATH
   std::vector<std::string> inner_maps;   ///< MAP=INNER
   std::string object_id;
@@ -52,6 +53,7 @@ struct LoadVerbOptions {
   std::string xdp_attach;       ///< --xdp-attach link|netlink
   bool dry_run = false;
   std::vector<std::string> programs;  ///< --program NAME: load only these (SEC("?...") ones included)
+  std::vector<std::string> no_attach;  ///< --no-attach NAME: with --attach, load it but leave it unattached
   ProgramLoadOptions program_options;  ///< --prog-flags, --program-log-level
   bool full_log = false;               ///< --full-log
 };
@@ -77,6 +79,12 @@ Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const Obje
       return make_error(ErrorKind::NotFound, fmt::format("--program: the object has no program '{}'", name));
     load.only_programs.push_back(name);
   }
+  for (const std::string& name : options.no_attach) {
+    if (!options.attach)
+      return make_error(ErrorKind::InvalidArgument, "--no-attach: leaves a program out of --attach, which is not given");
+    if (!spec.find_program(name))
+      return make_error(ErrorKind::NotFound, fmt::format("--no-attach: the object has no program '{}'", name));
+  }
   load.keep_going = options.keep_going;
   // Attaching a `.struct_ops` map (not `.link`) is writing its value: done by the load.
   load.register_struct_ops = options.attach;
@@ -92,6 +100,16 @@ Result<LoadOptions> make_load_options(const LoadVerbOptions& options, const Obje
     auto value = parse_unsigned(assignment->second, UINT32_MAX, "--max-entries");
     if (!value) return std::move(value).error();
     load.maps[assignment->first].max_entries = static_cast<uint32_t>(*value);
+  }
+  for (const std::string& text : options.value_sizes) {
+    auto assignment = split_assignment(text, "--value-size");
+    if (!assignment) return std::move(assignment).error();
+    if (!spec.find_map(assignment->first))
+      return make_error(ErrorKind::NotFound,
+                        fmt::format("--value-size: the object has no map '{}'", assignment->first));
+    auto value = parse_unsigned(assignment->second, UINT32_MAX, "--value-size");
+    if (!value) return std::move(value).error();
+    load.maps[assignment->first].value_size = static_cast<uint32_t>(*value);
   }
   for (const std::string& text : options.reuse_maps) {
     auto assignment = split_assignment(text, "--reuse-map");
@@ -328,6 +346,7 @@ int run_load_deployment(const LoadVerbOptions& options, const ParseOptions& pars
   object.log_limit = load.log_limit;
   object.only_programs = load.only_programs;
   object.attach_all = options.attach;
+  object.no_attach.insert(options.no_attach.begin(), options.no_attach.end());
   auto targets = attach_targets(options);
   if (!targets) return report_error(targets.error(), options.json);
   object.targets = *targets;
@@ -449,15 +468,25 @@ VerbRunner setup_load(CLI::App& command) {
                    "libbpf does not make); they show as 0");
   command.add_flag("--keep-going", options->keep_going,
                    "load the programs that can load instead of all or nothing");
-  one_value_each(command.add_option("--program", options->programs,
-                                    "load only this program (its subprograms and maps come along); names a "
-                                    "SEC(\"?...\") program, which a plain load leaves out; repeatable"));
+  one_value_each(command.add_option("--no-attach", options->no_attach,
+                                    "with --attach: load program NAME but leave it unattached (of twins such as "
+                                    "a tp_btf and a raw_tp handler, the one not to run); repeatable or A,B"))
+      ->delimiter(',');
+  one_value_each(command.add_option("--program,--programs", options->programs,
+                                    "load only this program (its subprograms and maps come along; with --attach, "
+                                    "only these attach); repeatable or A,B; names a "
+                                    "SEC(\"?...\") program, which a plain load leaves out"))
+      ->delimiter(',');
   add_program_load_options(command, options->program_options);
   command.add_flag("--full-log", options->full_log,
                    "keep and print a refused program's whole verifier log (default: its last 1 MiB, where the "
                    "verdict is)");
   one_value_each(command.add_option("--max-entries", options->max_entries,
                                     "set a map's max_entries, as MAP=N; repeatable"));
+  one_value_each(command.add_option("--value-size", options->value_sizes,
+                                    "set the size of a map's value, as MAP=N (a stack-trace map: 8 bytes per "
+                                    "frame); a map whose BTF value type no longer fits loses its BTF key/value "
+                                    "types, as with libbpf; repeatable"));
   one_value_each(command.add_option("--reuse-map", options->reuse_maps,
                                     "use the map pinned at PATH instead of creating MAP, as "
                                     "MAP=PATH; repeatable"));

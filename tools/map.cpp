@@ -8,11 +8,13 @@
 #include <memory>
 #include <string>
 #include <variant>
+#include <optional>
 #include <vector>
 
 #include <linux/bpf.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "bpfload/kernel.hpp"
 #include "bpfload/kernel_btf.hpp"
@@ -31,7 +33,10 @@ enum class MapAction { Create, Dump, Lookup, Update, Delete };
 
 struct MapVerbOptions {
   MapAction action = MapAction::Dump;
-  std::string path;
+  /// PATH, or `id N` (a map by its kernel id, as bpftool takes it).
+  std::vector<std::string> target;
+  std::string path;                ///< the pin path, or "map id N": what messages name
+  std::optional<uint32_t> map_id;  ///< set for `id N`
   // create
   std::string type;
   uint32_t key_size = 0;
@@ -59,9 +64,11 @@ uint32_t key_type(const OpenMap& map) { return map.btf ? map.info.btf_key_type_i
 uint32_t value_type(const OpenMap& map) { return map.btf ? map.info.btf_value_type_id : 0; }
 
 
-Result<OpenMap> open_map(Kernel& kernel, const std::string& path) {
-  auto fd = kernel.obj_get(path);
-  if (!fd) return fd.error().with_context(fmt::format("open pinned map {}", path));
+Result<OpenMap> open_map(Kernel& kernel, const MapVerbOptions& options) {
+  const std::string& path = options.path;
+  auto fd = options.map_id ? kernel.map_by_id(*options.map_id) : kernel.obj_get(path);
+  if (!fd) return fd.error().with_context(options.map_id ? fmt::format("open {}", path)
+                                                         : fmt::format("open pinned map {}", path));
   auto info = kernel.map_info(fd->get());
   if (!info) {
     // "the object is a program, not a map" already says what it is.
@@ -183,8 +190,9 @@ Result<std::vector<std::byte>> encode_typed(const OpenMap& map, std::string_view
   return btf_from_json(map.btf.get(), type_id, size, value, what);
 }
 
-Json map_header_json(const std::string& path, const MapInfo& info) {
-  return Json{{"path", path},
+Json map_header_json(const MapVerbOptions& options, const MapInfo& info) {
+  // A map opened by id has no path: its id is in the header anyway.
+  return Json{{"path", options.map_id ? Json(nullptr) : Json(options.path)},
               {"name", info.name},
               {"type", map_type_name(info.type)},
               {"type_id", info.type},
@@ -221,7 +229,7 @@ struct KeyedMap {
 // The preamble of lookup, update and delete: open the pinned map and encode --key.
 // On failure the error is already reported and the exit code is returned instead.
 std::variant<KeyedMap, int> open_keyed_map(Kernel& kernel, const MapVerbOptions& options) {
-  auto map = open_map(kernel, options.path);
+  auto map = open_map(kernel, options);
   if (!map) return fail_open(map.error(), options.json);
   if (auto keys = require_keys(*map); !keys) return report_error(keys.error(), options.json);
   auto key = encode_typed(*map, options.key, map->info.key_size, key_type(*map), "key");
@@ -264,7 +272,7 @@ int run_create(const MapVerbOptions& options) {
   auto info = kernel.map_info(fd->get());
   if (!info) return fail(info.error(), options.json);
   if (options.json) {
-    print_json(map_header_json(options.path, *info));
+    print_json(map_header_json(options, *info));
   } else {
     fmt::print("created {} map '{}' id {} (key {} value {} max_entries {} flags {:#x}), pinned at {}\n",
                map_type_name(info->type), info->name, info->id, info->key_size, info->value_size,
@@ -295,7 +303,7 @@ Status walk_entries(Kernel& kernel, const OpenMap& map,
 
 int run_dump(const MapVerbOptions& options) {
   Kernel& kernel = system_kernel();
-  auto map = open_map(kernel, options.path);
+  auto map = open_map(kernel, options);
   if (!map) return fail_open(map.error(), options.json);
   if (auto keys = require_keys(*map); !keys) return report_error(keys.error(), options.json);
 
@@ -316,7 +324,7 @@ int run_dump(const MapVerbOptions& options) {
   std::vector<std::byte> first(map->info.key_size);
   if (auto more = kernel.map_next_key(map->fd.get(), {}, first); !more)
     return fail(more.error().with_context(fmt::format("dump {}", options.path)), true);
-  Json doc = map_header_json(options.path, map->info);
+  Json doc = map_header_json(options, map->info);
   doc["entries"] = streamed_array_placeholder(0);
   Status walked;
   print_json_streaming(doc, "entries", 1, [&](size_t, const std::function<void(const Json&)>& emit) {
@@ -391,7 +399,27 @@ int run_delete(const MapVerbOptions& options) {
   return kExitOk;
 }
 
-int run_map(const MapVerbOptions& options) {
+/// Resolves TARGET (PATH or `id N`) into path and map_id.
+Status resolve_target(MapVerbOptions& options) {
+  if (options.action == MapAction::Create) return {};
+  if (options.target.size() == 1) {
+    options.path = options.target.front();
+    return {};
+  }
+  if (options.target.size() != 2 || options.target.front() != "id")
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("expected a pin path or `id N`, got '{}'", fmt::join(options.target, " ")));
+  auto id = parse_unsigned(options.target[1], UINT32_MAX, "id");
+  if (!id) return std::move(id).error();
+  if (*id == 0) return make_error(ErrorKind::InvalidArgument, "id: map ids start at 1");
+  options.map_id = static_cast<uint32_t>(*id);
+  options.path = fmt::format("map id {}", *id);
+  return {};
+}
+
+int run_map(MapVerbOptions& options) {
+  if (Status resolved = resolve_target(options); !resolved)
+    return report_error("invalid_argument", resolved.error().message, 0, options.json, kExitUsage);
   switch (options.action) {
     case MapAction::Create: return run_create(options);
     case MapAction::Dump: return run_dump(options);
@@ -405,7 +433,12 @@ int run_map(const MapVerbOptions& options) {
 CLI::App* add_action(CLI::App& command, std::shared_ptr<MapVerbOptions> options, MapAction action,
                      const char* name, const char* help) {
   CLI::App* sub = command.add_subcommand(name, help);
-  sub->add_option("PATH", options->path, "the map's pin path on bpffs")->required();
+  if (action == MapAction::Create)
+    sub->add_option("PATH", options->path, "the map's pin path on bpffs")->required();
+  else
+    sub->add_option("TARGET", options->target, "the map's pin path on bpffs, or `id N` for the map with kernel id N")
+        ->required()
+        ->expected(1, 2);
   add_json_flags(*sub, options->json);
   sub->callback([options, action] { options->action = action; });
   return sub;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -225,6 +226,15 @@ struct AttachPlan {
 [[nodiscard]] Result<Attachment> attach_program(Kernel& kernel, int prog_fd, const std::string& program,
                                                 const std::string& section, uint32_t prog_type,
                                                 uint32_t expected_attach_type, const AttachTargets& targets);
+
+/// Attaches the loaded program named `program` of `object` (loaded from `spec`) where its
+/// section says, as attach_program: what an agent calls after load_object instead of
+/// splitting section names itself. `kernel` nullptr: system_kernel(). Fails with NotFound
+/// when the object has no such program or it did not load (the message says why), and
+/// as attach_program (InvalidArgument naming the option a section without a place needs:
+/// AttachTargets::device for XDP and tc, ::cgroup for cgroup programs).
+[[nodiscard]] Result<Attachment> attach(const ObjectSpec& spec, const LoadedObject& object, std::string_view program,
+                                        const AttachTargets& targets = {}, Kernel* kernel = nullptr);
 
 /// Registers the struct_ops map `map_fd` (a `.struct_ops.link` map, BPF_F_LINK, whose value
 /// the load wrote) with BPF_LINK_CREATE: the kernel struct it implements (`type_name`, for

@@ -72,6 +72,40 @@ typedef struct bpfload_object bpfload_object;
 #define BPFLOAD_OPTS_INIT(var) {.sz = sizeof(var)}
 #endif
 
+/* An error copied into the caller's memory, for callers whose next call may run on
+ * another OS thread (a goroutine, a Rust async task) and so cannot read the per-thread
+ * error of bpfload_object_error(NULL). Every call that can fail without an object (opening
+ * an object, creating or opening a map on its own, deployments) takes one through the
+ * `error` field of its options: on return it holds that call's outcome (kind BPFLOAD_OK
+ * and "" on success). The per-thread error is set as well. */
+typedef struct bpfload_error_buf {
+  size_t sz;              /* sizeof(bpfload_error_buf), set by the caller (bpfload_error_buf_init) */
+  bpfload_status kind;
+  int sys_errno;          /* errno of the failing system call, 0 when none */
+  char message[1024];     /* NUL-terminated; a longer message is cut and ends with "..." */
+} bpfload_error_buf;
+
+/* Functions doing what BPFLOAD_OPTS_INIT does, for callers that cannot use a macro (cgo,
+ * Rust FFI): zero *opts and set its sz to the size of the struct this header declares.
+ * NULL is a no-op. Never fail. */
+struct bpfload_open_opts;
+struct bpfload_load_opts;
+struct bpfload_attach_opts;
+struct bpfload_deploy_opts;
+struct bpfload_map_create_opts;
+struct bpfload_map_open_opts;
+struct bpfload_map_info;
+struct bpfload_program_result;
+BPFLOAD_API void bpfload_open_opts_init(struct bpfload_open_opts *opts);
+BPFLOAD_API void bpfload_load_opts_init(struct bpfload_load_opts *opts);
+BPFLOAD_API void bpfload_attach_opts_init(struct bpfload_attach_opts *opts);
+BPFLOAD_API void bpfload_deploy_opts_init(struct bpfload_deploy_opts *opts);
+BPFLOAD_API void bpfload_map_create_opts_init(struct bpfload_map_create_opts *opts);
+BPFLOAD_API void bpfload_map_open_opts_init(struct bpfload_map_open_opts *opts);
+BPFLOAD_API void bpfload_map_info_init(struct bpfload_map_info *info);
+BPFLOAD_API void bpfload_program_result_init(struct bpfload_program_result *result);
+BPFLOAD_API void bpfload_error_buf_init(bpfload_error_buf *error);
+
 /* The library's version, "MAJOR.MINOR.PATCH". Never fails. */
 BPFLOAD_API const char *bpfload_version(void);
 
@@ -100,6 +134,7 @@ typedef struct bpfload_open_opts {
   const char *map_layout; /* legacy map layout: "libbpf", "samples", "iproute2"; NULL: detect */
   const bpfload_program_type *program_types; /* overrides of the section table, or NULL */
   size_t program_type_count;
+  bpfload_error_buf *error; /* when set, receives the open's outcome (see bpfload_error_buf) */
 } bpfload_open_opts;
 
 /* Reads and parses the object at `path` (no privileges, no bpf() call) and stores a new
@@ -136,6 +171,23 @@ typedef enum bpfload_pinning {
  * (no such map), INVALID_ARGUMENT (NULL object or name, zero, or already loaded). */
 BPFLOAD_API bpfload_status bpfload_object_set_map_max_entries(bpfload_object *object, const char *map,
                                                               uint32_t max_entries);
+
+/* Creates map `map` with values of `value_size` bytes instead of the object's size, as
+ * libbpf's bpf_map__set_value_size (a stack-trace map sized by its tool). The load checks
+ * the size against the map's type (a stack trace's value is whole 8-byte frames, fd maps
+ * hold 4 bytes) and creates a map whose BTF value type no longer fits without BTF
+ * key/value types. Fails as bpfload_object_set_map_max_entries. */
+BPFLOAD_API bpfload_status bpfload_object_set_map_value_size(bpfload_object *object, const char *map,
+                                                             uint32_t value_size);
+
+/* Loads program `program` (autoload non-zero) or leaves it out (0), instead of what its
+ * section says (a SEC("?...") program is left out by default), as libbpf's
+ * bpf_program__set_autoload: of twins such as a tp_btf and a raw_tp handler, load one.
+ * bpfload_program_attach attaches only loaded programs. Fails with NOT_FOUND (no such
+ * program), INVALID_ARGUMENT (NULL object or name, already loaded); the load fails with
+ * INVALID_ARGUMENT when no program is left to load. */
+BPFLOAD_API bpfload_status bpfload_object_set_program_autoload(bpfload_object *object, const char *program,
+                                                               int autoload);
 
 /* Pins map `map` as `pinning` says instead of as the object says. Fails as
  * bpfload_object_set_map_max_entries, and with INVALID_ARGUMENT for an unknown value. */
@@ -295,6 +347,87 @@ BPFLOAD_API bpfload_status bpfload_object_write_global(bpfload_object *object, c
 BPFLOAD_API bpfload_status bpfload_object_write_global_text(bpfload_object *object, const char *name,
                                                             const char *value);
 
+/* ---- Maps on their own ------------------------------------------------------------ *
+ * A bpfload_map is a map that belongs to no object: created from a definition, or opened
+ * from a pin. It owns its fd (closed by bpfload_map_close; pins stay). Errors of the calls
+ * on a map are read with bpfload_map_error(map); those of the calls that make one, from
+ * their options' `error` buffer or bpfload_object_error(NULL). One map is used by one
+ * thread at a time (its error slot is not shared safely). */
+
+typedef struct bpfload_map bpfload_map;
+
+/* The definition of a map created on its own. */
+typedef struct bpfload_map_create_opts {
+  size_t sz;            /* sizeof(bpfload_map_create_opts) */
+  uint32_t type;        /* enum bpf_map_type */
+  uint32_t key_size;
+  uint32_t value_size;
+  uint32_t max_entries; /* 0 for a perf event array: one per possible CPU */
+  uint32_t flags;       /* BPF_F_* map flags */
+  const char *name;     /* may be NULL; the kernel keeps 15 characters */
+  bpfload_error_buf *error; /* when set, receives the call's outcome */
+} bpfload_map_create_opts;
+
+/* How a map is opened. All fields zero (besides sz) means the defaults. */
+typedef struct bpfload_map_open_opts {
+  size_t sz;                /* sizeof(bpfload_map_open_opts) */
+  bpfload_error_buf *error; /* when set, receives the call's outcome */
+} bpfload_map_open_opts;
+
+/* Creates a map as *opts defines it and stores it in *map, after the size checks an
+ * object's maps pass (array keys are 4 bytes, ring buffers have no key or value, fd maps
+ * hold 4-byte values, a stack trace's value is whole 8-byte frames). On failure *map is
+ * NULL. Fails with INVALID_ARGUMENT (NULL opts or map, bad sz, a size the type cannot
+ * have: the message names it; a map-in-map or struct_ops type, which need an object),
+ * KERNEL (errno kept: EPERM without privileges, EINVAL for a type this kernel lacks). */
+BPFLOAD_API bpfload_status bpfload_map_create(const bpfload_map_create_opts *opts, bpfload_map **map);
+
+/* Opens the map pinned at `path` and stores it in *map. `opts` may be NULL. Fails with
+ * INVALID_ARGUMENT (NULL path or map, bad opts, a pin that is not a map), KERNEL (ENOENT:
+ * nothing pinned there; EACCES). */
+BPFLOAD_API bpfload_status bpfload_map_open_pinned(const char *path, const bpfload_map_open_opts *opts,
+                                                   bpfload_map **map);
+
+/* Opens the map with kernel id `id` (as `bpftool map show id N` names it) and stores it in
+ * *map. `opts` may be NULL. Fails with INVALID_ARGUMENT (NULL map, bad opts), KERNEL
+ * (ENOENT: no map has that id; EPERM without CAP_SYS_ADMIN). */
+BPFLOAD_API bpfload_status bpfload_map_open_id(uint32_t id, const bpfload_map_open_opts *opts, bpfload_map **map);
+
+/* Pins `map` at `path` on bpffs: it outlives the process until the pin is removed. Fails
+ * with INVALID_ARGUMENT (NULL map or path), KERNEL (EEXIST: a pin is there; EPERM: not
+ * on bpffs; ENOENT: no such directory). */
+BPFLOAD_API bpfload_status bpfload_map_pin(bpfload_map *map, const char *path);
+
+/* The map's fd, owned by the map; -1 for NULL. Never fails. */
+BPFLOAD_API int bpfload_map_fd(const bpfload_map *map);
+
+/* Closes the map's fd and frees it; the map lives on while a pin or a program holds it.
+ * NULL is a no-op. */
+BPFLOAD_API void bpfload_map_close(bpfload_map *map);
+
+/* The error of the last call on `map` (kind BPFLOAD_OK when it succeeded); for NULL,
+ * the thread's error, as bpfload_object_error(NULL). Valid until the next call on the
+ * map. Never fails, never NULL. */
+BPFLOAD_API const bpfload_error *bpfload_map_error(const bpfload_map *map);
+
+/* Fills *info (whose sz the caller set) for `map`; info->fd is the map's. Fails with
+ * INVALID_ARGUMENT (NULL map or info, sz 0). */
+BPFLOAD_API bpfload_status bpfload_map_query_info(bpfload_map *map, bpfload_map_info *info);
+
+/* Element access on a map of its own, with the arguments and checks of bpfload_map_lookup,
+ * bpfload_map_update, bpfload_map_delete and bpfload_map_next_key (per-CPU values one per
+ * possible CPU at value_stride apart). Fail with INVALID_ARGUMENT (NULL map, key, value or
+ * out pointer; a key or value of the wrong size: nothing is written), NOT_FOUND (an absent
+ * key when `found` is NULL, errno ENOENT), KERNEL (EEXIST, E2BIG for a full map, EINVAL for
+ * a delete from an array or an access the map's type does not have). */
+BPFLOAD_API bpfload_status bpfload_map_lookup_elem(bpfload_map *map, const void *key, size_t key_size, void *value,
+                                                   size_t value_size, int *found);
+BPFLOAD_API bpfload_status bpfload_map_update_elem(bpfload_map *map, const void *key, size_t key_size,
+                                                   const void *value, size_t value_size, uint64_t flags);
+BPFLOAD_API bpfload_status bpfload_map_delete_elem(bpfload_map *map, const void *key, size_t key_size, int *found);
+BPFLOAD_API bpfload_status bpfload_map_get_next_key(bpfload_map *map, const void *key, void *next_key,
+                                                    size_t key_size, int *has_next);
+
 /* ---- Attaching -------------------------------------------------------------------- *
  * An attachment is a bpfload_link, owned by its object like the object's fds: it is
  * undone by bpfload_link_detach or, at the latest, by bpfload_object_close, unless it was
@@ -423,6 +556,7 @@ typedef enum bpfload_deploy_outcome {
 typedef struct bpfload_deploy_opts {
   size_t sz;    /* sizeof(bpfload_deploy_opts) */
   int dry_run;  /* nonzero: change nothing (the outcome says what would happen) */
+  bpfload_error_buf *error; /* when set, receives the call's outcome (see bpfload_error_buf) */
 } bpfload_deploy_opts;
 
 /* Applies every deployment the file `path` describes (YAML or JSON; docs/deploy.md), each

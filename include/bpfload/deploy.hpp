@@ -81,6 +81,9 @@ struct ObjectDeployment {
   /// through a link pinned as links/MAP); programs it cannot place are listed, not
   /// attached.
   bool attach_all = false;
+  /// Programs attach_all leaves unattached (loaded and pinned, listed as not attached):
+  /// of twins such as runqlat's tp_btf and raw_tp handlers, the one not to attach.
+  std::set<std::string> no_attach;
   AttachTargets targets;
   std::vector<AttachmentSpec> attachments;
   /// Maps whose pinned definition differs from the object's start empty instead of

@@ -67,6 +67,9 @@ class Kernel {
   [[nodiscard]] Status map_write_value_bytes(int map_fd, uint32_t value_size, uint64_t offset,
                                              std::span<const std::byte> bytes);
   [[nodiscard]] Result<MapInfo> map_info(int map_fd);
+  /// op::MapById: an fd of the map with kernel id `id`. Kernel error ENOENT when no map
+  /// has it, EPERM without CAP_SYS_ADMIN.
+  [[nodiscard]] Result<Fd> map_by_id(uint32_t id);
 
   // ---- programs and BTF ----
   /// Loads a program. A verifier refusal is not a Result error: it comes back as an

@@ -103,6 +103,13 @@ struct MapGetInfo {
   MapInfo info;  ///< reply
 };
 
+/// BPF_MAP_GET_FD_BY_ID: a map by its kernel id (bpftool's `map show id N`).
+struct MapById {
+  static constexpr std::string_view kName = "map_by_id";
+  uint32_t id = 0;
+  Fd fd;  ///< reply
+};
+
 // ---- bpf(): programs and BTF ----
 
 /// BPF_PROG_LOAD. A refusal by the verifier is a Kernel error carrying errno; the log is
@@ -543,7 +550,7 @@ using KernelOp = std::variant<
     op::PerfEventOpen, op::PerfEventSetBpf, op::OpenCgroup, op::SocketAttachFilter, op::SocketDetachFilter,
     op::MakeDirectory, op::RemoveDirectory, op::PathKind, op::FilesystemMagic, op::ListDirectory, op::Rename,
     op::ReadFile, op::KernelRelease, op::PossibleCpus, op::ProcessId, op::RaiseMemlockLimit, op::PageSize,
-    op::LinkUpdate, op::LockDirectory, op::InterfaceName>;
+    op::LinkUpdate, op::LockDirectory, op::InterfaceName, op::MapById>;
 
 /// The kind of an op: its index in KernelOp.
 using OpKind = size_t;

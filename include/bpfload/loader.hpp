@@ -26,6 +26,12 @@ namespace bpfload {
 /// Per-map changes applied at load time, by map name.
 struct MapOverride {
   std::optional<uint32_t> max_entries;
+  /// Size of one value, as libbpf's bpf_map__set_value_size (bcc's stack-trace maps are
+  /// sized at run time). Checked as a map created on its own (InvalidArgument naming the
+  /// map: a stack trace's value is whole 8-byte frames, fd maps hold 4 bytes, ...); a map
+  /// whose value then differs from its BTF value type is created without BTF key/value
+  /// types, as libbpf's is. A struct_ops map's value cannot be overridden.
+  std::optional<uint32_t> value_size;
   std::optional<uint32_t> flags;
   std::optional<std::string> inner_map;  ///< name of another map of the object to use as template
   std::optional<Pinning> pinning;

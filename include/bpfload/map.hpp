@@ -168,6 +168,7 @@ class MapHandle {
 
  private:
   friend Result<MapHandle> map_of(const LoadedObject&, std::string_view, Kernel*);
+  friend class StandaloneMap;
   MapHandle(Kernel& kernel, int fd, std::string name, MapInfo info, unsigned cpus)
       : kernel_(&kernel), fd_(fd), name_(std::move(name)), info_(std::move(info)), cpus_(cpus) {}
 

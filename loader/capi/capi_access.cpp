@@ -62,12 +62,6 @@ std::span<const std::byte> bytes_of(const T* data, size_t size) {
   return {static_cast<const std::byte*>(static_cast<const void*>(data)), size};
 }
 
-std::span<std::byte> writable_bytes_of(void* data, size_t size) { return {static_cast<std::byte*>(data), size}; }
-
-Error absent_key(const char* map) {
-  return make_error(ErrorKind::NotFound, fmt::format("map '{}': no element with this key", map), ENOENT);
-}
-
 }  // namespace
 
 extern "C" {
@@ -98,25 +92,9 @@ bpfload_status bpfload_program_test_run(bpfload_object* object, const char* prog
 bpfload_status bpfload_map_get_info(bpfload_object* object, const char* map, bpfload_map_info* info) {
   return call_on_object(object, "bpfload_map_get_info", [&]() -> Status {
     if (info == nullptr) return null_argument("bpfload_map_get_info", "info");
-    if (info->sz == 0)
-      return make_error(ErrorKind::InvalidArgument,
-                        "bpfload_map_get_info: info->sz is 0; set it to sizeof(bpfload_map_info)");
     auto handle = map_named(*object, "bpfload_map_get_info", map);
     if (!handle) return std::move(handle).error();
-    bpfload_map_info full{};
-    full.sz = info->sz;
-    full.type = handle->type();
-    full.key_size = handle->key_size();
-    full.value_size = handle->value_size();
-    full.max_entries = handle->max_entries();
-    full.id = handle->id();
-    full.fd = handle->fd();
-    full.per_cpu = handle->per_cpu() ? 1 : 0;
-    full.value_count = handle->value_count();
-    full.value_stride = handle->value_stride();
-    full.value_buffer_size = handle->value_buffer_size();
-    std::memcpy(info, &full, std::min(info->sz, sizeof(full)));
-    return {};
+    return bpfload::capi::fill_map_info(*handle, "bpfload_map_get_info", info);
   });
 }
 
@@ -139,59 +117,36 @@ bpfload_status bpfload_object_map_fd(bpfload_object* object, const char* map, in
 bpfload_status bpfload_map_lookup(bpfload_object* object, const char* map, const void* key, size_t key_size,
                                   void* value, size_t value_size, int* found) {
   return call_on_object(object, "bpfload_map_lookup", [&]() -> Status {
-    if (key == nullptr) return null_argument("bpfload_map_lookup", "key");
-    if (value == nullptr) return null_argument("bpfload_map_lookup", "value");
     auto handle = map_named(*object, "bpfload_map_lookup", map);
     if (!handle) return std::move(handle).error();
-    auto present = handle->lookup(bytes_of(key, key_size), writable_bytes_of(value, value_size));
-    if (!present) return std::move(present).error();
-    if (found != nullptr) *found = *present ? 1 : 0;
-    if (!*present && found == nullptr) return absent_key(map);
-    return {};
+    return bpfload::capi::lookup_element(*handle, "bpfload_map_lookup", map, key, key_size, value, value_size, found);
   });
 }
 
 bpfload_status bpfload_map_update(bpfload_object* object, const char* map, const void* key, size_t key_size,
                                   const void* value, size_t value_size, uint64_t flags) {
   return call_on_object(object, "bpfload_map_update", [&]() -> Status {
-    if (key == nullptr) return null_argument("bpfload_map_update", "key");
-    if (value == nullptr) return null_argument("bpfload_map_update", "value");
     auto handle = map_named(*object, "bpfload_map_update", map);
     if (!handle) return std::move(handle).error();
-    return handle->update(bytes_of(key, key_size), bytes_of(value, value_size), flags);
+    return bpfload::capi::update_element(*handle, "bpfload_map_update", key, key_size, value, value_size, flags);
   });
 }
 
 bpfload_status bpfload_map_delete(bpfload_object* object, const char* map, const void* key, size_t key_size,
                                   int* found) {
   return call_on_object(object, "bpfload_map_delete", [&]() -> Status {
-    if (key == nullptr) return null_argument("bpfload_map_delete", "key");
     auto handle = map_named(*object, "bpfload_map_delete", map);
     if (!handle) return std::move(handle).error();
-    auto present = handle->remove(bytes_of(key, key_size));
-    if (!present) return std::move(present).error();
-    if (found != nullptr) *found = *present ? 1 : 0;
-    if (!*present && found == nullptr) return absent_key(map);
-    return {};
+    return bpfload::capi::delete_element(*handle, "bpfload_map_delete", map, key, key_size, found);
   });
 }
 
 bpfload_status bpfload_map_next_key(bpfload_object* object, const char* map, const void* key, void* next_key,
                                     size_t key_size, int* has_next) {
   return call_on_object(object, "bpfload_map_next_key", [&]() -> Status {
-    if (next_key == nullptr) return null_argument("bpfload_map_next_key", "next_key");
-    if (has_next == nullptr) return null_argument("bpfload_map_next_key", "has_next");
     auto handle = map_named(*object, "bpfload_map_next_key", map);
     if (!handle) return std::move(handle).error();
-    const std::span<const std::byte> previous = key == nullptr ? std::span<const std::byte>() : bytes_of(key, key_size);
-    if (key == nullptr && key_size != handle->key_size())  // the size of next_key alone
-      return make_error(ErrorKind::InvalidArgument,
-                        fmt::format("map '{}': key_size is {} but the map's keys are {} bytes", map, key_size,
-                                    handle->key_size()));
-    auto more = handle->next_key(previous, writable_bytes_of(next_key, key_size));
-    if (!more) return std::move(more).error();
-    *has_next = *more ? 1 : 0;
-    return {};
+    return bpfload::capi::next_key_of(*handle, "bpfload_map_next_key", map, key, next_key, key_size, has_next);
   });
 }
 

@@ -122,11 +122,7 @@ bpfload_status bpfload_program_attach(bpfload_object* object, const char* progra
     if (!fd) return std::move(fd).error();
     auto targets = targets_of(opts);
     if (!targets) return std::move(targets).error();
-    const bpfload::ProgramSpec* spec = program_spec(*object, program);
-    if (spec == nullptr) return make_error(ErrorKind::NotFound, fmt::format("no program named '{}'", program));
-    return adopt(*object,
-                 bpfload::attach_program(attach_kernel_of(*object), *fd, spec->name, spec->section, spec->type,
-                                         spec->expected_attach_type, *targets),
+    return adopt(*object, bpfload::attach(object->spec, *object->loaded, program, *targets, &attach_kernel_of(*object)),
                  link);
   });
 }

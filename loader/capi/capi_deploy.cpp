@@ -1,5 +1,6 @@
 // Deployments through the C API: the file read and applied by the C++ library, which
 // holds every step; this converts arguments and errors only.
+#include <cstddef>
 #include "bpfload/deploy.hpp"
 #include "bpfload/deploy_file.hpp"
 #include "capi_object.hpp"
@@ -25,7 +26,8 @@ bpfload_deploy_outcome outcome_of(DeployOutcome outcome) {
 
 Status options_from(const char* function, const bpfload_deploy_opts* opts, DeployOptions& options) {
   if (opts == nullptr) return {};
-  BPFLOAD_TRY(bpfload::capi::check_opts_size(function, opts, opts->sz, sizeof(bpfload_deploy_opts),
+  // The first version of the struct ended before `error`.
+  BPFLOAD_TRY(bpfload::capi::check_opts_size(function, opts, opts->sz, offsetof(bpfload_deploy_opts, error),
                                              sizeof(bpfload_deploy_opts)));
   options.dry_run = opts->dry_run != 0;
   return {};
@@ -37,7 +39,7 @@ extern "C" {
 
 BPFLOAD_API bpfload_status bpfload_deploy_apply_file(const char* path, const bpfload_deploy_opts* opts,
                                                      bpfload_deploy_outcome* outcome) {
-  return call_guarded(thread_error_slot(), [&]() -> Status {
+  return bpfload::capi::call_without_object(bpfload::capi::error_buf_of(opts), [&]() -> Status {
     if (path == nullptr) return null_argument("bpfload_deploy_apply_file", "path");
     DeployOptions options;
     options.replace = true;
@@ -54,7 +56,7 @@ BPFLOAD_API bpfload_status bpfload_deploy_apply_file(const char* path, const bpf
 }
 
 BPFLOAD_API bpfload_status bpfload_deploy_remove(const char* pin_dir, const bpfload_deploy_opts* opts) {
-  return call_guarded(thread_error_slot(), [&]() -> Status {
+  return bpfload::capi::call_without_object(bpfload::capi::error_buf_of(opts), [&]() -> Status {
     if (pin_dir == nullptr) return null_argument("bpfload_deploy_remove", "pin_dir");
     DeployOptions options;
     BPFLOAD_TRY(options_from("bpfload_deploy_remove", opts, options));

@@ -1,5 +1,7 @@
 // Error slots of the C API. Recording an error copies its strings; if that copy fails,
 // the slot still says what happened, from static strings, so reporting cannot itself fail.
+#include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -63,6 +65,25 @@ bpfload_status record(CapiErrorSlot& slot, bpfload_status status, const char* me
     slot.view = {status, 0, status == BPFLOAD_ERR_NO_MEMORY ? "out of memory" : "internal error", ""};
   }
   return status;
+}
+
+void copy_error(const CapiErrorSlot& slot, bpfload_error_buf* out) noexcept {
+  constexpr size_t kMessageAt = offsetof(bpfload_error_buf, message);
+  if (out == nullptr || out->sz <= kMessageAt) return;
+  out->kind = slot.view.kind;
+  out->sys_errno = slot.view.sys_errno;
+  const size_t room = std::min(out->sz - kMessageAt, sizeof(out->message));
+  const size_t length = std::strlen(slot.view.message);
+  if (length < room) {
+    std::memcpy(out->message, slot.view.message, length + 1);
+    return;
+  }
+  // Cut, and say so: the end of a long message is usually a context the start repeats.
+  constexpr char kCut[] = "...";
+  const size_t kept = room >= sizeof(kCut) ? room - sizeof(kCut) : 0;
+  std::memcpy(out->message, slot.view.message, kept);
+  std::memcpy(out->message + kept, kCut, std::min(room - kept, sizeof(kCut)));
+  out->message[room - 1] = '\0';
 }
 
 Error null_argument(const char* function, const char* what) {

@@ -65,6 +65,17 @@ bpfload::Result<bpfload::LoadOptions> load_options_of(const bpfload_object& obje
     options.require_bpffs = opts->no_bpffs_check == 0;
     options.parallelism = opts->parallelism;
   }
+  if (!object.autoload.empty()) {
+    // LoadOptions::only_programs names every program to load: the section's choice,
+    // changed where the caller chose.
+    for (const bpfload::ProgramSpec& program : object.spec.programs) {
+      const auto chosen = object.autoload.find(program.name);
+      if (chosen != object.autoload.end() ? chosen->second : program.autoload) options.only_programs.push_back(program.name);
+    }
+    if (options.only_programs.empty())
+      return make_error(ErrorKind::InvalidArgument,
+                        "bpfload_object_load: bpfload_object_set_program_autoload left no program to load");
+  }
   if (options.object_id.empty() && needs_object_id(object)) {
     auto id = bpfload::object_id_for(object.bytes);
     if (!id) return std::move(id).error();
@@ -94,6 +105,34 @@ bpfload_status bpfload_object_set_map_max_entries(bpfload_object* object, const 
       return make_error(ErrorKind::InvalidArgument,
                         fmt::format("bpfload_object_set_map_max_entries: map '{}': max_entries must not be 0", map));
     (*entry)->max_entries = max_entries;
+    return {};
+  });
+}
+
+bpfload_status bpfload_object_set_map_value_size(bpfload_object* object, const char* map, uint32_t value_size) {
+  return call_on_object(object, "bpfload_object_set_map_value_size", [&]() -> Status {
+    auto entry = map_override(*object, "bpfload_object_set_map_value_size", map);
+    if (!entry) return std::move(entry).error();
+    if (value_size == 0)
+      return make_error(ErrorKind::InvalidArgument,
+                        fmt::format("bpfload_object_set_map_value_size: map '{}': value_size must not be 0", map));
+    (*entry)->value_size = value_size;
+    return {};
+  });
+}
+
+bpfload_status bpfload_object_set_program_autoload(bpfload_object* object, const char* program, int autoload) {
+  return call_on_object(object, "bpfload_object_set_program_autoload", [&]() -> Status {
+    if (program == nullptr) return null_argument("bpfload_object_set_program_autoload", "program");
+    if (object->load_attempted)
+      return make_error(ErrorKind::InvalidArgument,
+                        fmt::format("bpfload_object_set_program_autoload: program '{}': the object was already "
+                                    "loaded; choose programs before bpfload_object_load",
+                                    program));
+    if (!object->spec.find_program(program))
+      return make_error(ErrorKind::NotFound,
+                        fmt::format("bpfload_object_set_program_autoload: no program named '{}' in the object", program));
+    object->autoload[program] = autoload != 0;
     return {};
   });
 }

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include <cstddef>
 #include <list>
 #include <memory>
 
@@ -19,6 +20,7 @@
 #include "bpfload/loader.hpp"
 #include "bpfload/map.hpp"
 #include "bpfload/parse.hpp"
+#include "bpfload/standalone_map.hpp"
 
 /// Its last error: the public view and the strings it points into.
 struct CapiErrorSlot {
@@ -37,12 +39,22 @@ struct bpfload_object {
   std::vector<std::byte> bytes;  ///< kept for the iproute2 object id, computed only when a pin needs it
   bpfload::ObjectSpec spec;
   std::map<std::string, bpfload::MapOverride> map_overrides;
+  /// bpfload_object_set_program_autoload choices by program name; the others load as
+  /// their section says (SEC("?...") ones do not).
+  std::map<std::string, bool> autoload;
   bool load_attempted = false;
   std::optional<bpfload::LoadedObject> loaded;
   bpfload::LoadReport report;
   bpfload::Kernel* kernel = nullptr;  ///< nullptr: system_kernel(); replaced by tests only
   /// After `loaded`, so attachments are undone before the programs' fds close.
   std::list<std::unique_ptr<bpfload_link>> links;
+  CapiErrorSlot error;
+};
+
+/// A map of its own behind the C API (bpfload_map_create, bpfload_map_open_pinned).
+struct bpfload_map {
+  explicit bpfload_map(bpfload::StandaloneMap opened) : map(std::move(opened)) {}
+  bpfload::StandaloneMap map;
   CapiErrorSlot error;
 };
 
@@ -90,6 +102,40 @@ bpfload_status call_on_object(bpfload_object* object, const char* function, Body
     return call_guarded(thread_error_slot(), [&]() -> Status { return null_argument(function, "object"); });
   return call_guarded(object->error, std::forward<Body>(body));
 }
+
+/// Copies the outcome in `slot` into the caller's `out`; nothing when `out` is NULL or
+/// its sz does not reach the message. Never fails.
+void copy_error(const CapiErrorSlot& slot, bpfload_error_buf* out) noexcept;
+
+/// The caller's error buffer of options struct `opts` (may be NULL), when the caller's sz
+/// reaches its `error` field.
+template <typename Opts>
+bpfload_error_buf* error_buf_of(const Opts* opts) noexcept {
+  if (opts == nullptr || opts->sz < offsetof(Opts, error) + sizeof(opts->error)) return nullptr;
+  return opts->error;
+}
+
+/// call_guarded for calls without an object: the error goes to the thread's slot and
+/// into the caller's `out` (may be NULL), which no later call on another thread can clear.
+template <typename Body>
+bpfload_status call_without_object(bpfload_error_buf* out, Body&& body) noexcept {
+  const bpfload_status status = call_guarded(thread_error_slot(), std::forward<Body>(body));
+  copy_error(thread_error_slot(), out);
+  return status;
+}
+
+/// Element access through a MapHandle, shared by the calls on an object's map (by name)
+/// and on a map of its own; `label` names the map in errors. Check every pointer and size.
+Status lookup_element(const MapHandle& map, const char* function, const char* label, const void* key,
+                      size_t key_size, void* value, size_t value_size, int* found);
+Status update_element(const MapHandle& map, const char* function, const void* key, size_t key_size,
+                      const void* value, size_t value_size, uint64_t flags);
+Status delete_element(const MapHandle& map, const char* function, const char* label, const void* key,
+                      size_t key_size, int* found);
+Status next_key_of(const MapHandle& map, const char* function, const char* label, const void* key, void* next_key,
+                   size_t key_size, int* has_next);
+/// Fills the caller's *info (its sz checked) from `map`.
+Status fill_map_info(const MapHandle& map, const char* function, bpfload_map_info* info);
 
 /// The loaded object behind `object`; InvalidArgument naming `function` when it was not
 /// loaded or its load failed.

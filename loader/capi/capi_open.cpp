@@ -28,7 +28,8 @@ namespace {
 bpfload::Result<bpfload::ParseOptions> parse_options_of(const char* function, const bpfload_open_opts* opts) {
   bpfload::ParseOptions parse;
   if (opts == nullptr) return parse;
-  BPFLOAD_TRY(bpfload::capi::check_opts_size(function, opts, opts->sz, sizeof(bpfload_open_opts),
+  // The first version of the struct ended before `error`.
+  BPFLOAD_TRY(bpfload::capi::check_opts_size(function, opts, opts->sz, offsetof(bpfload_open_opts, error),
                                              sizeof(bpfload_open_opts)));
   if (opts->map_layout != nullptr) {
     auto layout = bpfload::map_layout_from_string(opts->map_layout);
@@ -93,7 +94,7 @@ const bpfload_error* bpfload_object_error(const bpfload_object* object) {
 }
 
 bpfload_status bpfload_object_open_file(const char* path, const bpfload_open_opts* opts, bpfload_object** object) {
-  return call_guarded(thread_error_slot(), [&]() -> Status {
+  return bpfload::capi::call_without_object(bpfload::capi::error_buf_of(opts), [&]() -> Status {
     if (object == nullptr) return null_argument("bpfload_object_open_file", "object");
     *object = nullptr;
     if (path == nullptr) return null_argument("bpfload_object_open_file", "path");
@@ -107,7 +108,7 @@ bpfload_status bpfload_object_open_file(const char* path, const bpfload_open_opt
 
 bpfload_status bpfload_object_open_mem(const void* data, size_t size, const bpfload_open_opts* opts,
                                        bpfload_object** object) {
-  return call_guarded(thread_error_slot(), [&]() -> Status {
+  return bpfload::capi::call_without_object(bpfload::capi::error_buf_of(opts), [&]() -> Status {
     if (object == nullptr) return null_argument("bpfload_object_open_mem", "object");
     *object = nullptr;
     if (data == nullptr) return null_argument("bpfload_object_open_mem", "data");

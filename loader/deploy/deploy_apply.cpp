@@ -57,8 +57,13 @@ std::vector<Planned> plan_attachments(const PreparedObject& object, const Loaded
   const ObjectDeployment& d = *object.description;
   std::vector<Planned> planned;
   if (d.attach_all) {
-    for (const ProgramToAttach& program : attachable_programs(object.spec, loaded, d.targets, &not_attached))
+    for (const ProgramToAttach& program : attachable_programs(object.spec, loaded, d.targets, &not_attached)) {
+      if (d.no_attach.contains(program.name)) {
+        not_attached.push_back(fmt::format("{}: left unattached as asked (no_attach)", program.name));
+        continue;
+      }
       planned.push_back({program.name, program.section, program.type, program.expected_attach_type, d.targets, {}});
+    }
   }
   for (const AttachmentSpec& attachment : d.attachments) {
     for (const ProgramSpec& program : object.spec.programs) {
@@ -430,12 +435,13 @@ Result<std::map<std::string, MapOverride>> kept_maps(Kernel& kernel, const Prepa
     const MapOverride* override = d.maps.contains(spec.name) ? &d.maps.at(spec.name) : nullptr;
     const uint32_t max_entries = override && override->max_entries ? *override->max_entries : spec.max_entries;
     const uint32_t flags = override && override->flags ? *override->flags : spec.flags;
+    const uint32_t value_size = override && override->value_size ? *override->value_size : spec.value_size;
     std::vector<std::string> differences;
     if (info->type != spec.type) differences.push_back(fmt::format("type {} -> {}", info->type, spec.type));
     if (info->key_size != spec.key_size)
       differences.push_back(fmt::format("key size {} -> {}", info->key_size, spec.key_size));
-    if (info->value_size != spec.value_size)
-      differences.push_back(fmt::format("value size {} -> {}", info->value_size, spec.value_size));
+    if (info->value_size != value_size)
+      differences.push_back(fmt::format("value size {} -> {}", info->value_size, value_size));
     if (max_entries != 0 && info->max_entries != max_entries)
       differences.push_back(fmt::format("max_entries {} -> {}", info->max_entries, max_entries));
     if (info->flags != flags) differences.push_back(fmt::format("flags {:#x} -> {:#x}", info->flags, flags));

@@ -150,6 +150,10 @@ Result<std::string> digest_of(const Deployment& deployment, const std::vector<Pr
     for (const auto& [name, type] : d.program_types) text += fmt::format("type {} {}\n", name, type);
     for (const auto& [name, flags] : d.program_flags) text += fmt::format("prog_flags {} {}\n", name, flags);
     for (const auto& [name, level] : d.program_log_levels) text += fmt::format("prog_log_level {} {}\n", name, level);
+    // Only when set, so deployments made before these options keep their digest.
+    for (const auto& [name, map] : d.maps)
+      if (map.value_size) text += fmt::format("map {} value_size {}\n", name, *map.value_size);
+    for (const std::string& name : d.no_attach) text += fmt::format("no_attach {}\n", name);
     if (d.attach_all) text += fmt::format("attach_all {}\n", targets_text(d.targets));
     for (const AttachmentSpec& attachment : d.attachments)
       text += fmt::format("attach {} {}\n", attachment.program, targets_text(attachment.targets));

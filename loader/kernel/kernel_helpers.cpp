@@ -128,6 +128,7 @@ Result<std::vector<uint32_t>> Kernel::link_ids() {
   return reply<std::vector<uint32_t>>(run(op::LinkIds{}), &op::LinkIds::ids);
 }
 
+Result<Fd> Kernel::map_by_id(uint32_t id) { return reply<Fd>(run(op::MapById{id, {}}), &op::MapById::fd); }
 Result<Fd> Kernel::link_by_id(uint32_t id) { return reply<Fd>(run(op::LinkById{id, {}}), &op::LinkById::fd); }
 
 Status Kernel::prog_attach(int prog_fd, int target_fd, uint32_t attach_type, uint32_t flags) {

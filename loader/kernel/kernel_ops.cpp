@@ -47,6 +47,7 @@ struct Describe {
   std::string operator()(const op::LinkGetInfo& o) const { return fmt::format("fd={}", o.link_fd); }
   std::string operator()(const op::LinkIds&) const { return {}; }
   std::string operator()(const op::LinkById& o) const { return fmt::format("id={}", o.id); }
+  std::string operator()(const op::MapById& o) const { return fmt::format("id={}", o.id); }
   std::string operator()(const op::ProgAttach& o) const { return fmt::format("type={}", o.attach_type); }
   std::string operator()(const op::ProgDetach& o) const { return fmt::format("type={}", o.attach_type); }
   std::string operator()(const op::ProgQuery& o) const {

@@ -171,6 +171,13 @@ Status run(op::MapGetInfo& op) {
   return {};
 }
 
+Status run(op::MapById& op) {
+  const int fd = bpf_map_get_fd_by_id(op.id);
+  if (fd < 0) return os_error("bpf(MAP_GET_FD_BY_ID)", fmt::format("for map {}", op.id), errno);
+  op.fd = Fd(fd);
+  return {};
+}
+
 Status run(op::ProgGetInfo& op) {
   if (const std::string kind = bpf_fd_kind(op.prog_fd); !kind.empty() && kind != "prog")
     return make_error(ErrorKind::InvalidArgument,

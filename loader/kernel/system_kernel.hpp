@@ -20,6 +20,7 @@ namespace bpfload::sys {
 [[nodiscard]] Status run(op::MapFreeze& op);
 [[nodiscard]] Status run(op::MapWriteValue& op);
 [[nodiscard]] Status run(op::MapGetInfo& op);
+[[nodiscard]] Status run(op::MapById& op);
 [[nodiscard]] Status run(op::ProgGetInfo& op);
 [[nodiscard]] Status run(op::ProgTestRun& op);
 [[nodiscard]] Status run(op::BtfLoad& op);

@@ -14,89 +14,13 @@
 #include "bpfload/kernel_names.hpp"
 #include "bpfload/section_table.hpp"
 #include "load_context.hpp"
+#include "map_definition.hpp"
 
 namespace bpfload {
 namespace {
 
-/// The definition a map is created with: the object's, after overrides.
-struct MapDefinition {
-  uint32_t type = 0;
-  uint32_t key_size = 0;
-  uint32_t value_size = 0;
-  uint32_t max_entries = 0;
-  uint32_t flags = 0;
-};
-
-std::string describe(const MapDefinition& def) {
-  return fmt::format("type {} key {} value {} max {} flags {:#x}", map_type_name(def.type), def.key_size,
-                     def.value_size, def.max_entries, def.flags);
-}
-
-bool is_map_in_map(uint32_t type) {
-  return type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_HASH_OF_MAPS;
-}
-
-/// Map types the kernel refuses BTF key/value types for (ENOTSUPP or EINVAL): libbpf
-/// creates them with BTF ids 0 (bpf_object__create_map), and so does bpfload.
-bool takes_btf_key_value(uint32_t type) {
-  switch (type) {
-    case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
-    case BPF_MAP_TYPE_CGROUP_ARRAY:
-    case BPF_MAP_TYPE_STACK_TRACE:
-    case BPF_MAP_TYPE_ARRAY_OF_MAPS:
-    case BPF_MAP_TYPE_HASH_OF_MAPS:
-    case BPF_MAP_TYPE_DEVMAP:
-    case BPF_MAP_TYPE_DEVMAP_HASH:
-    case BPF_MAP_TYPE_CPUMAP:
-    case BPF_MAP_TYPE_XSKMAP:
-    case BPF_MAP_TYPE_SOCKMAP:
-    case BPF_MAP_TYPE_SOCKHASH:
-    case BPF_MAP_TYPE_QUEUE:
-    case BPF_MAP_TYPE_STACK:
-    case BPF_MAP_TYPE_RINGBUF:
-    case BPF_MAP_TYPE_STRUCT_OPS:
-      return false;
-    default:
-      return true;
-  }
-}
-
 // The kernel's ENOTSUPP (524), which is not in user space's errno.h.
 constexpr int kErrnoNotSupp = 524;
-
-constexpr uint32_t kMapTypeUserRingbuf = 31;  // BPF_MAP_TYPE_USER_RINGBUF, 6.1
-
-/// A ring buffer's size as the kernel wants it, a power-of-two multiple of the page
-/// size: `requested` when it is one, else the smallest one above it, as libbpf does
-/// (objects write `256 * 1024` or `1 << 24` but also sizes like 4096 * 3). 0 and sizes
-/// no such multiple above fits in 32 bits are passed on for the kernel to refuse.
-uint32_t ringbuf_size(uint32_t requested, size_t page_size) {
-  if (requested == 0 || page_size == 0) return requested;
-  const uint64_t pages = requested / page_size;
-  if (requested % page_size == 0 && (pages & (pages - 1)) == 0) return requested;
-  for (uint64_t size = page_size; size <= UINT32_MAX; size *= 2)
-    if (size > requested) return static_cast<uint32_t>(size);
-  return requested;
-}
-
-Result<MapDefinition> definition_of(LoadContext& context, const MapSpec& spec, const MapOverride* override) {
-  MapDefinition def{spec.type, spec.key_size, spec.value_size, spec.max_entries, spec.flags};
-  // samples/bpf declared maps of maps without a value size; bpf_load.c always created
-  // them with 4, the size of the fd user space writes.
-  if (def.value_size == 0 && is_map_in_map(def.type)) def.value_size = 4;
-  if (override != nullptr && override->max_entries) def.max_entries = *override->max_entries;
-  if (override != nullptr && override->flags) def.flags = *override->flags;
-  if (def.max_entries == 0 && def.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
-    // libbpf sizes a perf event array by CPU when it asks for 0 entries; do the same so
-    // legacy perf-buffer objects load unchanged.
-    Result<unsigned> cpus = context.kernel.possible_cpus();
-    if (!cpus.ok()) return std::move(cpus).error().with_context(fmt::format("map '{}': size it by CPU", spec.name));
-    def.max_entries = *cpus;
-  }
-  if (def.type == BPF_MAP_TYPE_RINGBUF || def.type == kMapTypeUserRingbuf)
-    def.max_entries = ringbuf_size(def.max_entries, context.kernel.page_size());
-  return def;
-}
 
 // The kernel layer's message carries the errno hint; the context adds the map's
 // definition, which names the type when this kernel lacks it.
@@ -130,7 +54,10 @@ MapCreateRequest request_for(const LoadContext& context, const MapSpec& spec, co
   request.flags = def.flags;
   request.numa_node = spec.numa_node;
   request.map_extra = spec.map_extra;
-  if (context.btf_fd.valid() && spec.btf_value_type_id != 0 && takes_btf_key_value(def.type)) {
+  // A value resized by an override no longer matches its BTF type, which the kernel
+  // would refuse: the map goes without BTF key/value types, as libbpf's does.
+  const bool resized = def.value_size != spec.value_size;
+  if (context.btf_fd.valid() && spec.btf_value_type_id != 0 && takes_btf_key_value(def.type) && !resized) {
     request.btf_fd = context.btf_fd.get();
     request.btf_key_type_id = spec.btf_key_type_id;
     request.btf_value_type_id = spec.btf_value_type_id;
@@ -166,7 +93,7 @@ Result<int> inner_template(LoadContext& context, size_t index, Fd& owned) {
                                   "inner_map override (--inner-map {}=INNER)",
                                   outer.name, map_type_name(outer.type), outer.name));
   const MapOverride* inner_override = inner_name.empty() ? nullptr : context.override_for(inner_name);
-  Result<MapDefinition> inner_def = definition_of(context, *inner, inner_override);
+  Result<MapDefinition> inner_def = definition_of(context.kernel, *inner, inner_override);
   if (!inner_def.ok()) return std::move(inner_def).error();
   const MapDefinition def = *inner_def;
   MapCreateRequest request = request_for(context, *inner, def);
@@ -213,7 +140,7 @@ Result<Fd> open_reused_map(LoadContext& context, const MapSpec& spec, const MapD
 Status load_one_map(LoadContext& context, size_t index) {
   const MapSpec& spec = context.spec.maps[index];
   const MapOverride* override = context.override_for(spec.name);
-  Result<MapDefinition> definition = definition_of(context, spec, override);
+  Result<MapDefinition> definition = definition_of(context.kernel, spec, override);
   if (!definition.ok()) return std::move(definition).error();
   const MapDefinition def = *definition;
   MapResult& result = context.report.maps[index];
@@ -361,7 +288,7 @@ Status load_data_section(LoadContext& context, size_t index, std::set<std::strin
   return {};
 }
 
-constexpr uint32_t kMapTypeArena = 33;  // BPF_MAP_TYPE_ARENA, 6.9
+constexpr uint32_t kMapTypeArena = 33;  // BPF_MAP_TYPE_ARENA, 6.9 (also in map_definition.cpp)
 
 /// Arena globals (`.addr_space.1`) go at the end of the arena's user mapping, as libbpf
 /// puts them: offset = arena size - their size rounded up to pages. Their initial bytes,
@@ -374,7 +301,7 @@ Status place_arena_data(LoadContext& context) {
     if (spec.maps[m].type == kMapTypeArena) arena = m;
   if (!arena) return {};  // no program refers to them (the decoder checks those that do)
   const MapSpec& map = spec.maps[*arena];
-  Result<MapDefinition> def = definition_of(context, map, context.override_for(map.name));
+  Result<MapDefinition> def = definition_of(context.kernel, map, context.override_for(map.name));
   if (!def.ok()) return std::move(def).error();
   const uint64_t page = context.kernel.page_size();
   const uint64_t arena_bytes = uint64_t{def->max_entries} * page;

@@ -11,6 +11,7 @@
 
 #include "bpfload/link.hpp"
 #include "load_context.hpp"
+#include "map_definition.hpp"
 
 namespace bpfload {
 
@@ -37,24 +38,6 @@ class ObjectLoader {
 
 namespace {
 
-// Storage attached to kernel objects (sockets, inodes, tasks, cgroups) is sized by those
-// objects: the kernel requires max_entries 0 for these maps, so 0 is no missing size.
-bool takes_no_max_entries(uint32_t map_type) {
-  constexpr uint32_t kCgroupStorage = 19, kPercpuCgroupStorage = 21, kSkStorage = 24, kInodeStorage = 28,
-                     kTaskStorage = 29, kCgrpStorage = 32;  // kCgrpStorage: Linux 6.2, newer than the headers
-  switch (map_type) {
-    case kCgroupStorage:
-    case kPercpuCgroupStorage:
-    case kSkStorage:
-    case kInodeStorage:
-    case kTaskStorage:
-    case kCgrpStorage:
-      return true;
-    default:
-      return false;
-  }
-}
-
 bool host_is_little_endian() { return std::endian::native == std::endian::little; }
 
 Pinning effective_pinning(const LoadContext& context, const MapSpec& map) {
@@ -79,6 +62,21 @@ Refusal refusal_for(const ObjectSpec& spec, const ProgramSpec& program) {
   for (const ExternSpec& declared : spec.externs)
     if (declared.name == externs.front()) function = declared.kind == ExternSpec::Kind::Function;
   return {ErrorKind::Unsupported, unresolved_extern_text(externs.front(), function)};
+}
+
+/// A value_size override gives a size the map's type can hold: the checks a map created
+/// on its own passes. A struct_ops map's value is the kernel's struct, not the caller's.
+Status check_value_size_override(LoadContext& context, const MapSpec& map, const MapOverride& override) {
+  if (map.struct_ops)
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("map '{}': a struct_ops map's value is the kernel's struct {}: its value size "
+                                  "cannot be overridden",
+                                  map.name, map.struct_ops->type_name));
+  Result<MapDefinition> def = definition_of(context.kernel, map, &override);
+  if (!def.ok()) return std::move(def).error();
+  Status sized = check_map_sizes(map.name, *def);
+  if (!sized.ok()) return sized.error().with_context("value_size override");
+  return {};
 }
 
 Status check_options(LoadContext& context) {
@@ -144,6 +142,7 @@ Status check_options(LoadContext& context) {
                         fmt::format("map '{}' has max_entries 0 in the object; give it a size with a "
                                     "max_entries override (--max-entries {}=N)",
                                     map.name, map.name));
+    if (override != nullptr && override->value_size) BPFLOAD_TRY(check_value_size_override(context, map, *override));
     const Pinning pinning = effective_pinning(context, map);
     if (pinning != Pinning::None) pins_in_root = true;
     if (pinning != Pinning::None || pin_dir)

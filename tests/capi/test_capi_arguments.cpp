@@ -151,6 +151,11 @@ TEST(CapiArguments, NullNamesAndBuffersOnAnObjectAreRecordedOnTheObject) {
   EXPECT_EQ(bpfload_object_set_map_pinning(sample.object, "rxcnt", static_cast<bpfload_pinning>(42)),
             BPFLOAD_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(bpfload_object_set_map_max_entries(sample.object, "rxcnt", 0), BPFLOAD_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(bpfload_object_set_map_value_size(sample.object, "rxcnt", 0), BPFLOAD_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(message_of(sample.object).find("value_size"), std::string::npos) << message_of(sample.object);
+  EXPECT_EQ(bpfload_object_set_map_value_size(sample.object, nullptr, 8), BPFLOAD_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(bpfload_object_set_map_value_size(nullptr, "rxcnt", 8), BPFLOAD_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(bpfload_object_set_map_value_size(sample.object, "nosuch", 8), BPFLOAD_ERR_NOT_FOUND);
   // A later success clears the error.
   EXPECT_EQ(bpfload_object_set_map_max_entries(sample.object, "rxcnt", 128), BPFLOAD_OK);
   EXPECT_EQ(bpfload_object_error(sample.object)->kind, BPFLOAD_OK);

@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "bpfload/bpfload.h"
@@ -60,6 +63,52 @@ TEST(CapiMaps, ConstantsSetBeforeLoadAreWhatTheProgramReturns) {
       << message_of(object);
   EXPECT_EQ(retval, 7u) << "target_port 7, offset 0, mode MODE_OFF, comm empty";
   EXPECT_EQ(bpfload_object_set_constant(object, "target_port", "8"), BPFLOAD_ERR_INVALID_ARGUMENT) << "after load";
+  bpfload_object_close(object);
+}
+
+TEST(CapiMaps, StackTraceMapValueSizeSetBeforeLoadIsTheMapsAndItsProgramLoads) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  bpfload_object* object = nullptr;
+  ASSERT_EQ(bpfload_object_open_file(bpf_object("stack_trace_sized.o").c_str(), nullptr, &object), BPFLOAD_OK);
+  EXPECT_EQ(bpfload_object_set_map_value_size(object, "stacks", 64 * 8), BPFLOAD_OK) << message_of(object);
+  ASSERT_EQ(bpfload_object_load(object, nullptr), BPFLOAD_OK) << message_of(object);
+  EXPECT_EQ(info_of(object, "stacks").value_size, 64u * 8);
+  int fd = -1;
+  EXPECT_EQ(bpfload_object_program_fd(object, "take_stack", &fd), BPFLOAD_OK) << message_of(object);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(bpfload_object_set_map_value_size(object, "stacks", 8), BPFLOAD_ERR_INVALID_ARGUMENT) << "after load";
+  bpfload_object_close(object);
+}
+
+// runqlat's tp_btf/raw_tp twins: the tool loads one (bpf_program__set_autoload).
+TEST(CapiMaps, ProgramLeftOutByAutoloadIsNotLoadedAndItsTwinAttachesAlone) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  bpfload_object* object = nullptr;
+  ASSERT_EQ(bpfload_object_open_file(bpf_object("attach_trace_legacy.o").c_str(), nullptr, &object), BPFLOAD_OK);
+  EXPECT_EQ(bpfload_object_set_program_autoload(object, "no_such_program", 0), BPFLOAD_ERR_NOT_FOUND);
+  EXPECT_EQ(bpfload_object_set_program_autoload(object, nullptr, 0), BPFLOAD_ERR_INVALID_ARGUMENT);
+  ASSERT_EQ(bpfload_object_set_program_autoload(object, "count_getppid_raw", 0), BPFLOAD_OK) << message_of(object);
+  ASSERT_EQ(bpfload_object_load(object, nullptr), BPFLOAD_OK) << message_of(object);
+  EXPECT_EQ(bpfload_object_set_program_autoload(object, "count_getppid_raw", 1), BPFLOAD_ERR_INVALID_ARGUMENT)
+      << "after load";
+  int fd = -1;
+  EXPECT_EQ(bpfload_object_program_fd(object, "count_getppid_raw", &fd), BPFLOAD_ERR_NOT_FOUND);
+  bpfload_link* link = nullptr;
+  ASSERT_EQ(bpfload_program_attach(object, "count_getppid_tp", nullptr, &link), BPFLOAD_OK) << message_of(object);
+  const uint32_t zero = 0;
+  const uint32_t pid = static_cast<uint32_t>(::getpid());
+  ASSERT_EQ(bpfload_map_update(object, "config", &zero, sizeof zero, &pid, sizeof pid, 0), BPFLOAD_OK);
+  for (int i = 0; i < 2; ++i) (void)::syscall(SYS_getppid);
+  EXPECT_EQ(bpfload_link_detach(link), BPFLOAD_OK);
+  uint64_t counted = 0;
+  ASSERT_EQ(bpfload_map_lookup(object, "counts", &zero, sizeof zero, &counted, sizeof counted, nullptr), BPFLOAD_OK);
+  EXPECT_EQ(counted, 2u);
+  bpfload_object_close(object);
+
+  ASSERT_EQ(bpfload_object_open_file(bpf_object("stack_trace_sized.o").c_str(), nullptr, &object), BPFLOAD_OK);
+  ASSERT_EQ(bpfload_object_set_program_autoload(object, "take_stack", 0), BPFLOAD_OK);
+  EXPECT_EQ(bpfload_object_load(object, nullptr), BPFLOAD_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(message_of(object).find("left no program to load"), std::string::npos) << message_of(object);
   bpfload_object_close(object);
 }
 

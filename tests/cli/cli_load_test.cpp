@@ -1,5 +1,7 @@
 // `bpfload load`: real loads, checked by running the pinned programs and reading maps back.
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -188,6 +190,73 @@ TEST(CliLoad, MaxEntriesOverride) {
   const json dump = stdout_json(run_bpfload("map dump " + dir.path() + "/p/maps/sized_at_load --json"));
   EXPECT_EQ(dump["max_entries"], 4);
   EXPECT_EQ(run_bpfload("load " + object + " --max-entries no_such_map=4").exit_code, 2);
+}
+
+TEST(CliLoad, ValueSizeOverrideSizesAStackTraceMap) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const std::string object = quoted(bpf_object("stack_trace_sized.o"));
+  TempBpffsDir dir;
+  const CommandResult sized =
+      run_bpfload("load " + object + " --value-size stacks=1016 --pin-dir " + dir.path() + "/p");
+  ASSERT_EQ(sized.exit_code, 0) << sized.err;
+  const json dump = stdout_json(run_bpfload("map dump " + dir.path() + "/p/maps/stacks --json"));
+  EXPECT_EQ(dump["value_size"], 1016);
+  const CommandResult torn = run_bpfload("load " + object + " --value-size stacks=12");
+  EXPECT_EQ(torn.exit_code, 2);
+  EXPECT_NE(torn.err.find("multiple of 8"), std::string::npos) << torn.err;
+  EXPECT_EQ(run_bpfload("load " + object + " --value-size no_such_map=8").exit_code, 2);
+}
+
+// runqlat's and biolatency's tp_btf/raw_tp twins: attach one, or every event counts twice.
+TEST(CliLoad, NoAttachLeavesOneTwinUnattachedAndMapDumpByIdReadsWhatTheOtherCounted) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const std::string dir = "/sys/fs/bpf/bpfload-no-attach-" + std::to_string(::getpid());
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { (void)run_bpfload("detach " + dir + " >/dev/null 2>&1"); }
+  } cleanup{dir};
+  const CommandResult loaded =
+      run_bpfload("load " + quoted(bpf_object("attach_trace_legacy.o")) + " --attach --no-attach count_getppid_raw --pin-dir " +
+                  dir + " --json");
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.err << loaded.out;
+  const json doc = stdout_json(loaded);
+  ASSERT_EQ(doc["attached"].size(), 1u) << loaded.out;
+  EXPECT_EQ(doc["attached"][0]["program"], "count_getppid_tp");
+  EXPECT_NE(doc["not_attached"].dump().find("count_getppid_raw"), std::string::npos) << loaded.out;
+  EXPECT_TRUE(exists(dir + "/progs/count_getppid_raw")) << "loaded and pinned, only not attached";
+
+  const CommandResult update =
+      run_bpfload("map update " + dir + "/maps/config --key 0 --value " + std::to_string(::getpid()));
+  ASSERT_EQ(update.exit_code, 0) << update.err;
+  for (int i = 0; i < 5; ++i) (void)::syscall(SYS_getppid);
+  uint32_t counts_id = 0;
+  for (const auto& map : doc["maps"])
+    if (map["name"] == "counts") counts_id = map["id"].get<uint32_t>();
+  ASSERT_NE(counts_id, 0u) << loaded.out;
+  const CommandResult dumped = run_bpfload("map dump id " + std::to_string(counts_id) + " --json");
+  ASSERT_EQ(dumped.exit_code, 0) << dumped.err;
+  const json dump = stdout_json(dumped);
+  EXPECT_EQ(dump["id"], counts_id);
+  EXPECT_TRUE(dump["path"].is_null());
+  ASSERT_GE(dump["entries"].size(), 2u) << dumped.out;
+  EXPECT_EQ(dump["entries"][0]["value_int"], 5) << "the attached tracepoint twin counted each getppid";
+  EXPECT_EQ(dump["entries"][1]["value_int"], 0) << "the raw_tp twin was left unattached";
+  const CommandResult looked_up = run_bpfload("map lookup id " + std::to_string(counts_id) + " --key 0 --json");
+  ASSERT_EQ(looked_up.exit_code, 0) << looked_up.err;
+  EXPECT_EQ(stdout_json(looked_up)["value_int"], 5) << looked_up.out;
+
+  EXPECT_EQ(run_bpfload("load " + quoted(bpf_object("attach_trace_legacy.o")) + " --no-attach count_getppid_raw").exit_code,
+            2)
+      << "--no-attach without --attach is a usage error";
+}
+
+TEST(CliLoad, MapByIdThatNoMapHasIsAnErrorNamingTheId) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  const CommandResult missing = run_bpfload("map dump id 4294967295 --json");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.out.find("map id 4294967295"), std::string::npos) << missing.out << missing.err;
+  EXPECT_EQ(run_bpfload("map dump id zero").exit_code, 2);
+  EXPECT_EQ(run_bpfload("map dump ident 5").exit_code, 2);
 }
 
 TEST(CliLoad, PlainOutputSaysNothingOutlivesTheCommand) {

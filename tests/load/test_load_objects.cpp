@@ -2,6 +2,11 @@
 #include <bpf/libbpf.h>
 
 #include <array>
+#include <cstring>
+#include <span>
+#include <vector>
+
+#include <unistd.h>
 #include <filesystem>
 #include <iostream>
 #include <fstream>
@@ -9,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bpfload/map.hpp"
 #include "kernel_guard.hpp"
 #include "load_test_support.hpp"
 #include "test_util.hpp"
@@ -297,6 +303,82 @@ TEST(LoadObjects, MaxEntriesOverrideSizesTheMap) {
   EXPECT_EQ(info->max_entries, 8u);
   run_program(loaded->program_fd("use_sized_map"), zero_packet());
   EXPECT_EQ(read_map<uint64_t>(loaded->map_fd("sized_at_load"), 0), 1u);
+}
+
+// bcc's profile and offcputime size their stack-trace map's value (frames) at run time.
+TEST(LoadObjects, ValueSizeOverrideSizesAStackTraceMapProgramsFill) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir pins;
+  LoadOptions options = test_options(pins.path());
+  constexpr uint32_t kFrames = 127;
+  options.maps["stacks"].value_size = kFrames * 8;
+  options.maps["stacks"].max_entries = 256;
+  Result<LoadedObject> loaded = load_file("stack_trace_sized.o", options);
+  ASSERT_TRUE(loaded.ok()) << error_text(loaded);
+  Result<MapInfo> info = system_kernel().map_info(loaded->map_fd("stacks"));
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->value_size, kFrames * 8);
+  EXPECT_EQ(info->max_entries, 256u);
+
+  // The program's bpf_get_stackid stores stacks of the new size: a raw tracepoint on
+  // sys_enter takes one on this thread's next syscall.
+  {
+    Result<Fd> attached = system_kernel().raw_tracepoint_open("sys_enter", loaded->program_fd("take_stack"));
+    ASSERT_TRUE(attached.ok()) << attached.error().message;
+    ASSERT_GE(getppid(), 0);
+  }
+  EXPECT_GT(read_map<uint64_t>(loaded->map_fd("stack_counts"), 0), 0u);
+  Result<MapHandle> stacks = map_of(*loaded, "stacks");
+  ASSERT_TRUE(stacks.ok()) << stacks.error().message;
+  Result<std::vector<uint32_t>> ids = stacks->keys<uint32_t>();
+  ASSERT_TRUE(ids.ok()) << ids.error().message;
+  ASSERT_FALSE(ids->empty());
+  std::vector<std::byte> frames(kFrames * 8);
+  Result<bool> found = stacks->lookup(std::as_bytes(std::span(&ids->front(), 1)), frames);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_TRUE(*found);
+  uint64_t first_frame = 0;
+  std::memcpy(&first_frame, frames.data(), sizeof first_frame);
+  EXPECT_NE(first_frame, 0u) << "a kernel stack has at least one return address";
+}
+
+TEST(LoadObjects, ValueSizeOverrideOfABtfTypedMapDropsItsBtfTypes) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir pins;
+  LoadOptions options = test_options(pins.path());
+  Result<LoadedObject> typed = load_file("stack_trace_sized.o", options);
+  ASSERT_TRUE(typed.ok()) << error_text(typed);
+  Result<MapInfo> typed_info = system_kernel().map_info(typed->map_fd("typed_values"));
+  ASSERT_TRUE(typed_info.ok());
+  ASSERT_NE(typed_info->btf_value_type_id, 0u) << "the object's BTF gives the value a type";
+
+  options.maps["typed_values"].value_size = 16;
+  Result<LoadedObject> resized = load_file("stack_trace_sized.o", options);
+  ASSERT_TRUE(resized.ok()) << error_text(resized);
+  Result<MapInfo> info = system_kernel().map_info(resized->map_fd("typed_values"));
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->value_size, 16u);
+  EXPECT_EQ(info->btf_value_type_id, 0u);
+  EXPECT_EQ(info->btf_key_type_id, 0u);
+}
+
+TEST(LoadObjects, ValueSizeOverrideTheMapTypeCannotHoldIsRefusedNamingTheMap) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir pins;
+  LoadOptions options = test_options(pins.path());
+  options.maps["stacks"].value_size = 12;  // not whole 8-byte frames
+  Result<LoadedObject> refused = load_file("stack_trace_sized.o", options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::InvalidArgument);
+  EXPECT_NE(refused.error().message.find("'stacks'"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("multiple of 8"), std::string::npos) << refused.error().message;
+
+  options.maps.clear();
+  options.maps["stack_counts"].value_size = 0;
+  refused = load_file("stack_trace_sized.o", options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::InvalidArgument);
+  EXPECT_NE(refused.error().message.find("'stack_counts'"), std::string::npos) << refused.error().message;
 }
 
 TEST(LoadObjects, SampleXdpCountsIpv4ProtocolPerCpu) {
