@@ -45,6 +45,8 @@ constexpr std::array kVerbs = {
                   "unchanged when already so, upgraded in place otherwise", setup_apply},
     Verb{"status", "show what is deployed in a pin directory, or for a deployment file whether it is", setup_status},
     Verb{"delete", "remove a deployment: every attachment, pin and directory it made", setup_delete},
+    Verb{"events", "print the records programs send through a pinned ring buffer or perf event array, as they "
+                   "come: hex, or JSON lines", setup_events},
 };
 
 const std::string kVersionText = std::string("bpfload ") + BPFLOAD_VERSION;

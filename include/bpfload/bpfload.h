@@ -501,6 +501,60 @@ BPFLOAD_API const bpfload_error *bpfload_ringbuf_error(const bpfload_ringbuf *re
 /* Unmaps the rings and frees `reader`. NULL is a no-op. */
 BPFLOAD_API void bpfload_ringbuf_free(bpfload_ringbuf *reader);
 
+/* ---- Events: perf buffers ---------------------------------------------------------- */
+
+/* A reader of a BPF_MAP_TYPE_PERF_EVENT_ARRAY, for programs that send with
+ * bpf_perf_event_output (older tools and kernels without ring buffers): one perf ring per
+ * CPU, each CPU's samples in the order they were written. Samples that did not fit in a
+ * CPU's ring are counted and reported, never waited for. The reader holds its own
+ * references, so it keeps working after the object is closed. Errors of calls on a reader
+ * are read with bpfload_perfbuf_error(reader). One thread at a time per reader. */
+typedef struct bpfload_perfbuf bpfload_perfbuf;
+
+/* Called with one sample and the CPU it was written on. `data` is what the program passed,
+ * padded by the kernel by up to 7 bytes; valid only during the call. Return 0 to go on;
+ * another value stops the poll or consume in progress after this sample. */
+typedef int (*bpfload_perfbuf_sample_fn)(void *ctx, int cpu, const void *data, size_t size);
+
+/* Called when the kernel reports that `lost` samples of CPU `cpu` did not fit. */
+typedef void (*bpfload_perfbuf_lost_fn)(void *ctx, int cpu, uint64_t lost);
+
+/* Makes a reader of the perf event array `map` of the loaded `object` with
+ * `pages_per_cpu` data pages per CPU (a power of two; 0: 8), handing samples to `sample`
+ * and lost counts to `lost` (may be NULL) with `ctx`, and stores it in *reader. Fails with
+ * NOT_FOUND (no such map), INVALID_ARGUMENT (NULL object, map, sample or reader; not
+ * loaded; pages not a power of two; the map is not a PERF_EVENT_ARRAY: the message names
+ * it and its type), KERNEL (perf_event_open, mmap). Errors are read from the object. */
+BPFLOAD_API bpfload_status bpfload_perfbuf_new(bpfload_object *object, const char *map, size_t pages_per_cpu,
+                                               bpfload_perfbuf_sample_fn sample, bpfload_perfbuf_lost_fn lost,
+                                               void *ctx, bpfload_perfbuf **reader);
+
+/* As bpfload_perfbuf_new, for the perf event array pinned at `path`. Fails as it does,
+ * and with KERNEL (ENOENT: nothing pinned there). Errors in bpfload_object_error(NULL). */
+BPFLOAD_API bpfload_status bpfload_perfbuf_new_pinned(const char *path, size_t pages_per_cpu,
+                                                      bpfload_perfbuf_sample_fn sample, bpfload_perfbuf_lost_fn lost,
+                                                      void *ctx, bpfload_perfbuf **reader);
+
+/* Waits up to `timeout_ms` (-1: until a ring has records; 0: not at all), then hands the
+ * ready samples to the callbacks. *samples (may be NULL) receives how many. Fails with
+ * INVALID_ARGUMENT (NULL reader), KERNEL (epoll_wait), MALFORMED (impossible record). */
+BPFLOAD_API bpfload_status bpfload_perfbuf_poll(bpfload_perfbuf *reader, int timeout_ms, size_t *samples);
+
+/* Hands what is ready in every CPU's ring to the callbacks now, without waiting. */
+BPFLOAD_API bpfload_status bpfload_perfbuf_consume(bpfload_perfbuf *reader, size_t *samples);
+
+/* Samples lost since the reader was made, over all CPUs; 0 for NULL. Never fails. */
+BPFLOAD_API uint64_t bpfload_perfbuf_lost(const bpfload_perfbuf *reader);
+
+/* The epoll fd (owned by the reader) readable when a ring has records; -1 for NULL. */
+BPFLOAD_API int bpfload_perfbuf_epoll_fd(const bpfload_perfbuf *reader);
+
+/* The error of the last call on `reader`; with NULL, the thread's. Never NULL. */
+BPFLOAD_API const bpfload_error *bpfload_perfbuf_error(const bpfload_perfbuf *reader);
+
+/* Closes the CPUs' events, unmaps their rings and frees `reader`. NULL is a no-op. */
+BPFLOAD_API void bpfload_perfbuf_free(bpfload_perfbuf *reader);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
