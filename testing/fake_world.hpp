@@ -133,6 +133,11 @@ struct FakeKernel::World {
   Status run(op::LockDirectory& op);
   Status run(op::InterfaceName& op);
   Status run(op::LinkUpdate& op);
+  Status run(op::PerfEventEnable& op);
+  Status run(op::MemoryMap& op);
+  Status run(op::EpollCreate& op);
+  Status run(op::EpollAdd& op);
+  Status run(op::EpollWait& op);
 
   Kernel* self = nullptr;  ///< the FakeKernel, for error hints that look at the filesystem
   mutable std::recursive_mutex mutex;

@@ -75,6 +75,11 @@ constexpr std::array kVerbs = {
          "bpfload status /sys/fs/bpf/app\twhat is deployed there"},
     Verb{"delete", "remove a deployment: every attachment, pin and directory it made", setup_delete,
          "bpfload delete deploy.yaml\tremove every attachment, pin and directory of the deployment"},
+    Verb{"events", "print the records programs send through a pinned ring buffer or perf event array, as they "
+                   "come: hex, or JSON lines", setup_events,
+         "bpfload events /sys/fs/bpf/app/maps/events\tevery record as it comes, in hex\n"
+         "bpfload events /sys/fs/bpf/app/maps/events --json --count 10 --timeout 5\tten records as JSON lines, "
+         "exit 1 if they do not come within 5 s"},
 };
 
 const std::string kVersionText = std::string("bpfload ") + BPFLOAD_VERSION;

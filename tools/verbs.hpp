@@ -34,5 +34,6 @@ VerbRunner setup_unpin(CLI::App& command);
 VerbRunner setup_apply(CLI::App& command);
 VerbRunner setup_status(CLI::App& command);
 VerbRunner setup_delete(CLI::App& command);
+VerbRunner setup_events(CLI::App& command);
 
 }  // namespace bpfload::cli

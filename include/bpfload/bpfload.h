@@ -574,6 +574,121 @@ BPFLOAD_API bpfload_status bpfload_deploy_apply_file(const char *path, const bpf
  * BPFLOAD_ERR_NOT_FOUND when nothing is there. Errors in bpfload_object_error(NULL). */
 BPFLOAD_API bpfload_status bpfload_deploy_remove(const char *pin_dir, const bpfload_deploy_opts *opts);
 
+/* ---- Events: ring buffers ---------------------------------------------------------- */
+
+/* A reader of BPF ring buffers (BPF_MAP_TYPE_RINGBUF): the records programs write with
+ * bpf_ringbuf_output or bpf_ringbuf_reserve/submit, read in place as they come, in the
+ * order they were committed; discarded records are skipped. One reader waits on any number
+ * of rings with one epoll fd. It holds its own references to the rings, so it keeps
+ * working after the object it was made from is closed. Errors of calls on a reader are
+ * read with bpfload_ringbuf_error(reader). One thread at a time per reader. */
+typedef struct bpfload_ringbuf bpfload_ringbuf;
+
+/* Called with one record: `data` points into the ring and is valid only during the call.
+ * Return 0 to go on; any other value stops the poll or consume in progress after this
+ * record (which counts as read); the next call resumes after it. */
+typedef int (*bpfload_ringbuf_callback)(void *ctx, const void *data, size_t size);
+
+/* Makes a reader of the ring buffer `map` of the loaded `object`, handing its records to
+ * `callback` with `ctx`, and stores it in *reader. Fails with NOT_FOUND (no such map),
+ * INVALID_ARGUMENT (NULL object, map, callback or reader; the object is not loaded; the
+ * map is not a BPF_MAP_TYPE_RINGBUF: the message names it and its type), KERNEL. Errors
+ * are read from the object. */
+BPFLOAD_API bpfload_status bpfload_ringbuf_new(bpfload_object *object, const char *map,
+                                               bpfload_ringbuf_callback callback, void *ctx,
+                                               bpfload_ringbuf **reader);
+
+/* As bpfload_ringbuf_new, for the ring buffer pinned at `path` on bpffs. Fails as it does,
+ * and with KERNEL (ENOENT: nothing pinned there). Errors are in bpfload_object_error(NULL). */
+BPFLOAD_API bpfload_status bpfload_ringbuf_new_pinned(const char *path, bpfload_ringbuf_callback callback,
+                                                      void *ctx, bpfload_ringbuf **reader);
+
+/* Adds the ring buffer `map` of the loaded `object` to `reader`, with its own callback.
+ * Fails as bpfload_ringbuf_new; the reader is unchanged then. Errors on the reader. */
+BPFLOAD_API bpfload_status bpfload_ringbuf_add(bpfload_ringbuf *reader, bpfload_object *object, const char *map,
+                                               bpfload_ringbuf_callback callback, void *ctx);
+
+/* Adds the ring buffer pinned at `path` to `reader`. Fails as bpfload_ringbuf_new_pinned;
+ * errors on the reader. */
+BPFLOAD_API bpfload_status bpfload_ringbuf_add_pinned(bpfload_ringbuf *reader, const char *path,
+                                                      bpfload_ringbuf_callback callback, void *ctx);
+
+/* Waits up to `timeout_ms` milliseconds (-1: until a ring has records; 0: not at all),
+ * then hands every ready record to its ring's callback. *records (may be NULL) receives
+ * how many: 0 when the time ran out or a signal interrupted the wait. Fails with
+ * INVALID_ARGUMENT (NULL reader), KERNEL (epoll_wait), MALFORMED (a ring holds an
+ * impossible record length). */
+BPFLOAD_API bpfload_status bpfload_ringbuf_poll(bpfload_ringbuf *reader, int timeout_ms, size_t *records);
+
+/* Hands every record ready now in every ring to its callback, without waiting. *records
+ * (may be NULL) receives how many. Fails as bpfload_ringbuf_poll. */
+BPFLOAD_API bpfload_status bpfload_ringbuf_consume(bpfload_ringbuf *reader, size_t *records);
+
+/* The epoll fd (owned by the reader) that is readable when a ring has records, for the
+ * caller's own event loop; then call bpfload_ringbuf_consume. -1 for NULL. Never fails. */
+BPFLOAD_API int bpfload_ringbuf_epoll_fd(const bpfload_ringbuf *reader);
+
+/* The error of the last call on `reader` (kind BPFLOAD_OK when it succeeded); with NULL,
+ * the thread's, as bpfload_object_error(NULL). Never fails, never NULL. */
+BPFLOAD_API const bpfload_error *bpfload_ringbuf_error(const bpfload_ringbuf *reader);
+
+/* Unmaps the rings and frees `reader`. NULL is a no-op. */
+BPFLOAD_API void bpfload_ringbuf_free(bpfload_ringbuf *reader);
+
+/* ---- Events: perf buffers ---------------------------------------------------------- */
+
+/* A reader of a BPF_MAP_TYPE_PERF_EVENT_ARRAY, for programs that send with
+ * bpf_perf_event_output (older tools and kernels without ring buffers): one perf ring per
+ * CPU, each CPU's samples in the order they were written. Samples that did not fit in a
+ * CPU's ring are counted and reported, never waited for. The reader holds its own
+ * references, so it keeps working after the object is closed. Errors of calls on a reader
+ * are read with bpfload_perfbuf_error(reader). One thread at a time per reader. */
+typedef struct bpfload_perfbuf bpfload_perfbuf;
+
+/* Called with one sample and the CPU it was written on. `data` is what the program passed,
+ * padded by the kernel by up to 7 bytes; valid only during the call. Return 0 to go on;
+ * another value stops the poll or consume in progress after this sample. */
+typedef int (*bpfload_perfbuf_sample_fn)(void *ctx, int cpu, const void *data, size_t size);
+
+/* Called when the kernel reports that `lost` samples of CPU `cpu` did not fit. */
+typedef void (*bpfload_perfbuf_lost_fn)(void *ctx, int cpu, uint64_t lost);
+
+/* Makes a reader of the perf event array `map` of the loaded `object` with
+ * `pages_per_cpu` data pages per CPU (a power of two; 0: 8), handing samples to `sample`
+ * and lost counts to `lost` (may be NULL) with `ctx`, and stores it in *reader. Fails with
+ * NOT_FOUND (no such map), INVALID_ARGUMENT (NULL object, map, sample or reader; not
+ * loaded; pages not a power of two; the map is not a PERF_EVENT_ARRAY: the message names
+ * it and its type), KERNEL (perf_event_open, mmap). Errors are read from the object. */
+BPFLOAD_API bpfload_status bpfload_perfbuf_new(bpfload_object *object, const char *map, size_t pages_per_cpu,
+                                               bpfload_perfbuf_sample_fn sample, bpfload_perfbuf_lost_fn lost,
+                                               void *ctx, bpfload_perfbuf **reader);
+
+/* As bpfload_perfbuf_new, for the perf event array pinned at `path`. Fails as it does,
+ * and with KERNEL (ENOENT: nothing pinned there). Errors in bpfload_object_error(NULL). */
+BPFLOAD_API bpfload_status bpfload_perfbuf_new_pinned(const char *path, size_t pages_per_cpu,
+                                                      bpfload_perfbuf_sample_fn sample, bpfload_perfbuf_lost_fn lost,
+                                                      void *ctx, bpfload_perfbuf **reader);
+
+/* Waits up to `timeout_ms` (-1: until a ring has records; 0: not at all), then hands the
+ * ready samples to the callbacks. *samples (may be NULL) receives how many. Fails with
+ * INVALID_ARGUMENT (NULL reader), KERNEL (epoll_wait), MALFORMED (impossible record). */
+BPFLOAD_API bpfload_status bpfload_perfbuf_poll(bpfload_perfbuf *reader, int timeout_ms, size_t *samples);
+
+/* Hands what is ready in every CPU's ring to the callbacks now, without waiting. */
+BPFLOAD_API bpfload_status bpfload_perfbuf_consume(bpfload_perfbuf *reader, size_t *samples);
+
+/* Samples lost since the reader was made, over all CPUs; 0 for NULL. Never fails. */
+BPFLOAD_API uint64_t bpfload_perfbuf_lost(const bpfload_perfbuf *reader);
+
+/* The epoll fd (owned by the reader) readable when a ring has records; -1 for NULL. */
+BPFLOAD_API int bpfload_perfbuf_epoll_fd(const bpfload_perfbuf *reader);
+
+/* The error of the last call on `reader`; with NULL, the thread's. Never NULL. */
+BPFLOAD_API const bpfload_error *bpfload_perfbuf_error(const bpfload_perfbuf *reader);
+
+/* Closes the CPUs' events, unmaps their rings and frees `reader`. NULL is a no-op. */
+BPFLOAD_API void bpfload_perfbuf_free(bpfload_perfbuf *reader);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -27,6 +27,7 @@
 
 #include "bpfload/btf.hpp"
 #include "bpfload/fd.hpp"
+#include "bpfload/mapped_memory.hpp"
 #include "bpfload/kernel_types.hpp"
 #include "bpfload/result.hpp"
 
@@ -404,6 +405,54 @@ struct PerfEventSetBpf {
   int prog_fd = -1;
 };
 
+/// PERF_EVENT_IOC_ENABLE on a perf event opened disabled or stopped.
+struct PerfEventEnable {
+  static constexpr std::string_view kName = "perf_event_enable";
+  int perf_fd = -1;
+};
+
+// ---- shared memory and readiness: ring buffers and perf buffers ----
+
+/// mmap(2), MAP_SHARED, of `length` bytes of `fd` from `offset` (a multiple of the page
+/// size), readable, and writable when `writable`: how the pages of a BPF ring buffer and
+/// of a perf event's ring are read. Kernel errors with errno: EINVAL or ENODEV when the fd
+/// cannot be mapped so (not a ring buffer, a range past its end), EPERM when asking to
+/// write what the kernel maps read-only.
+struct MemoryMap {
+  static constexpr std::string_view kName = "memory_map";
+  int fd = -1;
+  size_t length = 0;
+  uint64_t offset = 0;
+  bool writable = false;
+  MappedMemory memory;  ///< reply
+};
+
+/// epoll_create1(EPOLL_CLOEXEC).
+struct EpollCreate {
+  static constexpr std::string_view kName = "epoll_create";
+  Fd fd;  ///< reply
+};
+
+/// epoll_ctl(EPOLL_CTL_ADD) of `fd` for EPOLLIN; `token` comes back from EpollWait when
+/// `fd` is ready.
+struct EpollAdd {
+  static constexpr std::string_view kName = "epoll_add";
+  int epoll_fd = -1;
+  int fd = -1;
+  uint64_t token = 0;
+};
+
+/// epoll_wait(2) for at most `max_events` (at least 1) ready fds, `timeout_ms` -1 waiting
+/// for ever, 0 not at all. A wait interrupted by a signal (EINTR) is not an error: it
+/// returns with `ready` empty, so a caller can look at why it was woken.
+struct EpollWait {
+  static constexpr std::string_view kName = "epoll_wait";
+  int epoll_fd = -1;
+  int timeout_ms = 0;
+  size_t max_events = 1;
+  std::vector<uint64_t> ready;  ///< reply: the tokens of the ready fds
+};
+
 /// Opens a cgroup v2 directory. NotFound when absent, InvalidArgument when not cgroup v2.
 struct OpenCgroup {
   static constexpr std::string_view kName = "open_cgroup";
@@ -550,7 +599,8 @@ using KernelOp = std::variant<
     op::PerfEventOpen, op::PerfEventSetBpf, op::OpenCgroup, op::SocketAttachFilter, op::SocketDetachFilter,
     op::MakeDirectory, op::RemoveDirectory, op::PathKind, op::FilesystemMagic, op::ListDirectory, op::Rename,
     op::ReadFile, op::KernelRelease, op::PossibleCpus, op::ProcessId, op::RaiseMemlockLimit, op::PageSize,
-    op::LinkUpdate, op::LockDirectory, op::InterfaceName, op::MapById>;
+    op::LinkUpdate, op::LockDirectory, op::InterfaceName, op::MapById, op::PerfEventEnable, op::MemoryMap,
+    op::EpollCreate, op::EpollAdd, op::EpollWait>;
 
 /// The kind of an op: its index in KernelOp.
 using OpKind = size_t;

@@ -147,6 +147,7 @@ struct PerfEventRequest {
   uint64_t config1 = 0;  ///< kprobe: function name pointer; uprobe: path pointer (as integers)
   uint64_t config2 = 0;  ///< kprobe/uprobe: offset
   uint64_t sample_period = 0;
+  uint64_t sample_type = 0;  ///< PERF_SAMPLE_* bits (PERF_SAMPLE_RAW for BPF output)
   int pid = -1;          ///< -1: every process (needs cpu >= 0)
   int cpu = 0;
 };

@@ -104,6 +104,15 @@ struct Describe {
   std::string operator()(const op::LinkUpdate& o) const {
     return fmt::format("fd={} prog={} expected={}", o.link_fd, o.new_prog_fd, o.expected_prog_fd);
   }
+  std::string operator()(const op::PerfEventEnable& o) const { return fmt::format("fd={}", o.perf_fd); }
+  std::string operator()(const op::MemoryMap& o) const {
+    return fmt::format("fd={} offset={} length={}{}", o.fd, o.offset, o.length, o.writable ? " writable" : "");
+  }
+  std::string operator()(const op::EpollCreate&) const { return {}; }
+  std::string operator()(const op::EpollAdd& o) const { return fmt::format("epoll={} fd={}", o.epoll_fd, o.fd); }
+  std::string operator()(const op::EpollWait& o) const {
+    return fmt::format("epoll={} timeout={}ms", o.epoll_fd, o.timeout_ms);
+  }
 };
 
 }  // namespace

@@ -121,6 +121,7 @@ Status run(op::PerfEventOpen& op) {
   attr.config1 = request.config1;
   attr.config2 = request.config2;
   attr.sample_period = request.sample_period;
+  attr.sample_type = request.sample_type;
   attr.wakeup_events = 1;
   const long fd = ::syscall(__NR_perf_event_open, &attr, request.pid, request.cpu, -1, PERF_FLAG_FD_CLOEXEC);
   if (fd < 0)
@@ -132,6 +133,11 @@ Status run(op::PerfEventOpen& op) {
 Status run(op::PerfEventSetBpf& op) {
   if (::ioctl(op.perf_fd, PERF_EVENT_IOC_SET_BPF, op.prog_fd) != 0)
     return os_error("ioctl(PERF_EVENT_IOC_SET_BPF)", "", errno);
+  if (::ioctl(op.perf_fd, PERF_EVENT_IOC_ENABLE, 0) != 0) return os_error("ioctl(PERF_EVENT_IOC_ENABLE)", "", errno);
+  return {};
+}
+
+Status run(op::PerfEventEnable& op) {
   if (::ioctl(op.perf_fd, PERF_EVENT_IOC_ENABLE, 0) != 0) return os_error("ioctl(PERF_EVENT_IOC_ENABLE)", "", errno);
   return {};
 }

@@ -68,6 +68,13 @@ namespace bpfload::sys {
 [[nodiscard]] Status run(op::PerfEventOpen& op);
 [[nodiscard]] Status run(op::PerfEventSetBpf& op);
 [[nodiscard]] Status run(op::OpenCgroup& op);
+[[nodiscard]] Status run(op::PerfEventEnable& op);
+
+// sys_events.cpp
+[[nodiscard]] Status run(op::MemoryMap& op);
+[[nodiscard]] Status run(op::EpollCreate& op);
+[[nodiscard]] Status run(op::EpollAdd& op);
+[[nodiscard]] Status run(op::EpollWait& op);
 
 // sys_socket.cpp
 [[nodiscard]] Status run(op::SocketAttachFilter& op);
