@@ -137,6 +137,14 @@ Status next_key_of(const MapHandle& map, const char* function, const char* label
 /// Fills the caller's *info (its sz checked) from `map`.
 Status fill_map_info(const MapHandle& map, const char* function, bpfload_map_info* info);
 
+/// How many records an event reader's poll or consume handed over, into `count` when
+/// the caller asked (NULL: not wanted).
+inline Status store_count(Result<size_t> read, size_t* count) {
+  if (!read.ok()) return std::move(read).error();
+  if (count != nullptr) *count = *read;
+  return {};
+}
+
 /// The loaded object behind `object`; InvalidArgument naming `function` when it was not
 /// loaded or its load failed.
 Result<const LoadedObject*> loaded_object(const bpfload_object& object, const char* function);

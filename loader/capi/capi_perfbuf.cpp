@@ -82,19 +82,13 @@ bpfload_status bpfload_perfbuf_new_pinned(const char* path, size_t pages_per_cpu
 
 bpfload_status bpfload_perfbuf_poll(bpfload_perfbuf* reader, int timeout_ms, size_t* samples) {
   return call_on_reader(reader, "bpfload_perfbuf_poll", [&]() -> Status {
-    Result<size_t> read = reader->reader->poll(timeout_ms);
-    if (!read.ok()) return std::move(read).error();
-    if (samples != nullptr) *samples = *read;
-    return {};
+    return bpfload::capi::store_count(reader->reader->poll(timeout_ms), samples);
   });
 }
 
 bpfload_status bpfload_perfbuf_consume(bpfload_perfbuf* reader, size_t* samples) {
   return call_on_reader(reader, "bpfload_perfbuf_consume", [&]() -> Status {
-    Result<size_t> read = reader->reader->consume();
-    if (!read.ok()) return std::move(read).error();
-    if (samples != nullptr) *samples = *read;
-    return {};
+    return bpfload::capi::store_count(reader->reader->consume(), samples);
   });
 }
 

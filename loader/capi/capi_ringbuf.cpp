@@ -106,19 +106,13 @@ bpfload_status bpfload_ringbuf_add_pinned(bpfload_ringbuf* reader, const char* p
 
 bpfload_status bpfload_ringbuf_poll(bpfload_ringbuf* reader, int timeout_ms, size_t* records) {
   return call_on_reader(reader, "bpfload_ringbuf_poll", [&]() -> Status {
-    Result<size_t> read = reader->reader->poll(timeout_ms);
-    if (!read.ok()) return std::move(read).error();
-    if (records != nullptr) *records = *read;
-    return {};
+    return bpfload::capi::store_count(reader->reader->poll(timeout_ms), records);
   });
 }
 
 bpfload_status bpfload_ringbuf_consume(bpfload_ringbuf* reader, size_t* records) {
   return call_on_reader(reader, "bpfload_ringbuf_consume", [&]() -> Status {
-    Result<size_t> read = reader->reader->consume();
-    if (!read.ok()) return std::move(read).error();
-    if (records != nullptr) *records = *read;
-    return {};
+    return bpfload::capi::store_count(reader->reader->consume(), records);
   });
 }
 

@@ -154,6 +154,14 @@ Status finish_object(Kernel& kernel, const std::optional<std::string>& current, 
     }
     Status detached = kernel.link_detach(link->get());
     if (!gone_already(detached)) return detached;
+    if (!detached.ok()) {
+      // No BPF_LINK_DETACH for this kind (perf event links): the link goes with its last
+      // reference. Dropped through the pin, that is a kernel work item run some time
+      // later, and the old program would go on running after this returns; unpinned
+      // first, the last reference is this fd, whose close detaches it at once.
+      Status unpinned = kernel.unpin(old + "/links/" + entry.name);
+      if (!unpinned.ok() && unpinned.error().sys_errno != ENOENT) return unpinned;
+    }
     log.push_back(fmt::format("link {} ({}) detached", info->id, entry.name));
   }
   std::vector<NetlinkEntry> kept_entries;
