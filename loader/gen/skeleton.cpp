@@ -39,7 +39,7 @@ std::string map_comment(const MapSpec& map, const CTypeWriter* types) {
   return fmt::format("{}, key {}, value {}, max_entries {}", map_type_name(map.type), key, value, map.max_entries);
 }
 
-std::vector<FieldInput> datasec_fields(const struct btf* btf, uint32_t datasec_id) {
+std::vector<FieldInput> datasec_fields(const struct btf* btf, uint32_t datasec_id, uint64_t section_size) {
   std::vector<FieldInput> fields;
   const btf_type* datasec = btf__type_by_id(btf, datasec_id);
   if (datasec == nullptr || !btf_is_datasec(datasec)) return fields;
@@ -49,6 +49,9 @@ std::vector<FieldInput> datasec_fields(const struct btf* btf, uint32_t datasec_i
     // Static variables are the object's own business, as in libbpf's skeletons: their
     // bytes stay padding.
     if (var == nullptr || !btf_is_var(var) || btf_var(var)->linkage == BTF_VAR_STATIC) continue;
+    // A variable past the section's end (hostile BTF) would make the struct reach past the
+    // memory it is mapped over.
+    if (uint64_t{vars[i].offset} + vars[i].size > section_size) continue;
     fields.push_back(FieldInput{btf__name_by_offset(btf, var->name_off), var->type, vars[i].offset, vars[i].size});
   }
   return fields;
@@ -93,7 +96,7 @@ Result<SkeletonPlan> plan_skeleton(const ObjectSpec& spec, const SkeletonOptions
   if (!types) return plan;
   for (const DataSectionSpec& section : spec.data_sections) {
     if (section.btf_type_id == 0 || section.size() == 0) continue;
-    std::vector<FieldInput> fields = datasec_fields(btf.get(), section.btf_type_id);
+    std::vector<FieldInput> fields = datasec_fields(btf.get(), section.btf_type_id, section.size());
     if (fields.empty()) continue;
     SkeletonSection out;
     out.section = section.name;

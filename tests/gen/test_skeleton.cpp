@@ -180,6 +180,25 @@ TEST(Skeleton, TypesCCannotLayOutAlikeBecomeByteArrays) {
   EXPECT_EQ(plan->type_definitions.find("struct demo__flags"), std::string::npos);
 }
 
+TEST(Skeleton, HostileBtfLoopsAndVariablesPastTheSectionEndAreBoundedNotFollowed) {
+  BtfBuilder btf;
+  const uint32_t int_id = btf.add_int("int", 4);  // 1
+  // 2: an array whose elements are itself: no C type, and no end to follow.
+  const uint32_t loop = btf.add({0, BtfBuilder::info(BtfBuilder::kArray), 0, 2, int_id, 4});
+  const uint32_t looped = add_var(btf, "looped", loop);
+  const uint32_t past_end = add_var(btf, "past_end", int_id);
+  const uint32_t datasec = add_datasec(btf, ".data", 8, {{looped, 0, 8}, {past_end, 8, 4}});
+  ASSERT_EQ(datasec, 5u);
+  ObjectSpec spec;
+  spec.btf = parsed(btf);
+  spec.data_sections.push_back(DataSectionSpec{.name = ".data", .bytes = std::vector<std::byte>(8), .btf_type_id = datasec});
+  auto plan = plan_skeleton(spec, named("demo"));
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_EQ(plan->sections.size(), 1u);
+  EXPECT_EQ(plan->sections[0].body.lines.rfind("  uint8_t looped[8]; /* ", 0), 0u) << plan->sections[0].body.lines;
+  EXPECT_EQ(plan->sections[0].body.offsets.count("past_end"), 0u) << "a variable past the section's 8 bytes";
+}
+
 TEST(Skeleton, CppTypesLiveInTheNamespaceWithoutPrefix) {
   BtfBuilder btf;
   const uint32_t int_id = btf.add_int("int", 4);
