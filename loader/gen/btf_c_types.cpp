@@ -187,6 +187,15 @@ std::optional<CTypeWriter::Declared> CTypeWriter::declare_enum(uint32_t type_id,
   return Declared{tag + " " + declarator, 4};
 }
 
+std::optional<std::string> CTypeWriter::value_type(uint32_t type_id, uint64_t size) {
+  if (btf__resolve_size(btf_, type_id) != static_cast<int64_t>(size)) return std::nullopt;
+  std::optional<Declared> declared = declare(type_id, "");
+  if (!declared || declared->text.find('[') != std::string::npos) return std::nullopt;
+  std::string text = declared->text;
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
 StructBody CTypeWriter::lay_out(const std::vector<FieldInput>& input, uint64_t size) {
   std::vector<FieldInput> fields = input;
   std::stable_sort(fields.begin(), fields.end(),
@@ -217,8 +226,16 @@ StructBody CTypeWriter::lay_out(const std::vector<FieldInput>& input, uint64_t s
 
 std::string CTypeWriter::layout_checks(std::string_view tag, const StructBody& body, uint64_t size, bool exact) {
   // C99 has no static_assert: an array of size -1 is the compile error instead.
-  const std::string check_prefix = prefix_.empty() ? std::string("bpfload_") : prefix_;
   std::string out;
+  if (!prefix_enumerators_) {  // C++: static_assert says what differs
+    for (const auto& [member, offset] : body.offsets)
+      out += fmt::format("static_assert(offsetof({0}, {1}) == {2}, \"{0}::{1} is not at offset {2} as in the object\");\n",
+                         tag, member, offset);
+    out += fmt::format("static_assert(sizeof({0}) {1} {2}, \"{0} is not {2} bytes as in the object\");\n", tag,
+                       exact ? "==" : ">=", size);
+    return out;
+  }
+  const std::string check_prefix = prefix_.empty() ? std::string("bpfload_") : prefix_;
   for (const auto& [member, offset] : body.offsets)
     out += fmt::format("typedef char {}layout_check{}[offsetof({}, {}) == {} ? 1 : -1];\n", check_prefix, checks_++,
                        tag, member, offset);

@@ -40,9 +40,11 @@ struct StructBody {
 /// Writes C declarations of the types of one BTF.
 class CTypeWriter {
  public:
-  /// `prefix` goes before every type name it defines ("NAME__"); enumerators get it too
-  /// when `prefix_enumerators` (C, where they share the file's scope). `type_names` is the
-  /// scope type names are claimed in, shared with the caller's own names.
+  /// `prefix` goes before every type name it defines ("NAME__"). `prefix_enumerators`
+  /// says the text is C (also compiled as C++): enumerators get the prefix too, as they
+  /// share the file's scope, and layout checks are C99 array sizes; otherwise it is C++
+  /// (static_assert). `type_names` is the scope type names are claimed in, shared with the
+  /// caller's own names.
   CTypeWriter(const struct btf* btf, std::string prefix, bool prefix_enumerators, NameScope& type_names);
 
   /// `fields` laid out at their offsets in a struct of `size` bytes, with padding arrays
@@ -50,6 +52,11 @@ class CTypeWriter {
   /// or whose offset its type's alignment does not allow, becomes a byte array. Field
   /// names are made identifiers, unique within the body.
   [[nodiscard]] StructBody lay_out(const std::vector<FieldInput>& fields, uint64_t size);
+
+  /// The C type of `type_id` for a parameter ("uint32_t", "struct NAME__counts"),
+  /// defining what it needs first, when it is no array and C lays it out in exactly `size`
+  /// bytes; nullopt otherwise.
+  [[nodiscard]] std::optional<std::string> value_type(uint32_t type_id, uint64_t size);
 
   /// The definitions written so far (types, then each one's layout checks), in the order
   /// they must appear.

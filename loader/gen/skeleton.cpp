@@ -29,6 +29,20 @@ bool attaches_by_section(const ProgramSpec& program) {
   }
 }
 
+// Maps whose lookup and update take one key and one value of the BTF types.
+bool has_typed_elements(const MapSpec& map) {
+  if (map.btf_key_type_id == 0 || map.btf_value_type_id == 0) return false;
+  switch (map.type) {
+    case BPF_MAP_TYPE_HASH:
+    case BPF_MAP_TYPE_ARRAY:
+    case BPF_MAP_TYPE_LRU_HASH:
+    case BPF_MAP_TYPE_LPM_TRIE:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::string map_comment(const MapSpec& map, const CTypeWriter* types) {
   std::string key = fmt::format("{} bytes", map.key_size);
   std::string value = fmt::format("{} bytes", map.value_size);
@@ -86,8 +100,18 @@ Result<SkeletonPlan> plan_skeleton(const ObjectSpec& spec, const SkeletonOptions
 
   // A C++ member cannot have its struct's name (Skeleton::Maps, ::Programs, ::Links).
   NameScope map_members({"Maps"});
-  for (const MapSpec& map : spec.maps)
-    plan.maps.push_back(SkeletonMap{map.name, map_members.claim(map.name), map_comment(map, types ? &*types : nullptr)});
+  for (const MapSpec& map : spec.maps) {
+    SkeletonMap out{map.name, map_members.claim(map.name), map_comment(map, types ? &*types : nullptr), "", ""};
+    if (types && has_typed_elements(map)) {
+      auto key = types->value_type(map.btf_key_type_id, map.key_size);
+      auto value = types->value_type(map.btf_value_type_id, map.value_size);
+      if (key && value) {
+        out.key_type = *key;
+        out.value_type = *value;
+      }
+    }
+    plan.maps.push_back(std::move(out));
+  }
   NameScope program_members({"Programs", "Links"});
   for (const ProgramSpec& program : spec.programs)
     plan.programs.push_back(

@@ -41,6 +41,11 @@ struct SkeletonMap {
   std::string name;
   std::string member;
   std::string comment;
+  /// The key's and value's C types when the map gets typed lookup and update functions
+  /// (a hash, array, LRU hash or LPM trie map, not per-CPU, whose BTF key and value C
+  /// lays out at their sizes); "" otherwise.
+  std::string key_type;
+  std::string value_type;
 };
 
 /// One program: its name, member, section, and whether NAME__attach attaches it (its

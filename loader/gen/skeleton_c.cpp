@@ -91,6 +91,19 @@ std::string write_c_skeleton(const SkeletonPlan& plan, std::span<const std::byte
                      "  *size = sizeof(bytes);\n  return bytes;\n}}\n\n",
                      n, object.size(), c_byte_lines(object));
 
+  for (const SkeletonMap& map : plan.maps) {
+    if (map.key_type.empty()) continue;
+    out += fmt::format(
+        "/* {2}: the value of *key into *value, as bpfload_map_lookup (*found, which may be NULL,\n"
+        " * is 0 when the key is absent). */\n"
+        "static inline bpfload_status {0}__{1}_lookup(struct {0} *skel, const {3} *key, {4} *value, int *found) {{\n"
+        "  return bpfload_map_lookup(skel->obj, {5}, key, sizeof(*key), value, sizeof(*value), found);\n}}\n\n"
+        "/* {2}: sets *key to *value, as bpfload_map_update (flags: 0 any, 1 only new, 2 only existing). */\n"
+        "static inline bpfload_status {0}__{1}_update(struct {0} *skel, const {3} *key, const {4} *value, uint64_t flags) {{\n"
+        "  return bpfload_map_update(skel->obj, {5}, key, sizeof(*key), value, sizeof(*value), flags);\n}}\n\n",
+        n, map.member, comment_safe(map.name), map.key_type, map.value_type, c_string_literal(map.name));
+  }
+
   out += fmt::format("/* Closes everything the skeleton loaded and attached, and frees it. NULL is a no-op. */\n"
                      "static inline void {0}__destroy(struct {0} *skel) {{\n"
                      "  if (skel == NULL) return;\n  bpfload_object_close(skel->obj);\n  free(skel);\n}}\n\n",

@@ -130,6 +130,18 @@ std::string write_cpp_skeleton(const SkeletonPlan& plan, std::span<const std::by
                        program.member, c_string_literal(program.name));
   }
   out += "    return BPFLOAD_OK;\n  }\n\n";
+  for (const SkeletonMap& map : plan.maps) {
+    if (map.key_type.empty()) continue;
+    out += fmt::format(
+        "  /// {1}: the value of `key` into `value`, as bpfload_map_lookup (*found, when given, is 0\n"
+        "  /// when the key is absent).\n"
+        "  [[nodiscard]] bpfload_status lookup_{0}(const {2}& key, {3}& value, int* found = nullptr) {{\n"
+        "    return bpfload_map_lookup(obj_, {4}, &key, sizeof(key), &value, sizeof(value), found);\n  }}\n"
+        "  /// {1}: sets `key` to `value`, as bpfload_map_update (flags: 0 any, 1 only new, 2 only existing).\n"
+        "  [[nodiscard]] bpfload_status update_{0}(const {2}& key, const {3}& value, std::uint64_t flags = 0) {{\n"
+        "    return bpfload_map_update(obj_, {4}, &key, sizeof(key), &value, sizeof(value), flags);\n  }}\n",
+        map.member, comment_safe(map.name), map.key_type, map.value_type, c_string_literal(map.name));
+  }
   out += "  /// The error of the last failed call (of the thread's, before a successful open()).\n"
          "  [[nodiscard]] const bpfload_error& error() const noexcept { return *bpfload_object_error(obj_); }\n"
          "  /// The C API's object, for what the skeleton does not wrap; owned by the skeleton.\n"

@@ -199,6 +199,37 @@ TEST(Skeleton, HostileBtfLoopsAndVariablesPastTheSectionEndAreBoundedNotFollowed
   EXPECT_EQ(plan->sections[0].body.offsets.count("past_end"), 0u) << "a variable past the section's 8 bytes";
 }
 
+TEST(Skeleton, MapsWithBtfKeyAndValueGetTypedAccessorsPerCpuAndFdMapsDoNot) {
+  BtfBuilder btf;
+  const uint32_t uint_id = btf.add_int("unsigned int", 4, false);  // 1
+  const uint32_t long_id = btf.add_int("long", 8);                 // 2
+  const uint32_t pair = btf.add({btf.name("pair"), BtfBuilder::info(BtfBuilder::kStruct, 2), 16, btf.name("a"), long_id,
+                                 0, btf.name("b"), long_id, 64});  // 3
+  ObjectSpec spec;
+  spec.btf = parsed(btf);
+  spec.maps.push_back(MapSpec{.name = "pairs", .type = BPF_MAP_TYPE_HASH, .key_size = 4, .value_size = 16,
+                              .max_entries = 8, .btf_key_type_id = uint_id, .btf_value_type_id = pair});
+  spec.maps.push_back(MapSpec{.name = "per_cpu", .type = BPF_MAP_TYPE_PERCPU_ARRAY, .key_size = 4, .value_size = 16,
+                              .max_entries = 1, .btf_key_type_id = uint_id, .btf_value_type_id = pair});
+  spec.maps.push_back(MapSpec{.name = "wrong_size", .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 4,
+                              .max_entries = 1, .btf_key_type_id = uint_id, .btf_value_type_id = pair});
+  auto plan = plan_skeleton(spec, named("demo"));
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_EQ(plan->maps[0].key_type, "uint32_t");
+  EXPECT_EQ(plan->maps[0].value_type, "struct demo__pair");
+  EXPECT_NE(plan->maps[0].comment.find("key unsigned int (4 bytes), value struct pair (16 bytes)"), std::string::npos)
+      << plan->maps[0].comment;
+  EXPECT_EQ(plan->maps[1].key_type, "") << "a per-CPU value is one per CPU";
+  EXPECT_EQ(plan->maps[2].key_type, "") << "a value size its BTF type does not have";
+  EXPECT_NE(plan->type_definitions.find("struct demo__pair {\n  int64_t a;\n  int64_t b;\n};"), std::string::npos)
+      << plan->type_definitions;
+  auto text = generate_skeleton(spec, std::vector<std::byte>(1), named("demo"));
+  ASSERT_TRUE(text.ok());
+  EXPECT_NE(text->find("demo__pairs_lookup(struct demo *skel, const uint32_t *key, struct demo__pair *value"),
+            std::string::npos);
+  EXPECT_EQ(text->find("demo__per_cpu_lookup"), std::string::npos);
+}
+
 TEST(Skeleton, CppTypesLiveInTheNamespaceWithoutPrefix) {
   BtfBuilder btf;
   const uint32_t int_id = btf.add_int("int", 4);

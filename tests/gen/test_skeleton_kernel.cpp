@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "btf_typed_maps.skel.hpp"
 #include "global_data.skel.hpp"
 #include "exec_events.skel.h"
 #include "sample_xdp_legacy.skel.h"
@@ -110,6 +111,26 @@ TEST(SkeletonKernel, LegacyObjectGetsMapAndProgramFdsAndAttachLeavesXdpToTheCall
   EXPECT_EQ(sample_xdp_legacy__attach(skel), BPFLOAD_OK);
   EXPECT_EQ(skel->links.xdp_proto_count, nullptr) << "XDP needs a device: not attached by __attach";
   sample_xdp_legacy__destroy(skel);
+}
+
+TEST(SkeletonKernel, CppTypedMapAccessorsTakeTheBtfKeyAndValueTypes) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  btf_typed_maps::Skeleton skel;
+  ASSERT_EQ(skel.open_and_load(), BPFLOAD_OK) << skel.error().message;
+  const btf_typed_maps::counts written{7, 1500};
+  ASSERT_EQ(skel.update_typed_counts(3, written), BPFLOAD_OK) << skel.error().message;
+  btf_typed_maps::counts read{};
+  int found = 0;
+  ASSERT_EQ(skel.lookup_typed_counts(3, read, &found), BPFLOAD_OK) << skel.error().message;
+  EXPECT_EQ(found, 1);
+  EXPECT_EQ(read.packets, 7u);
+  EXPECT_EQ(read.bytes, 1500u);
+  ASSERT_EQ(skel.lookup_typed_counts(4, read, &found), BPFLOAD_OK);
+  EXPECT_EQ(found, 0) << "an absent key";
+  ASSERT_EQ(skel.update_typed_state(1, btf_typed_maps::STATE_DONE), BPFLOAD_OK) << skel.error().message;
+  btf_typed_maps::state state = btf_typed_maps::STATE_IDLE;
+  ASSERT_EQ(skel.lookup_typed_state(1, state), BPFLOAD_OK);
+  EXPECT_EQ(state, btf_typed_maps::STATE_DONE);
 }
 
 }  // namespace
