@@ -59,12 +59,14 @@ std::string write_cpp_skeleton(const SkeletonPlan& plan, std::span<const std::by
     out += fmt::format("    bpfload_link* {} = nullptr;\n", program.member);
   out += "  };\n\n";
 
-  std::string moved = "obj_(std::exchange(other.obj_, nullptr)), maps_(other.maps_), progs_(other.progs_), "
-                      "links_(other.links_)";
-  std::string assigned = "      maps_ = other.maps_;\n      progs_ = other.progs_;\n      links_ = other.links_;\n";
+  // A moved-from skeleton is an unopened one: no fd, no pointer into the other's sections.
+  std::string moved = "obj_(std::exchange(other.obj_, nullptr)), maps_(std::exchange(other.maps_, {})), "
+                      "progs_(std::exchange(other.progs_, {})), links_(std::exchange(other.links_, {}))";
+  std::string assigned = "      maps_ = std::exchange(other.maps_, {});\n      progs_ = std::exchange(other.progs_, {});\n"
+                         "      links_ = std::exchange(other.links_, {});\n";
   for (const SkeletonSection& section : plan.sections) {
-    moved += fmt::format(", {0}_(other.{0}_)", section.member);
-    assigned += fmt::format("      {0}_ = other.{0}_;\n", section.member);
+    moved += fmt::format(", {0}_(std::exchange(other.{0}_, nullptr))", section.member);
+    assigned += fmt::format("      {0}_ = std::exchange(other.{0}_, nullptr);\n", section.member);
   }
   out += fmt::format(
       "  Skeleton() = default;\n"

@@ -32,7 +32,8 @@ TEST(SkeletonKernel, CppGlobalsSetBeforeLoadReachTheProgramAndItsWritesAreReadTh
   opened.rodata().config_multiplier = 5;
   opened.data().data_seed = 0x2000;
   global_data::Skeleton skel = std::move(opened);  // the pointers move with it
-  EXPECT_EQ(opened.object(), nullptr);
+  EXPECT_EQ(opened.object(), nullptr) << "moved from: unopened";
+  EXPECT_EQ(opened.progs().global_data_prog, -1);
   ASSERT_EQ(skel.load(), BPFLOAD_OK) << skel.error().message;
   EXPECT_GE(skel.progs().global_data_prog, 0);
   const std::vector<std::byte> packet = zero_packet();
