@@ -20,6 +20,11 @@ bool plain_int_size(uint64_t size) { return size == 1 || size == 2 || size == 4 
 
 }  // namespace
 
+std::string_view btf_name(const struct btf* btf, uint32_t offset) noexcept {
+  const char* name = btf__name_by_offset(btf, offset);
+  return name == nullptr ? std::string_view() : std::string_view(name);
+}
+
 CTypeWriter::CTypeWriter(const struct btf* btf, std::string prefix, bool prefix_enumerators, NameScope& type_names)
     : btf_(btf), prefix_(std::move(prefix)), prefix_enumerators_(prefix_enumerators), type_names_(type_names) {}
 
@@ -92,7 +97,7 @@ std::optional<CTypeWriter::Declared> CTypeWriter::declare_int(uint32_t type_id, 
   if (btf_int_offset(type) != 0 || !plain_int_size(size)) return std::nullopt;
   if ((encoding & BTF_INT_BOOL) != 0 && size == 1) return Declared{"bool " + declarator, 1};
   if (btf_int_bits(type) != size * 8) return std::nullopt;
-  const std::string_view name = btf__name_by_offset(btf_, type->name_off);
+  const std::string_view name = btf_name(btf_, type->name_off);
   if (size == 1 && ((encoding & BTF_INT_CHAR) != 0 || name == "char")) return Declared{"char " + declarator, 1};
   return Declared{int_type(size, (encoding & BTF_INT_SIGNED) != 0) + " " + declarator, size};
 }
@@ -114,7 +119,7 @@ std::optional<CTypeWriter::Declared> CTypeWriter::declare_record(uint32_t type_i
     if (btf_member_bitfield_size(type, i) != 0 || bit_offset % 8 != 0) return std::nullopt;
     const int64_t size = btf__resolve_size(btf_, members[i].type);
     if (size < 0) return std::nullopt;
-    fields.push_back(FieldInput{btf__name_by_offset(btf_, members[i].name_off), members[i].type, bit_offset / 8,
+    fields.push_back(FieldInput{std::string(btf_name(btf_, members[i].name_off)), members[i].type, bit_offset / 8,
                                 static_cast<uint64_t>(size)});
   }
   if (fields.empty() || type->size == 0) return std::nullopt;  // C99 has no empty structs
@@ -141,9 +146,9 @@ std::optional<CTypeWriter::Declared> CTypeWriter::declare_record(uint32_t type_i
   }
   if (body.natural_size != type->size) return std::nullopt;  // packed, or padded otherwise than C would
 
-  const std::string_view btf_name = btf__name_by_offset(btf_, type->name_off);
+  const std::string_view type_name = btf_name(btf_, type->name_off);
   const std::string tag = fmt::format("{} {}{}", is_union ? "union" : "struct", prefix_,
-                                      type_names_.claim(btf_name.empty() ? fmt::format("anon{}", type_id) : btf_name));
+                                      type_names_.claim(type_name.empty() ? fmt::format("anon{}", type_id) : std::string(type_name)));
   definitions_ += fmt::format("{} {{\n{}}};\n", tag, body.lines);
   definitions_ += layout_checks(tag, body, type->size, true);
   definitions_ += "\n";
@@ -173,13 +178,13 @@ std::optional<CTypeWriter::Declared> CTypeWriter::declare_enum(uint32_t type_id,
     records_[type_id] = std::nullopt;
     return as_int;
   }
-  const std::string_view btf_name = btf__name_by_offset(btf_, type->name_off);
+  const std::string_view type_name = btf_name(btf_, type->name_off);
   const std::string tag = fmt::format("enum {}{}", prefix_,
-                                      type_names_.claim(btf_name.empty() ? fmt::format("anon{}", type_id) : btf_name));
+                                      type_names_.claim(type_name.empty() ? fmt::format("anon{}", type_id) : std::string(type_name)));
   std::string lines;
   for (uint16_t i = 0; i < btf_vlen(type); ++i) {
     const int64_t value = is_signed ? int64_t{static_cast<int32_t>(values[i].val)} : int64_t{values[i].val};
-    const std::string name = type_names_.claim(btf__name_by_offset(btf_, values[i].name_off));
+    const std::string name = type_names_.claim(btf_name(btf_, values[i].name_off));
     lines += fmt::format("  {}{} = {},\n", prefix_enumerators_ ? prefix_ : "", name, value);
   }
   definitions_ += fmt::format("{} {{\n{}}};\n\n", tag, lines);
@@ -249,7 +254,7 @@ std::string CTypeWriter::describe(uint32_t type_id, unsigned depth) const {
   if (type_id == 0) return "void";
   const btf_type* type = btf__type_by_id(btf_, type_id);
   if (type == nullptr) return "?";
-  const std::string name = btf__name_by_offset(btf_, type->name_off);
+  const std::string name(btf_name(btf_, type->name_off));
   switch (btf_kind(type)) {
     case BTF_KIND_STRUCT: return "struct " + (name.empty() ? std::string("(anonymous)") : name);
     case BTF_KIND_UNION: return "union " + (name.empty() ? std::string("(anonymous)") : name);

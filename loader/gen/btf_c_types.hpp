@@ -20,6 +20,10 @@ struct btf;  // libbpf
 
 namespace bpfload::gen {
 
+/// The string at `offset` of `btf`'s strings, "" when out of range (hostile BTF: libbpf
+/// returns NULL there).
+[[nodiscard]] std::string_view btf_name(const struct btf* btf, uint32_t offset) noexcept;
+
 /// One field laid out by CTypeWriter::lay_out: a variable of a DATASEC or a member.
 struct FieldInput {
   std::string name;      ///< as the object names it; made an identifier by lay_out

@@ -66,7 +66,7 @@ std::vector<FieldInput> datasec_fields(const struct btf* btf, uint32_t datasec_i
     // A variable past the section's end (hostile BTF) would make the struct reach past the
     // memory it is mapped over.
     if (uint64_t{vars[i].offset} + vars[i].size > section_size) continue;
-    fields.push_back(FieldInput{btf__name_by_offset(btf, var->name_off), var->type, vars[i].offset, vars[i].size});
+    fields.push_back(FieldInput{std::string(btf_name(btf, var->name_off)), var->type, vars[i].offset, vars[i].size});
   }
   return fields;
 }

@@ -230,6 +230,24 @@ TEST(Skeleton, MapsWithBtfKeyAndValueGetTypedAccessorsPerCpuAndFdMapsDoNot) {
   EXPECT_EQ(text->find("demo__per_cpu_lookup"), std::string::npos);
 }
 
+TEST(Skeleton, NameOffsetsPastTheStringsAreEmptyNamesNotACrash) {
+  // Found by fuzz_parse_link: libbpf returns NULL for such a name.
+  BtfBuilder btf;
+  const uint32_t int_id = btf.add_int("int", 4);
+  const uint32_t odd = btf.add({0x7ffff, BtfBuilder::info(BtfBuilder::kStruct, 1), 4, 0x7fff0, int_id, 0});
+  auto handle = parse_btf(btf.bytes());
+  if (!handle.ok()) GTEST_SKIP() << "this libbpf refuses the BTF itself: " << handle.error().message;
+  const uint32_t var = add_var(btf, "v", odd);
+  const uint32_t datasec = add_datasec(btf, ".data", 4, {{var, 0, 4}});
+  ObjectSpec spec;
+  spec.btf = parsed(btf);
+  spec.data_sections.push_back(DataSectionSpec{.name = ".data", .bytes = std::vector<std::byte>(4), .btf_type_id = datasec});
+  auto plan = plan_skeleton(spec, named("demo"));
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_NE(plan->type_definitions.find("struct demo__anon2 {\n  int32_t anon;\n};"), std::string::npos)
+      << plan->type_definitions;
+}
+
 TEST(Skeleton, CppTypesLiveInTheNamespaceWithoutPrefix) {
   BtfBuilder btf;
   const uint32_t int_id = btf.add_int("int", 4);
