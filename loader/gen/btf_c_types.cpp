@@ -216,7 +216,7 @@ StructBody CTypeWriter::lay_out(const std::vector<FieldInput>& input, uint64_t s
     std::string comment;
     if (!member || field.offset % member->alignment != 0 || type_size != static_cast<int64_t>(field.size)) {
       member = Declared{fmt::format("uint8_t {}[{}]", name, field.size), 1};
-      comment = fmt::format(" /* {} */", describe(field.type_id));
+      comment = fmt::format(" /* {} */", comment_text(describe(field.type_id)));
     }
     if (field.offset > end) body.lines += fmt::format("  uint8_t {}[{}];\n", names.claim("__pad"), field.offset - end);
     body.lines += fmt::format("  {};{}\n", member->text, comment);

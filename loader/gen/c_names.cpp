@@ -52,6 +52,17 @@ std::string c_identifier(std::string_view name) {
   return out;
 }
 
+std::string comment_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    out += (c < 0x20 || c >= 0x7f || c == '\\') ? '?' : text[i];
+    if (c == '*' && i + 1 < text.size() && text[i + 1] == '/') out += ' ';
+  }
+  return out;
+}
+
 std::string NameScope::claim(std::string_view name) {
   const std::string base = c_identifier(name);
   std::string candidate = base;

@@ -17,6 +17,11 @@ namespace bpfload::gen {
 /// or an empty name gets a '_' prefix, a keyword gets a '_' suffix. Never fails.
 [[nodiscard]] std::string c_identifier(std::string_view name);
 
+/// `text` from the object made safe inside a generated comment, C's /* */ or C++'s //:
+/// control characters and bytes past ASCII become '?', a backslash (which would splice
+/// the next line into a // comment) too, and "*/" is broken up. Never fails.
+[[nodiscard]] std::string comment_text(std::string_view text);
+
 /// The identifiers used in one scope (a struct's members, a header's type names):
 /// `claim` returns c_identifier(name), or with "_2", "_3"... appended when it is taken.
 class NameScope {

@@ -135,7 +135,7 @@ Result<SkeletonPlan> plan_skeleton(const ObjectSpec& spec, const SkeletonOptions
   // The sections' structs after every type their members use.
   std::string sections_text;
   for (const SkeletonSection& section : plan.sections) {
-    sections_text += fmt::format("/* {}, {} bytes{} */\n{}{} {{\n{}}};\n", section.section, section.size,
+    sections_text += fmt::format("/* {}, {} bytes{} */\n{}{} {{\n{}}};\n", comment_text(section.section), section.size,
                                  section.readonly ? ", read-only once loaded" : "", c ? "" : "struct ",
                                  section.type_name, section.body.lines);
     sections_text += types->layout_checks(section.type_name, section.body, section.size, false);

@@ -1,20 +1,11 @@
 // The C text of a skeleton: C99, and valid C++ too.
 #include <fmt/format.h>
 
+#include "c_names.hpp"
 #include "skeleton.hpp"
 
 namespace bpfload::gen {
 namespace {
-
-// Text from the object inside a comment: it must not end the comment.
-std::string comment_safe(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    out += text[i];
-    if (text[i] == '*' && i + 1 < text.size() && text[i + 1] == '/') out += ' ';
-  }
-  return out;
-}
 
 std::string open_options(const SkeletonOptions& options) {
   std::string out;
@@ -59,7 +50,7 @@ std::string write_c_skeleton(const SkeletonPlan& plan, std::span<const std::byte
       "#define BPFLOAD_SKELETON_{0}_H\n\n"
       "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <stdlib.h>\n\n"
       "#include <bpfload/bpfload.h>\n\n",
-      n, comment_safe(options.source.empty() ? std::string("(unnamed)") : options.source));
+      n, comment_text(options.source.empty() ? std::string("(unnamed)") : options.source));
   if (!plan.type_definitions.empty()) out += "/* Types of the object's globals, from its BTF. */\n" + plan.type_definitions;
 
   out += fmt::format("/* The object, its maps and programs by name, and its globals. */\nstruct {} {{\n", n);
@@ -67,14 +58,14 @@ std::string write_c_skeleton(const SkeletonPlan& plan, std::span<const std::byte
   if (!plan.maps.empty()) {
     out += "  /* Map fds, owned by obj: -1 before the load. */\n  struct {\n";
     for (const SkeletonMap& map : plan.maps)
-      out += fmt::format("    int {}; /* {}: {} */\n", map.member, comment_safe(map.name), comment_safe(map.comment));
+      out += fmt::format("    int {}; /* {}: {} */\n", map.member, comment_text(map.name), comment_text(map.comment));
     out += "  } maps;\n";
   }
   if (!plan.programs.empty()) {
     out += "  /* Program fds, owned by obj: -1 before the load or when not loaded. */\n  struct {\n";
     for (const SkeletonProgram& program : plan.programs)
-      out += fmt::format("    int {}; /* {}: SEC(\"{}\"){} */\n", program.member, comment_safe(program.name),
-                         comment_safe(program.section), program.auto_attach ? "" : ", not attached by __attach");
+      out += fmt::format("    int {}; /* {}: SEC(\"{}\"){} */\n", program.member, comment_text(program.name),
+                         comment_text(program.section), program.auto_attach ? "" : ", not attached by __attach");
     out += "  } progs;\n";
     out += "  /* Attachments made by __attach, owned by obj. */\n  struct {\n";
     for (const SkeletonProgram& program : plan.programs) out += fmt::format("    bpfload_link *{};\n", program.member);
@@ -82,7 +73,7 @@ std::string write_c_skeleton(const SkeletonPlan& plan, std::span<const std::byte
   }
   for (const SkeletonSection& section : plan.sections)
     out += fmt::format("  {} *{}; /* {}: the initial values until the load, then the map{} */\n", section.type_name,
-                       section.member, comment_safe(section.section), section.readonly ? " (read-only)" : "");
+                       section.member, comment_text(section.section), section.readonly ? " (read-only)" : "");
   out += "};\n\n";
 
   out += fmt::format("/* The embedded object's bytes; *size receives their count. */\n"
@@ -101,7 +92,7 @@ std::string write_c_skeleton(const SkeletonPlan& plan, std::span<const std::byte
         "/* {2}: sets *key to *value, as bpfload_map_update (flags: 0 any, 1 only new, 2 only existing). */\n"
         "static inline bpfload_status {0}__{1}_update(struct {0} *skel, const {3} *key, const {4} *value, uint64_t flags) {{\n"
         "  return bpfload_map_update(skel->obj, {5}, key, sizeof(*key), value, sizeof(*value), flags);\n}}\n\n",
-        n, map.member, comment_safe(map.name), map.key_type, map.value_type, c_string_literal(map.name));
+        n, map.member, comment_text(map.name), map.key_type, map.value_type, c_string_literal(map.name));
   }
 
   out += fmt::format("/* Closes everything the skeleton loaded and attached, and frees it. NULL is a no-op. */\n"

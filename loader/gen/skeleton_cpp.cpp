@@ -2,21 +2,10 @@
 // the C API.
 #include <fmt/format.h>
 
+#include "c_names.hpp"
 #include "skeleton.hpp"
 
 namespace bpfload::gen {
-namespace {
-
-std::string comment_safe(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    out += text[i];
-    if (text[i] == '*' && i + 1 < text.size() && text[i + 1] == '/') out += ' ';
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string write_cpp_skeleton(const SkeletonPlan& plan, std::span<const std::byte> object,
                                const SkeletonOptions& options) {
@@ -36,7 +25,7 @@ std::string write_cpp_skeleton(const SkeletonPlan& plan, std::span<const std::by
       "#include <cstddef>\n#include <cstdint>\n#include <utility>\n\n"
       "#include <bpfload/bpfload.h>\n\n"
       "namespace {0} {{\n\n",
-      n, comment_safe(options.source.empty() ? std::string("(unnamed)") : options.source));
+      n, comment_text(options.source.empty() ? std::string("(unnamed)") : options.source));
   if (!plan.type_definitions.empty()) out += "// Types of the object's globals, from its BTF.\n" + plan.type_definitions;
 
   out += fmt::format("namespace detail {{\n/// The embedded object.\n"
@@ -49,10 +38,10 @@ std::string write_cpp_skeleton(const SkeletonPlan& plan, std::span<const std::by
          "class Skeleton {\n public:\n";
   out += "  /// Map fds, owned by the object: -1 before the load.\n  struct Maps {\n";
   for (const SkeletonMap& map : plan.maps)
-    out += fmt::format("    int {} = -1;  // {}: {}\n", map.member, map.name, comment_safe(map.comment));
+    out += fmt::format("    int {} = -1;  // {}: {}\n", map.member, comment_text(map.name), comment_text(map.comment));
   out += "  };\n  /// Program fds, owned by the object: -1 before the load or when not loaded.\n  struct Programs {\n";
   for (const SkeletonProgram& program : plan.programs)
-    out += fmt::format("    int {} = -1;  // SEC(\"{}\"){}\n", program.member, comment_safe(program.section),
+    out += fmt::format("    int {} = -1;  // SEC(\"{}\"){}\n", program.member, comment_text(program.section),
                        program.auto_attach ? "" : ", not attached by attach()");
   out += "  };\n  /// Attachments made by attach(), owned by the object.\n  struct Links {\n";
   for (const SkeletonProgram& program : plan.programs)
@@ -142,7 +131,7 @@ std::string write_cpp_skeleton(const SkeletonPlan& plan, std::span<const std::by
         "  /// {1}: sets `key` to `value`, as bpfload_map_update (flags: 0 any, 1 only new, 2 only existing).\n"
         "  [[nodiscard]] bpfload_status update_{0}(const {2}& key, const {3}& value, std::uint64_t flags = 0) {{\n"
         "    return bpfload_map_update(obj_, {4}, &key, sizeof(key), &value, sizeof(value), flags);\n  }}\n",
-        map.member, comment_safe(map.name), map.key_type, map.value_type, c_string_literal(map.name));
+        map.member, comment_text(map.name), map.key_type, map.value_type, c_string_literal(map.name));
   }
   out += "  /// The error of the last failed call (of the thread's, before a successful open()).\n"
          "  [[nodiscard]] const bpfload_error& error() const noexcept { return *bpfload_object_error(obj_); }\n"
@@ -154,7 +143,7 @@ std::string write_cpp_skeleton(const SkeletonPlan& plan, std::span<const std::by
   for (const SkeletonSection& section : plan.sections)
     out += fmt::format("  /// {}: the initial values after open(), the map after load(){}.\n"
                        "  [[nodiscard]] {}& {}() const noexcept {{ return *{}_; }}\n",
-                       comment_safe(section.section), section.readonly ? " (then read-only)" : "", section.type_name,
+                       comment_text(section.section), section.readonly ? " (then read-only)" : "", section.type_name,
                        section.member, section.member);
   out += "\n private:\n  [[nodiscard]] bpfload_status point_sections() {\n";
   if (!plan.sections.empty()) out += "    void* data = nullptr;\n    std::size_t size = 0;\n";

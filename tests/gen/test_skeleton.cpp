@@ -97,6 +97,24 @@ TEST(Skeleton, MapAndProgramNamesBecomeUniqueMembers) {
   EXPECT_NE(text->find("0x7f, 0x7f, 0x7f,"), std::string::npos);
 }
 
+TEST(CNames, CommentTextCannotEndOrSpliceAComment) {
+  EXPECT_EQ(comment_text("a*/b"), "a* /b");
+  EXPECT_EQ(comment_text("line\nbreak\\"), "line?break?");
+  EXPECT_EQ(comment_text("caf\xc3\xa9"), "caf??");
+}
+
+TEST(Skeleton, ObjectNamesInCommentsCannotBreakTheHeader) {
+  ObjectSpec spec;
+  spec.maps.push_back(MapSpec{.name = "evil\n#error x\\", .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 4,
+                              .max_entries = 1});
+  for (auto language : {SkeletonLanguage::C, SkeletonLanguage::Cpp}) {
+    auto text = generate_skeleton(spec, std::vector<std::byte>(1), named("demo", language));
+    ASSERT_TRUE(text.ok());
+    EXPECT_EQ(text->find("\n#error"), std::string::npos);
+    EXPECT_NE(text->find("\"evil\\012#error x\\\\\""), std::string::npos) << "the C API gets the name itself";
+  }
+}
+
 TEST(Skeleton, RefusesANameThatIsNoIdentifier) {
   ObjectSpec spec;
   for (const char* bad : {"exec-events", "1abc", "struct", ""}) {
