@@ -2,7 +2,8 @@
 // extern resolution (against the object's own BTF as the target, so candidates exist and
 // the matching code runs) -> linked instructions for every program, with placeholder map
 // handles. The BTF sanitiser runs on the input itself (as raw BTF) and on the object's
-// BTF, for a feature set taken from the input's first byte. Any crash, hang, leak or UB here is a bug:
+// BTF, for a feature set taken from the input's first byte. The parsed object also goes
+// through `gen skeleton`'s generator, C and C++ (its BTF types become C declarations). Any crash, hang, leak or UB here is a bug:
 // the parser and linker must turn every input into a value or an Error.
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include "bpfload/externs.hpp"
 #include "bpfload/link.hpp"
 #include "bpfload/parse.hpp"
+#include "skeleton.hpp"
 
 namespace {
 
@@ -41,6 +43,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto spec = bpfload::parse_object(bytes, options);
   if (!spec.ok()) return 0;
   if (spec->btf != nullptr) (void)bpfload::sanitize_btf(spec->btf->kernel_bytes(), features_from(size > 0 ? data[0] : 0));
+  for (const auto language : {bpfload::gen::SkeletonLanguage::C, bpfload::gen::SkeletonLanguage::Cpp}) {
+    bpfload::gen::SkeletonOptions skeleton;
+    skeleton.name = "fuzz";
+    skeleton.language = language;
+    (void)bpfload::gen::generate_skeleton(*spec, bytes, skeleton);
+  }
 
   size_t handles_for_modules = 0;
   if (spec->btf != nullptr) {

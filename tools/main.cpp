@@ -80,6 +80,11 @@ constexpr std::array kVerbs = {
          "bpfload events /sys/fs/bpf/app/maps/events\tevery record as it comes, in hex\n"
          "bpfload events /sys/fs/bpf/app/maps/events --json --count 10 --timeout 5\tten records as JSON lines, "
          "exit 1 if they do not come within 5 s"},
+    Verb{"gen", "generate code from an object: 'gen skeleton OBJ' writes a C or C++ header embedding it, with "
+                "typed maps, programs and globals", setup_gen,
+         "bpfload gen skeleton exec_events.o -o exec_events.skel.h\ta C header: struct exec_events, "
+         "exec_events__open_and_load(), skel->bss->counter\n"
+         "bpfload gen skeleton prog.o --lang c++ --name prog -o prog.skel.hpp\ta C++ header: class prog::Skeleton"},
 };
 
 const std::string kVersionText = std::string("bpfload ") + BPFLOAD_VERSION;

@@ -35,5 +35,6 @@ VerbRunner setup_apply(CLI::App& command);
 VerbRunner setup_status(CLI::App& command);
 VerbRunner setup_delete(CLI::App& command);
 VerbRunner setup_events(CLI::App& command);
+VerbRunner setup_gen(CLI::App& command);
 
 }  // namespace bpfload::cli

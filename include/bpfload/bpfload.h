@@ -347,6 +347,20 @@ BPFLOAD_API bpfload_status bpfload_object_write_global(bpfload_object *object, c
 BPFLOAD_API bpfload_status bpfload_object_write_global_text(bpfload_object *object, const char *name,
                                                             const char *value);
 
+/* The bytes of global-data section `section` (".data", ".rodata", ".bss", ".data.NAME",
+ * ".rodata.NAME"), as libbpf's bpf_map__initial_value and what generated skeletons map
+ * their `bss`/`data`/`rodata` structs over. Before the load: *data points at the section's
+ * initial contents, owned by the object, which the caller may change until
+ * bpfload_object_load creates the section's map with them (`.rodata` included: this is
+ * how a skeleton sets constants). After a successful load: *data points at the map's value
+ * itself, mapped shared (the programs see every write at once, and the caller every write
+ * of theirs); `.rodata` and `.rodata.*` are frozen and mapped read-only, so a write there
+ * faults. *size receives the section's size in bytes. The pointer stays valid until the
+ * object is closed. Fails with NOT_FOUND (no such section; the message lists them),
+ * INVALID_ARGUMENT (NULL arguments; the load failed), KERNEL (mmap). */
+BPFLOAD_API bpfload_status bpfload_object_section_data(bpfload_object *object, const char *section, void **data,
+                                                       size_t *size);
+
 /* ---- Maps on their own ------------------------------------------------------------ *
  * A bpfload_map is a map that belongs to no object: created from a definition, or opened
  * from a pin. It owns its fd (closed by bpfload_map_close; pins stay). Errors of the calls

@@ -19,6 +19,7 @@
 #include "bpfload/bpfload.h"
 #include "bpfload/loader.hpp"
 #include "bpfload/map.hpp"
+#include "bpfload/mapped_memory.hpp"
 #include "bpfload/parse.hpp"
 #include "bpfload/standalone_map.hpp"
 
@@ -48,6 +49,9 @@ struct bpfload_object {
   bpfload::Kernel* kernel = nullptr;  ///< nullptr: system_kernel(); replaced by tests only
   /// After `loaded`, so attachments are undone before the programs' fds close.
   std::list<std::unique_ptr<bpfload_link>> links;
+  /// bpfload_object_section_data's mappings of the loaded data sections, by section name:
+  /// made once each, unmapped when the object is closed.
+  std::map<std::string, bpfload::MappedMemory> section_mappings;
   CapiErrorSlot error;
 };
 
