@@ -1,5 +1,8 @@
 // `bpfload events PIN` against records already waiting in pinned maps of
 // bpf_progs/ring_events.o, so nothing depends on timing: --count, --json, --timeout.
+#include <unistd.h>
+
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -79,6 +82,122 @@ TEST(EventsCli, AMapOfAnotherTypeIsRefusedNamingIt) {
   EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
   EXPECT_NE(result.err.find("not a ring buffer"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find(pin), std::string::npos) << result.err;
+}
+
+
+// --- --type 'struct X' --object OBJ: records decoded through the object's BTF ---
+
+LoadedObject load_ring_decode_events() {
+  Result<LoadedObject> loaded = load_object(parse_test_object("ring_decode_events.o"), LoadOptions{});
+  EXPECT_TRUE(loaded.ok()) << error_text(loaded);
+  return loaded.ok() ? std::move(loaded).value() : LoadedObject{};
+}
+
+std::string decode_command(const std::string& pin, const std::string& type, const std::string& extra) {
+  return std::string(BPFLOAD_CLI) + " events " + pin + " --type '" + type + "' --object " +
+         bpf_object("ring_decode_events.o") + " " + extra;
+}
+
+/// Checks `value` is struct decoded_event number `n` as ring_decode_events.c fills it.
+void expect_decoded_event(const nlohmann::json& value, uint64_t n) {
+  EXPECT_EQ(value["pid"], 1000 + n) << value;
+  EXPECT_EQ(value["delta"], -static_cast<int64_t>(n) - 1) << value;
+  EXPECT_EQ(value["seq"], n) << value;
+  EXPECT_EQ(value["kind"], n % 2 == 0 ? "KIND_START" : "KIND_STOP") << value;
+  EXPECT_EQ(value["comm"], "decoder") << value;
+  EXPECT_EQ(value["flags"], nlohmann::json::array({1, 2, 3, 4})) << value;
+}
+
+TEST(EventsCli, RecordsAreDecodedThroughTheObjectsBtfTypeFieldByField) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir dir;
+  const LoadedObject object = load_ring_decode_events();
+  const std::string pin = pin_map(object, dir, "records");
+  run_times(object, "emit_event", 3);
+  const CommandResult result = run_command(decode_command(pin, "struct decoded_event", "--count 3 --timeout 10"));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<nlohmann::json> lines = json_lines(result.out);
+  ASSERT_EQ(lines.size(), 3u) << result.out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(lines[i]["size"], 40) << lines[i];
+    EXPECT_FALSE(lines[i].contains("trailing")) << lines[i];
+    EXPECT_FALSE(lines[i].contains("cpu")) << "a ring buffer record has no CPU: " << lines[i];
+    expect_decoded_event(lines[i]["value"], i);
+  }
+}
+
+TEST(EventsCli, ALongerRecordIsDecodedWithItsTrailingBytesReported) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir dir;
+  const LoadedObject object = load_ring_decode_events();
+  const std::string pin = pin_map(object, dir, "records");
+  run_times(object, "emit_long", 1);
+  const CommandResult result = run_command(decode_command(pin, "struct decoded_event", "--count 1 --timeout 10"));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<nlohmann::json> lines = json_lines(result.out);
+  ASSERT_EQ(lines.size(), 1u) << result.out;
+  EXPECT_EQ(lines[0]["size"], 48);
+  expect_decoded_event(lines[0]["value"], 0);
+  EXPECT_EQ(lines[0]["trailing"], "a0a1a2a3a4a5a6a7") << lines[0];
+}
+
+TEST(EventsCli, AShorterRecordIsAnErrorLineNamingTheTypeAndBothSizesAndReadingGoesOn) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir dir;
+  const LoadedObject object = load_ring_decode_events();
+  const std::string pin = pin_map(object, dir, "records");
+  run_times(object, "emit_short", 1);
+  run_times(object, "emit_event", 1);
+  const CommandResult result =
+      run_command(decode_command(pin, "struct decoded_event", "--json --count 2 --timeout 10"));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<nlohmann::json> lines = json_lines(result.out);
+  ASSERT_EQ(lines.size(), 2u) << result.out;
+  EXPECT_EQ(lines[0]["size"], 12);
+  EXPECT_FALSE(lines[0].contains("value")) << lines[0];
+  const std::string message = lines[0]["error"]["message"];
+  EXPECT_NE(message.find("12 bytes"), std::string::npos) << message;
+  EXPECT_NE(message.find("struct decoded_event (40 bytes)"), std::string::npos) << message;
+  EXPECT_EQ(lines[0]["data"].get<std::string>().size(), 24u) << "the short record's bytes in hex: " << lines[0];
+  expect_decoded_event(lines[1]["value"], 1);
+}
+
+TEST(EventsCli, ATypeTheObjectDoesNotDeclareIsRefusedNamingTypeAndObjectBeforeReading) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir dir;
+  const LoadedObject object = load_ring_decode_events();
+  const std::string pin = pin_map(object, dir, "records");
+  const CommandResult result = run_command(decode_command(pin, "struct nosuch", "--count 1"));
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  EXPECT_NE(result.err.find("no type 'struct nosuch'"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(bpf_object("ring_decode_events.o")), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("decoded_event"), std::string::npos) << "the object's structs are listed: " << result.err;
+}
+
+TEST(EventsCli, AnObjectWithoutBtfIsRefusedNamingTheObjectAndType) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir dir;
+  const LoadedObject object = load_ring_decode_events();
+  const std::string pin = pin_map(object, dir, "records");
+  // A legacy object (maps in SEC("maps")) parses without its BTF.
+  const std::string stripped = ::testing::TempDir() + "exec_perf_events_no_btf_" + std::to_string(::getpid()) + ".o";
+  const CommandResult strip = run_command("llvm-objcopy --remove-section=.BTF --remove-section=.BTF.ext " +
+                                          bpf_object("exec_perf_events.o") + " " + stripped);
+  ASSERT_EQ(strip.exit_code, 0) << strip.err;
+  const CommandResult result = run_command(std::string(BPFLOAD_CLI) + " events " + pin +
+                                           " --type 'struct decoded_event' --object " + stripped + " --count 1");
+  std::remove(stripped.c_str());
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  EXPECT_NE(result.err.find("has no BTF"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(stripped), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("struct decoded_event"), std::string::npos) << result.err;
+}
+
+TEST(EventsCli, TypeWithoutObjectIsAUsageErrorNamingTheMissingOption) {
+  const CommandResult result =
+      run_command(std::string(BPFLOAD_CLI) + " events /sys/fs/bpf/nothing-here --type 'struct event'");
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  EXPECT_NE(result.err.find("needs --object"), std::string::npos) << result.err;
 }
 
 }  // namespace
