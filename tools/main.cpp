@@ -169,11 +169,13 @@ int run(int argc, char** argv) {
   // trees cost a process start-up more than a small object's whole load (heap page
   // faults). Help, man pages and completion need every tree, so they get all of them.
   const std::string_view first = argc >= 2 ? std::string_view(argv[1]) : std::string_view();
+  // The version needs none of them: it is what a deployment script runs most often.
   const bool one_verb = std::any_of(kVerbs.begin(), kVerbs.end(), [&](const Verb& verb) { return verb.name == first; });
+  const bool version_only = argc == 2 && (first == "--version" || first == "version");
   std::vector<std::pair<CLI::App*, VerbRunner>> commands;
   for (const Verb& verb : kVerbs) {
     CLI::App* command = app.add_subcommand(std::string(verb.name), std::string(verb.help));
-    if (one_verb && verb.name != first) continue;
+    if (version_only || (one_verb && verb.name != first)) continue;
     commands.emplace_back(command, verb.setup(*command));
   }
 
