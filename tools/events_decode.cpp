@@ -81,11 +81,18 @@ std::string not_found_message(const TypeQuery& query, const RecordType& type) {
   std::string message =
       fmt::format("no type '{}' in the BTF of object '{}'", query_text(query), type.object);
   const std::vector<std::string> names = struct_names(type.btf->get());
-  if (names.empty()) return message + " (it declares no named struct)";
-  const size_t shown = std::min(names.size(), kStructsNamed);
-  message += fmt::format("; its structs: {}", fmt::join(names.begin(), names.begin() + static_cast<long>(shown), ", "));
-  if (shown < names.size()) message += fmt::format(" and {} more", names.size() - shown);
-  return message;
+  if (names.empty()) {
+    message += " (it declares no named struct)";
+  } else {
+    const size_t shown = std::min(names.size(), kStructsNamed);
+    message +=
+        fmt::format("; its structs: {}", fmt::join(names.begin(), names.begin() + static_cast<long>(shown), ", "));
+    if (shown < names.size()) message += fmt::format(" and {} more", names.size() - shown);
+  }
+  // clang emits BTF only for types reachable from globals and function signatures.
+  return message + fmt::format(". A type used only inside functions is not in BTF: declare "
+                               "'{} *unused __attribute__((unused));' in the program to keep it",
+                               query_text(query));
 }
 
 // The zero bytes the kernel adds after a perf sample's data so that the 4-byte size plus
