@@ -1,6 +1,6 @@
 /* Records for `bpfload events --type ... --object ...` (issue 22): XDP programs, run with
- * BPF_PROG_TEST_RUN, writing a struct of several kinds of member into a ring buffer, as
- * well as a record shorter and one longer than that struct. */
+ * BPF_PROG_TEST_RUN, writing a struct of several kinds of member into a ring buffer (and
+ * a perf event array), as well as a record shorter and one longer than that struct. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -27,6 +27,12 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16384);
 } records SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} perf_records SEC(".maps");
 
 __u64 next_seq;
 
@@ -57,6 +63,17 @@ int emit_event(struct xdp_md *ctx)
 	__builtin_memset(e, 0, sizeof(*e));
 	fill(e);
 	bpf_ringbuf_submit(e, 0);
+	return XDP_PASS;
+}
+
+/* The same record through the perf event array: 40 bytes, padded to 44 by the kernel. */
+SEC("xdp")
+int emit_perf_event(struct xdp_md *ctx)
+{
+	struct decoded_event e = {};
+
+	fill(&e);
+	bpf_perf_event_output(ctx, &perf_records, BPF_F_CURRENT_CPU, &e, sizeof(e));
 	return XDP_PASS;
 }
 

@@ -1,8 +1,14 @@
 // `bpfload events PIN` against records already waiting in pinned maps of
 // bpf_progs/ring_events.o, so nothing depends on timing: --count, --json, --timeout.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -191,6 +197,70 @@ TEST(EventsCli, AnObjectWithoutBtfIsRefusedNamingTheObjectAndType) {
   EXPECT_NE(result.err.find("has no BTF"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find(stripped), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("struct decoded_event"), std::string::npos) << result.err;
+}
+
+/// `bpfload ARGS...` started in the background, its stdout going to a file.
+class BackgroundCli {
+ public:
+  explicit BackgroundCli(std::vector<std::string> args)
+      : out_(::testing::TempDir() + "events_cli_" + std::to_string(::getpid()) + ".out") {
+    args.insert(args.begin(), BPFLOAD_CLI);
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (posix_spawn(&pid_, BPFLOAD_CLI, &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~BackgroundCli() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    std::remove(out_.c_str());
+  }
+  [[nodiscard]] bool started() const { return pid_ > 0; }
+  /// Whether it has exited (its status collected), without waiting.
+  bool exited() {
+    if (!exited_ && ::waitpid(pid_, &status_, WNOHANG) == pid_) exited_ = true;
+    return exited_;
+  }
+  [[nodiscard]] int exit_code() const { return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1; }
+  [[nodiscard]] std::string out() const {
+    std::ifstream file(out_);
+    return std::string(std::istreambuf_iterator<char>(file), {});
+  }
+
+ private:
+  std::string out_;
+  pid_t pid_ = -1;
+  int status_ = 0;
+  bool exited_ = false;
+};
+
+TEST(EventsCli, PerfSamplesAreDecodedWithTheirCpuAndWithoutTheKernelsPadding) {
+  BPFLOAD_REQUIRE_KERNEL_OR_SKIP();
+  TempBpffsDir dir;
+  const LoadedObject object = load_ring_decode_events();
+  const std::string pin = pin_map(object, dir, "perf_records");
+  // A perf buffer keeps only what is written once its reader has put its events in the
+  // map: write until the command has read one (it stops at --count 1).
+  BackgroundCli cli({"events", pin, "--type", "struct decoded_event", "--object", bpf_object("ring_decode_events.o"),
+                     "--count", "1", "--timeout", "20"});
+  ASSERT_TRUE(cli.started());
+  while (!cli.exited()) run_times(object, "emit_perf_event", 1);
+  ASSERT_EQ(cli.exit_code(), 0) << cli.out();
+  const std::vector<nlohmann::json> lines = json_lines(cli.out());
+  ASSERT_EQ(lines.size(), 1u) << cli.out();
+  EXPECT_TRUE(lines[0].contains("cpu")) << lines[0];
+  EXPECT_EQ(lines[0]["size"], 44) << "40 bytes and the kernel's 4 of padding: " << lines[0];
+  EXPECT_FALSE(lines[0].contains("trailing")) << "zero padding is not a trailing part: " << lines[0];
+  const nlohmann::json& value = lines[0]["value"];
+  EXPECT_EQ(value["pid"], 1000 + value["seq"].get<uint64_t>()) << value;
+  EXPECT_EQ(value["comm"], "decoder") << value;
+  EXPECT_EQ(value["flags"], nlohmann::json::array({1, 2, 3, 4})) << value;
 }
 
 TEST(EventsCli, TypeWithoutObjectIsAUsageErrorNamingTheMissingOption) {
