@@ -41,7 +41,7 @@ bool is_preallocated_array(uint32_t type) {
 
 bool has_no_keys(uint32_t type) {
   return type == BPF_MAP_TYPE_QUEUE || type == BPF_MAP_TYPE_STACK || type == BPF_MAP_TYPE_RINGBUF ||
-         type == BPF_MAP_TYPE_BLOOM_FILTER || type == uapi::kMapTypeArena;
+         type == BPF_MAP_TYPE_USER_RINGBUF || type == BPF_MAP_TYPE_BLOOM_FILTER || type == uapi::kMapTypeArena;
 }
 
 std::vector<std::byte> bytes_of(std::span<const std::byte> span) { return {span.begin(), span.end()}; }
@@ -110,7 +110,8 @@ Status World::run(op::MapCreate& op) {
   const std::string subject = fmt::format("for map '{}'", request.name);
   const bool keyless = has_no_keys(request.type);
   const bool sizes_ok = (keyless ? request.key_size == 0 : request.key_size != 0) &&
-                        (request.type == BPF_MAP_TYPE_RINGBUF || request.type == uapi::kMapTypeArena ||
+                        (request.type == BPF_MAP_TYPE_RINGBUF || request.type == BPF_MAP_TYPE_USER_RINGBUF ||
+                         request.type == uapi::kMapTypeArena ||
                          request.value_size != 0);
   const bool fd_valued = request.type == BPF_MAP_TYPE_PROG_ARRAY || request.type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
                          request.type == BPF_MAP_TYPE_HASH_OF_MAPS || request.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;

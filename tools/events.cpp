@@ -14,6 +14,7 @@
 #include "bpfload/perf_buffer.hpp"
 #include "bpfload/ring_buffer.hpp"
 #include "cli_output.hpp"
+#include "events_decode.hpp"
 #include "verbs.hpp"
 
 namespace bpfload::cli {
@@ -24,24 +25,24 @@ struct EventsVerbOptions {
   uint64_t count = 0;     // 0: no limit
   double timeout = -1;    // seconds; negative: wait for ever
   size_t pages = 8;       // perf event arrays: data pages per CPU
+  std::string type;       // --type: decode records through this BTF type of --object
+  std::string object;
   bool json = false;
 };
-
-std::string hex_of(std::span<const std::byte> bytes) {
-  std::string text;
-  text.reserve(bytes.size() * 2);
-  for (const std::byte byte : bytes) fmt::format_to(std::back_inserter(text), "{:02x}", static_cast<unsigned>(byte));
-  return text;
-}
 
 /// Prints records and counts them against --count.
 class Printer {
  public:
-  explicit Printer(const EventsVerbOptions& options) : options_(options) {}
+  Printer(const EventsVerbOptions& options, std::optional<RecordType> type)
+      : options_(options), type_(std::move(type)) {}
 
   /// Prints one record; false once --count records were printed.
   bool record(std::optional<unsigned> cpu, std::span<const std::byte> bytes) {
-    if (options_.json) {
+    if (type_) {
+      // Decoded records are JSON lines with or without --json: a line per record is
+      // what a reader pipes into jq.
+      fmt::print("{}\n", decode_record(*type_, cpu, bytes).dump(-1, ' ', false, Json::error_handler_t::replace));
+    } else if (options_.json) {
       Json line{{"size", bytes.size()}, {"data", hex_of(bytes)}};
       if (cpu) line["cpu"] = *cpu;
       fmt::print("{}\n", line.dump());
@@ -68,6 +69,7 @@ class Printer {
 
  private:
   const EventsVerbOptions& options_;
+  std::optional<RecordType> type_;
   uint64_t printed_ = 0;
 };
 
@@ -96,9 +98,29 @@ int read_until_done(Reader& reader, Printer& printer, const EventsVerbOptions& o
   return kExitOk;
 }
 
+/// The --type of --object, checked before any map is opened; nullopt without --type.
+Result<std::optional<RecordType>> record_type(const EventsVerbOptions& options) {
+  if (options.type.empty() && options.object.empty()) return std::optional<RecordType>();
+  if (options.object.empty())
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("--type '{}' needs --object OBJ, the object whose BTF declares it", options.type),
+                      EINVAL);
+  if (options.type.empty())
+    return make_error(ErrorKind::InvalidArgument,
+                      fmt::format("--object '{}' needs --type TYPE, the type of its records (e.g. --type 'struct "
+                                  "event')",
+                                  options.object),
+                      EINVAL);
+  Result<RecordType> type = find_record_type(options.object, options.type);
+  if (!type.ok()) return std::move(type).error();
+  return std::optional<RecordType>(std::move(*type));
+}
+
 int run_events(const EventsVerbOptions& options) {
   Kernel& kernel = system_kernel();
-  Printer printer(options);
+  Result<std::optional<RecordType>> type = record_type(options);
+  if (!type.ok()) return report_error(type.error().with_context(fmt::format("events {}", options.path)), options.json);
+  Printer printer(options, std::move(*type));
   Result<Fd> pinned = kernel.obj_get(options.path);
   if (!pinned.ok()) return report_error(pinned.error().with_context(fmt::format("events {}", options.path)), options.json);
   Result<MapInfo> info = kernel.map_info(pinned->get());
@@ -133,6 +155,10 @@ VerbRunner setup_events(CLI::App& command) {
   command.add_option("--timeout", options->timeout, "stop after S seconds (default: wait for ever)");
   command.add_option("--pages", options->pages, "perf event arrays: data pages per CPU, a power of two")
       ->default_val(8);
+  command.add_option("--type", options->type,
+                     "decode each record as a JSON line through this BTF type of --object (e.g. 'struct event'); "
+                     "bytes past the type are shown as \"trailing\", a shorter record as an error line");
+  command.add_option("--object", options->object, "the object (.o) whose BTF declares --type");
   add_json_flags(command, options->json);
   return [options] { return run_events(*options); };
 }

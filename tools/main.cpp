@@ -79,7 +79,9 @@ constexpr std::array kVerbs = {
                    "come: hex, or JSON lines", setup_events,
          "bpfload events /sys/fs/bpf/app/maps/events\tevery record as it comes, in hex\n"
          "bpfload events /sys/fs/bpf/app/maps/events --json --count 10 --timeout 5\tten records as JSON lines, "
-         "exit 1 if they do not come within 5 s"},
+         "exit 1 if they do not come within 5 s\n"
+         "bpfload events /sys/fs/bpf/app/maps/events --type 'struct event' --object app.o\teach record decoded "
+         "through the object's BTF type, as a JSON line"},
     Verb{"gen", "generate code from an object: 'gen skeleton OBJ' writes a C or C++ header embedding it, with "
                 "typed maps, programs and globals", setup_gen,
          "bpfload gen skeleton exec_events.o -o exec_events.skel.h\ta C header: struct exec_events, "

@@ -703,6 +703,53 @@ BPFLOAD_API const bpfload_error *bpfload_perfbuf_error(const bpfload_perfbuf *re
 /* Closes the CPUs' events, unmaps their rings and frees `reader`. NULL is a no-op. */
 BPFLOAD_API void bpfload_perfbuf_free(bpfload_perfbuf *reader);
 
+/* ---- Events: user ring buffers ---------------------------------------------------- */
+
+/* A writer of a BPF_MAP_TYPE_USER_RINGBUF: records user space sends to programs, which
+ * take them with bpf_user_ringbuf_drain in the order they were reserved. A record is
+ * reserved, filled in place, then submitted or discarded; a program stops at the first
+ * record still reserved, so submit or discard each. The writer holds its own reference to
+ * the map, so it keeps working after the object is closed. Errors of calls on a writer are
+ * read with bpfload_user_ringbuf_error(writer). One thread at a time per writer (the ring
+ * has one producer). */
+typedef struct bpfload_user_ringbuf bpfload_user_ringbuf;
+
+/* Makes a writer of the user ring buffer `map` of the loaded `object` and stores it in
+ * *writer. Fails with NOT_FOUND (no such map), INVALID_ARGUMENT (NULL object, map or
+ * writer; the object is not loaded; the map is not a BPF_MAP_TYPE_USER_RINGBUF: the message
+ * names it and its type), KERNEL (mmap). Errors are read from the object. */
+BPFLOAD_API bpfload_status bpfload_user_ringbuf_new(bpfload_object *object, const char *map,
+                                                    bpfload_user_ringbuf **writer);
+
+/* As bpfload_user_ringbuf_new, for the user ring buffer pinned at `path` on bpffs. Fails
+ * as it does, and with KERNEL (ENOENT: nothing pinned there). Errors are in
+ * bpfload_object_error(NULL). */
+BPFLOAD_API bpfload_status bpfload_user_ringbuf_new_pinned(const char *path, bpfload_user_ringbuf **writer);
+
+/* Reserves a record of `size` bytes and stores where to write it in *record (NULL on
+ * failure). Never waits. Fails with INVALID_ARGUMENT (NULL writer or record; size 0 or
+ * larger than bpfload_user_ringbuf_max_record_size: errno E2BIG, the message names the
+ * map and the sizes), LIMIT_EXCEEDED (errno ENOSPC: the ring is full until a program
+ * drains it). */
+BPFLOAD_API bpfload_status bpfload_user_ringbuf_reserve(bpfload_user_ringbuf *writer, size_t size, void **record);
+
+/* Hands the reserved `record` to the programs. Fails with INVALID_ARGUMENT (NULL, or not
+ * a record reserved in this ring and not yet submitted or discarded). */
+BPFLOAD_API bpfload_status bpfload_user_ringbuf_submit(bpfload_user_ringbuf *writer, void *record);
+
+/* Gives the reserved `record` back unread: programs skip it. Fails as submit. */
+BPFLOAD_API bpfload_status bpfload_user_ringbuf_discard(bpfload_user_ringbuf *writer, void *record);
+
+/* The largest record the ring takes (its size less the 8-byte header); 0 for NULL. */
+BPFLOAD_API size_t bpfload_user_ringbuf_max_record_size(const bpfload_user_ringbuf *writer);
+
+/* The error of the last call on `writer`; with NULL, the thread's. Never NULL. */
+BPFLOAD_API const bpfload_error *bpfload_user_ringbuf_error(const bpfload_user_ringbuf *writer);
+
+/* Unmaps the ring and frees `writer`. Records still reserved stay busy (programs stop at
+ * them). NULL is a no-op. */
+BPFLOAD_API void bpfload_user_ringbuf_free(bpfload_user_ringbuf *writer);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

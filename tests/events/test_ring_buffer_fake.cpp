@@ -15,8 +15,9 @@ Fd fake_map(FakeKernel& kernel, uint32_t type, const char* name, uint32_t max_en
   MapCreateRequest request;
   request.type = type;
   request.name = name;
-  request.key_size = type == BPF_MAP_TYPE_RINGBUF ? 0 : 4;
-  request.value_size = type == BPF_MAP_TYPE_RINGBUF ? 0 : 8;
+  const bool ring = type == BPF_MAP_TYPE_RINGBUF || type == BPF_MAP_TYPE_USER_RINGBUF;
+  request.key_size = ring ? 0 : 4;
+  request.value_size = ring ? 0 : 8;
   request.max_entries = max_entries;
   Result<Fd> fd = kernel.map_create(request);
   EXPECT_TRUE(fd.ok()) << fd.error().message;

@@ -91,6 +91,8 @@ cc $san_flags -std=c99 -Wall -Wextra -pedantic -Werror "$source/examples/agent.c
   $(pkg-config --cflags --libs bpfload) || fail "the C example does not build from pkg-config"
 c++ $san_flags -std=c++20 -Wall -Wextra "$source/examples/agent.cpp" -o "$tmp/agent++" \
   $(pkg-config --cflags --libs bpfload) || fail "the C++ example does not build from pkg-config"
+cc $san_flags -std=c99 -Wall -Wextra -pedantic -Werror "$source/examples/perf_agent.c" -o "$tmp/perf_agent" \
+  $(pkg-config --cflags --libs bpfload) || fail "the perf buffer example does not build from pkg-config"
 
 # The static archive, through `pkg-config --static` (its Libs.private must be complete).
 # -l:libbpfload.a picks the archive although the .so sits next to it.
@@ -144,4 +146,16 @@ LD_LIBRARY_PATH="$libdir" "$tmp/exec_agent" --run /bin/true >"$tmp/exec_agent.ou
   { cat "$tmp/exec_agent.out" >&2; fail "exec_agent --run /bin/true failed"; }
 grep -q '^pid [0-9][0-9]* comm true$' "$tmp/exec_agent.out" || fail "exec_agent printed no 'pid N comm true' line"
 grep -q '^execs counted: [1-9]' "$tmp/exec_agent.out" || fail "exec_agent read no exec count from the mapped .bss"
+
+# The perf buffer agent traces its own child's exec: it exits 0 once it read that pid.
+perf_object=$(dirname "$sample")/exec_perf_events.o
+rc=0
+LD_LIBRARY_PATH="$libdir" "$tmp/perf_agent" "$perf_object" --timeout 20 --run /bin/true >"$tmp/perf_agent.out" 2>&1 || rc=$?
+[ "$rc" = 0 ] || { cat "$tmp/perf_agent.out" >&2; fail "perf_agent exited with $rc"; }
+child=$(sed -n 's/^read the exec of pid \([0-9]*\) .*/\1/p' "$tmp/perf_agent.out")
+[ -n "$child" ] || { cat "$tmp/perf_agent.out" >&2; fail "perf_agent did not say which exec it read"; }
+grep -q "^pid $child comm true\$" "$tmp/perf_agent.out" ||
+  { cat "$tmp/perf_agent.out" >&2; fail "perf_agent: no 'pid $child comm true' line for its child"; }
+grep -q 'samples lost$' "$tmp/perf_agent.out" || fail "perf_agent did not report its lost count"
+echo "perf_agent: read the exec of its child $child through the perf buffer"
 echo "PASS"
